@@ -1,0 +1,1 @@
+"""Kalkan: confidential documentation and emergency response for human-rights defenders."""

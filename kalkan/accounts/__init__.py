@@ -1,0 +1,1 @@
+"""Staff accounts: roles, passphrase + TOTP login, lockout, re-authentication, idle timeout."""

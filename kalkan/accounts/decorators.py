@@ -1,0 +1,73 @@
+"""Decorators that guard staff views: logged in with TOTP, a role's capability, a fresh login."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from kalkan.accounts.roles import Capability
+
+View = Callable[..., HttpResponse]
+REAUTH_KEY = "kalkan_reauth_at"
+
+
+def _to(name: str, next_url: str) -> HttpResponse:
+    return redirect(f"{reverse(name)}?{urlencode({'next': next_url})}")
+
+
+def staff_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (user.is_authenticated and user.is_verified()):  # type: ignore[union-attr]
+            return _to("accounts:login", request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def capability_required(capability: Capability) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @staff_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.can(capability):  # type: ignore[union-attr]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def mark_recent_auth(request: HttpRequest) -> None:
+    request.session[REAUTH_KEY] = int(time.time())
+
+
+def recent_auth_required(view: View) -> View:
+    """Sensitive actions need the passphrase and a code again if the last one is not fresh.
+
+    A POST that arrives too late is not carried out; the person confirms and presses the
+    button again on the page they came from.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        at = request.session.get(REAUTH_KEY, 0)
+        if time.time() - at > settings.REAUTH_MINUTES * 60:
+            back = request.get_full_path()
+            if request.method == "POST":
+                back = request.POST.get("back", "") or reverse("accounts:home")
+            return _to("accounts:confirm", back)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,32 @@
+"""Roles and what each may do. docs/roles.md shows the same matrix for people."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    RESPONDER = "responder", _("Responder")
+    DOCUMENTER = "documenter", _("Documentation officer")
+    ANALYST = "analyst", _("Analyst")
+
+
+class Capability(StrEnum):
+    MANAGE_STAFF = "manage_staff"
+    VIEW_AUDIT_LOG = "view_audit_log"
+
+
+MATRIX: dict[str, frozenset[Capability]] = {
+    Role.ADMIN: frozenset({Capability.MANAGE_STAFF, Capability.VIEW_AUDIT_LOG}),
+    Role.RESPONDER: frozenset(),
+    Role.DOCUMENTER: frozenset(),
+    Role.ANALYST: frozenset(),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return capability in MATRIX.get(role, frozenset())

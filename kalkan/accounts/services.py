@@ -1,0 +1,151 @@
+"""Every change to a staff account happens here, and each one is written to the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kalkan.accounts.models import User
+from kalkan.accounts.passphrases import new_passphrase
+from kalkan.accounts.roles import Role
+from kalkan.accounts.totp import device_of, enrol_device
+from kalkan.audit.services import record
+
+
+class StaffChangeRefused(Exception):
+    """A change that would leave the organisation without a way in; the message says why."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What a new or re-enrolled person needs once: shown, never stored in the clear."""
+
+    user: User
+    passphrase: str
+    totp_uri: str
+
+
+def enrol_staff(username: str, role: str, *, actor: User | None) -> Enrolment:
+    passphrase = new_passphrase()
+    with transaction.atomic():
+        user = User.objects.create_user(username=username, role=role, password=passphrase)
+        device = enrol_device(user)
+        record(
+            "staff.add",
+            actor_id=actor.pk if actor else None,
+            object_id=str(user.pk),
+            details={"role": role},
+        )
+    return Enrolment(user, passphrase, device.config_url)
+
+
+def reenrol_staff(user: User, *, actor: User) -> Enrolment:
+    """A forgotten passphrase or a lost phone: new passphrase, new TOTP secret, no lockout."""
+    passphrase = new_passphrase()
+    with transaction.atomic():
+        user.set_password(passphrase)
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["password", "failed_logins", "locked_until"])
+        device = enrol_device(user)
+        record("staff.reenrol", actor_id=actor.pk, object_id=str(user.pk))
+    return Enrolment(user, passphrase, device.config_url)
+
+
+def _other_active_admins(user: User) -> bool:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    if not active:
+        if user.pk == actor.pk:
+            raise StaffChangeRefused(_("You cannot disable your own account."))
+        if user.role == Role.ADMIN and not _other_active_admins(user):
+            raise StaffChangeRefused(_("This is the last active administrator."))
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        # An inactive account's sessions stop working on their next request: Django's
+        # authentication refuses inactive users when it loads the session's user.
+        record(
+            "staff.enable" if active else "staff.disable",
+            actor_id=actor.pk,
+            object_id=str(user.pk),
+        )
+
+
+def change_role(user: User, role: str, *, actor: User) -> None:
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        if user.pk == actor.pk:
+            raise StaffChangeRefused(_("You cannot take the administrator role from yourself."))
+        if not _other_active_admins(user):
+            raise StaffChangeRefused(_("This is the last active administrator."))
+    with transaction.atomic():
+        user.role = role
+        user.save(update_fields=["role"])
+        record("staff.role", actor_id=actor.pk, object_id=str(user.pk), details={"role": role})
+
+
+def unlock(user: User, *, actor: User) -> None:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+        record("staff.unlock", actor_id=actor.pk, object_id=str(user.pk))
+
+
+class Refusal(Enum):
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    user: User | None
+    refusal: Refusal | None
+
+
+def check_credentials(
+    request: HttpRequest, username: str, passphrase: str, code: str, *, purpose: str
+) -> CheckResult:
+    """Passphrase and TOTP code together; failures count towards the account's lockout.
+
+    Lockout is by account only: behind a Tor onion service every request comes from
+    127.0.0.1, so counting by address would lock everybody out at once. The same answer is
+    given for an unknown name, a wrong passphrase and a wrong code.
+    """
+    known = User.objects.filter(username=username).first()
+    if known is not None and known.is_locked():
+        record(f"{purpose}.locked", actor_id=known.pk, object_id=str(known.pk))
+        return CheckResult(known, Refusal.LOCKED)
+    user = authenticate(request, username=username, password=passphrase)
+    if isinstance(user, User):
+        device = device_of(user)
+        # verify_token rejects a code already used (its time step is remembered).
+        if device is not None and device.verify_token(code.replace(" ", "")):
+            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+            return CheckResult(user, None)
+    if known is not None:
+        return CheckResult(known, _register_failure(known, purpose))
+    return CheckResult(None, Refusal.WRONG)
+
+
+def _register_failure(user: User, purpose: str) -> Refusal:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+        user.refresh_from_db(fields=["failed_logins"])
+        locked = user.failed_logins >= settings.LOCKOUT_FAILURES
+        if locked:
+            until = timezone.now() + timedelta(minutes=settings.LOCKOUT_MINUTES)
+            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=until)
+        record(f"{purpose}.failed", actor_id=user.pk, object_id=str(user.pk))
+        if locked:
+            record("staff.locked", actor_id=None, object_id=str(user.pk))
+    return Refusal.LOCKED if locked else Refusal.WRONG

@@ -1,0 +1,203 @@
+"""Staff login, re-authentication, logout, the staff home page, and managing the team."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from kalkan.accounts import services
+from kalkan.accounts.decorators import (
+    capability_required,
+    mark_recent_auth,
+    recent_auth_required,
+    staff_required,
+)
+from kalkan.accounts.forms import AddStaffForm, ConfirmForm, LoginForm, RoleForm
+from kalkan.accounts.models import User
+from kalkan.accounts.roles import Capability
+from kalkan.accounts.totp import device_of, qr_svg
+from kalkan.audit.services import record
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _refusal_message(refusal: services.Refusal | None) -> str:
+    if refusal is services.Refusal.LOCKED:
+        return _(
+            "This account is locked for a while after too many failed attempts. "
+            "Try again later or ask an administrator to unlock it."
+        )
+    return _("The username, passphrase or code is not right. Codes can be used only once.")
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        result = services.check_credentials(
+            request,
+            form.cleaned_data["username"].strip().lower(),
+            form.cleaned_data["passphrase"],
+            form.cleaned_data["code"],
+            purpose="login",
+        )
+        if result.refusal is None and result.user is not None:
+            user = result.user
+            device = device_of(user)
+            login(request, user)
+            if device is not None:
+                otp_login(request, device)
+            mark_recent_auth(request)
+            record("login", actor_id=user.pk, object_id=str(user.pk))
+            return redirect(_safe_next(request, "accounts:home"))
+        error = _refusal_message(result.refusal)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "error": error, "next": _safe_next(request, "")},
+        status=200 if not error else 403,
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record("logout", actor_id=request.user.pk, object_id=str(request.user.pk))
+    logout(request)
+    messages.info(request, _("You are logged out."))
+    return redirect("accounts:login")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def confirm_view(request: HttpRequest) -> HttpResponse:
+    form = ConfirmForm(request.POST or None)
+    error = ""
+    user = request.user
+    assert isinstance(user, User)
+    if request.method == "POST" and form.is_valid():
+        result = services.check_credentials(
+            request,
+            user.username,
+            form.cleaned_data["passphrase"],
+            form.cleaned_data["code"],
+            purpose="reauth",
+        )
+        if result.refusal is None:
+            mark_recent_auth(request)
+            record("reauth", actor_id=user.pk, object_id=str(user.pk))
+            return redirect(_safe_next(request, "accounts:home"))
+        if result.refusal is services.Refusal.LOCKED:
+            logout(request)
+            messages.error(request, _refusal_message(result.refusal))
+            return redirect("accounts:login")
+        error = _refusal_message(result.refusal)
+    return render(
+        request,
+        "accounts/confirm.html",
+        {"form": form, "error": error, "next": _safe_next(request, "")},
+        status=200 if not error else 403,
+    )
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/home.html")
+
+
+@capability_required(Capability.MANAGE_STAFF)
+def team(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/team.html", {"staff": User.objects.all()})
+
+
+@capability_required(Capability.MANAGE_STAFF)
+@recent_auth_required
+@require_http_methods(["GET", "POST"])
+def add_staff(request: HttpRequest) -> HttpResponse:
+    form = AddStaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        enrolment = services.enrol_staff(
+            form.cleaned_data["username"], form.cleaned_data["role"], actor=_actor(request)
+        )
+        return _show_enrolment(request, enrolment)
+    return render(request, "accounts/add_staff.html", {"form": form})
+
+
+def _show_enrolment(request: HttpRequest, enrolment: services.Enrolment) -> HttpResponse:
+    # Shown once, in the response to the POST: nothing to bookmark or reload, and the
+    # page is never cached (Cache-Control: no-store on every page).
+    return render(
+        request,
+        "accounts/enrolment.html",
+        {
+            "member": enrolment.user,
+            "passphrase": enrolment.passphrase,
+            "totp_uri": enrolment.totp_uri,
+            "qr": qr_svg(enrolment.totp_uri),
+        },
+    )
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@capability_required(Capability.MANAGE_STAFF)
+@recent_auth_required
+def member(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    return render(
+        request,
+        "accounts/member.html",
+        {"member": person, "role_form": RoleForm(initial={"role": person.role})},
+    )
+
+
+MEMBER_ACTIONS = {"reenrol", "disable", "enable", "unlock", "role"}
+
+
+@require_POST
+@capability_required(Capability.MANAGE_STAFF)
+@recent_auth_required
+def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in MEMBER_ACTIONS:
+        raise Http404
+    person = get_object_or_404(User, pk=pk)
+    actor = _actor(request)
+    try:
+        if action == "reenrol":
+            return _show_enrolment(request, services.reenrol_staff(person, actor=actor))
+        if action == "disable":
+            services.set_active(person, False, actor=actor)
+            messages.success(request, _("The account is disabled; its sessions have ended."))
+        elif action == "enable":
+            services.set_active(person, True, actor=actor)
+            messages.success(request, _("The account is enabled again."))
+        elif action == "unlock":
+            services.unlock(person, actor=actor)
+            messages.success(request, _("The account is unlocked."))
+        elif action == "role":
+            form = RoleForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Choose one of the roles."))
+            else:
+                services.change_role(person, form.cleaned_data["role"], actor=actor)
+                messages.success(request, _("The role is changed."))
+    except services.StaffChangeRefused as refused:
+        messages.error(request, str(refused))
+    return redirect("accounts:member", pk=person.pk)

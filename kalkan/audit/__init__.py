@@ -1,0 +1,1 @@
+"""Append-only, hash-chained log of staff actions, and its verification."""

@@ -1,0 +1,110 @@
+"""Writing to and verifying the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from kalkan.audit.models import AuditEntry, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+def _entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_id: str,
+    details: str,
+) -> str:
+    canonical = json.dumps(
+        [prev_hash, seq, at.isoformat(), actor_id, action, object_id, details],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    actor_id: int | None,
+    object_id: str = "",
+    details: dict[str, str | int | bool] | None = None,
+) -> AuditEntry:
+    """Append one entry. Runs in its own atomic block so it commits with the action it logs."""
+    stored_details = json.dumps(details or {}, sort_keys=True, ensure_ascii=False)
+    at = timezone.now().replace(microsecond=0)
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"seq": 0, "entry_hash": GENESIS_HASH}
+        )
+        seq = head.seq + 1
+        entry_hash = _entry_hash(
+            head.entry_hash, seq, at, actor_id, action, object_id, stored_details
+        )
+        entry = AuditEntry.objects.create(
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            object_id=object_id,
+            details=stored_details,
+            prev_hash=head.entry_hash,
+            entry_hash=entry_hash,
+        )
+        head.seq = seq
+        head.entry_hash = entry_hash
+        head.save(update_fields=["seq", "entry_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    head_hash: str
+    problem: str  # empty when the chain is intact
+
+    @property
+    def intact(self) -> bool:
+        return not self.problem
+
+
+def verify() -> Verification:
+    """Recompute the chain; report the first changed, removed, inserted or reordered entry."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator():
+        if entry.seq != expected_seq:
+            return Verification(count, prev_hash, f"entry #{expected_seq} is missing")
+        if entry.prev_hash != prev_hash:
+            return Verification(count, prev_hash, f"entry #{entry.seq} is out of order")
+        recomputed = _entry_hash(
+            prev_hash,
+            entry.seq,
+            entry.at,
+            entry.actor_id,
+            entry.action,
+            entry.object_id,
+            entry.details,
+        )
+        if recomputed != entry.entry_hash:
+            return Verification(count, prev_hash, f"entry #{entry.seq} was changed")
+        prev_hash = entry.entry_hash
+        expected_seq += 1
+        count += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq = head.seq if head else 0
+    if head_seq != count or (head is not None and head.entry_hash != prev_hash):
+        return Verification(
+            count, prev_hash, f"the log ends at #{count} but entry #{head_seq} was written"
+        )
+    return Verification(count, prev_hash, "")

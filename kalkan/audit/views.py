@@ -1,0 +1,24 @@
+"""The audit log as an administrator sees it: newest first, with the chain's state."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from kalkan.accounts.decorators import capability_required
+from kalkan.accounts.models import User
+from kalkan.accounts.roles import Capability
+from kalkan.audit.models import AuditEntry
+from kalkan.audit.services import record, verify
+
+
+@capability_required(Capability.VIEW_AUDIT_LOG)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    record("audit.view", actor_id=request.user.pk)
+    page = Paginator(AuditEntry.objects.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    names = dict(User.objects.values_list("pk", "username"))
+    rows = [(entry, names.get(entry.actor_id, "")) for entry in page]
+    return render(
+        request, "audit/log.html", {"page": page, "rows": rows, "verification": verify()}
+    )

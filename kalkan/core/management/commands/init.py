@@ -1,0 +1,70 @@
+"""`kalkan init`: set up a new instance and its first administrator.
+
+Rules: the data directory must be new or empty (an existing instance is never overwritten);
+the administrator's passphrase is generated (six diceware words), never chosen here; the
+TOTP enrolment is shown once, as a QR code in the terminal and as an otpauth URI. With
+--non-interactive the result is printed as KEY=VALUE lines for scripts.
+"""
+
+from __future__ import annotations
+
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from kalkan.accounts.models import username_validator
+from kalkan.accounts.roles import Role
+from kalkan.accounts.services import enrol_staff
+from kalkan.accounts.totp import qr_terminal
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--admin", help="username of the first administrator")
+        parser.add_argument(
+            "--non-interactive", action="store_true", help="ask nothing; print KEY=VALUE lines"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interactive = not options["non_interactive"]
+        username = options["admin"]
+        if not username:
+            if not interactive or not sys.stdin.isatty():
+                raise CommandError("--admin NAME is needed when nobody can be asked")
+            username = input("Username of the first administrator (a nickname is safer): ")
+        username = username.strip().lower()
+        try:
+            username_validator(username)
+        except ValidationError:
+            raise CommandError(
+                f"{username!r} is not a valid username: use 3-40 lower-case Latin letters, "
+                "digits, dots, dashes or underscores"
+            ) from None
+
+        call_command("migrate", interactive=False, verbosity=0)
+        enrolment = enrol_staff(username, Role.ADMIN, actor=None)
+
+        if not interactive:
+            self.stdout.write(f"DATA_DIR={settings.DATA_DIR}")
+            self.stdout.write(f"ADMIN={enrolment.user.username}")
+            self.stdout.write(f"PASSPHRASE={enrolment.passphrase}")
+            self.stdout.write(f"TOTP_URI={enrolment.totp_uri}")
+            return
+        self.stdout.write(f"\nA new Kalkan instance is ready in {settings.DATA_DIR}\n")
+        self.stdout.write(f"Administrator: {enrolment.user.username}")
+        self.stdout.write(f"Passphrase:    {enrolment.passphrase}\n")
+        self.stdout.write("Scan this code with an authenticator app (Aegis, FreeOTP, ...):\n")
+        self.stdout.write(qr_terminal(enrolment.totp_uri))
+        self.stdout.write(f"or enter: {enrolment.totp_uri}\n")
+        self.stdout.write(
+            "This is shown only once. Learn the passphrase by heart; never keep it next to "
+            "the phone with the authenticator.\n"
+            f"Start the server with: kalkan serve --data-dir {settings.DATA_DIR}"
+        )

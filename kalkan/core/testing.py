@@ -1,0 +1,97 @@
+"""Test characters and helpers, shared by the whole suite through the root conftest.py.
+
+The cast (all fictional): Amir the administrator, Bota the responder, Chingiz the
+documentation officer, Dana the analyst, and Erlan, an outsider whose account was disabled
+after he left the organisation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from kalkan.accounts.decorators import REAUTH_KEY
+from kalkan.accounts.models import User
+from kalkan.accounts.roles import Role
+from kalkan.accounts.services import enrol_staff
+from kalkan.accounts.totp import current_code, device_of
+
+
+@dataclass
+class Character:
+    user: User
+    passphrase: str
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    def code(self) -> str:
+        """A valid code that has not been used yet (tests that are about reuse don't call this).
+
+        The device forgets the last time step it accepted and any throttling, as if the
+        next 30-second window had begun.
+        """
+        device = device_of(self.user)
+        assert device is not None
+        device.last_t = -1
+        device.throttling_failure_count = 0
+        device.throttling_failure_timestamp = None
+        device.save()
+        return current_code(device)
+
+
+def _character(username: str, role: str) -> Character:
+    enrolment = enrol_staff(username, role, actor=None)
+    return Character(enrolment.user, enrolment.passphrase)
+
+
+@pytest.fixture
+def amir(db: None) -> Character:
+    return _character("amir", Role.ADMIN)
+
+
+@pytest.fixture
+def bota(db: None) -> Character:
+    return _character("bota", Role.RESPONDER)
+
+
+@pytest.fixture
+def chingiz(db: None) -> Character:
+    return _character("chingiz", Role.DOCUMENTER)
+
+
+@pytest.fixture
+def dana(db: None) -> Character:
+    return _character("dana", Role.ANALYST)
+
+
+@pytest.fixture
+def erlan(db: None, amir: Character) -> Character:
+    from kalkan.accounts.services import set_active
+
+    erlan = _character("erlan", Role.RESPONDER)
+    set_active(erlan.user, False, actor=amir.user)
+    return erlan
+
+
+def log_in(client: Client, character: Character, *, recent: bool = True) -> Client:
+    """Start a verified staff session without going through the login form."""
+    client.force_login(character.user)
+    session = client.session
+    device = device_of(character.user)
+    assert device is not None
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    if recent:
+        session[REAUTH_KEY] = int(time.time())
+    session.save()
+    return client
+
+
+@pytest.fixture
+def csrf_client() -> Client:
+    return Client(enforce_csrf_checks=True)

@@ -1,0 +1,180 @@
+"""The `kalkan` command as an admin meets it: init, demo, clear refusals, nothing changed."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def kalkan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console script in a fresh process, on SQLite, as a user would."""
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KALKAN_DATA_DIR")}
+    base.pop("DJANGO_SETTINGS_MODULE", None)
+    base.update(env or {})
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "kalkan.cli", *args],
+        capture_output=True,
+        text=True,
+        env=base,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_it_creates_an_instance(tmp_path):
+    data = tmp_path / "inst"
+    result = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split("=", 1) for line in result.stdout.splitlines())
+    assert lines["ADMIN"] == "amir"
+    assert len(lines["PASSPHRASE"].split("-")) == 6
+    assert lines["TOTP_URI"].startswith("otpauth://totp/")
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "secret_key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "kalkan.sqlite3").stat().st_mode) == 0o600
+    with sqlite3.connect(data / "kalkan.sqlite3") as db:
+        assert db.execute("SELECT username, role FROM accounts_user").fetchall() == [
+            ("amir", "admin")
+        ]
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_it_generates_a_different_secret_key_per_instance(tmp_path):
+    for name in ("one", "two"):
+        kalkan("init", "--data-dir", str(tmp_path / name), "--admin", "amir", "--non-interactive")
+    one = (tmp_path / "one" / "secret_key").read_text()
+    two = (tmp_path / "two" / "secret_key").read_text()
+    assert one != two
+    assert len(one) >= 64
+
+
+def test_it_shows_a_qr_code_when_interactive(tmp_path):
+    data = tmp_path / "inst"
+    result = kalkan("init", "--data-dir", str(data), "--admin", "amir")
+    assert result.returncode == 0, result.stderr
+    assert "Scan this code" in result.stdout
+    assert "█" in result.stdout or "▀" in result.stdout
+    assert "otpauth://totp/Kalkan%3Aamir" in result.stdout
+
+
+def test_it_refuses_to_overwrite_an_instance(tmp_path):
+    data = tmp_path / "inst"
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    key = (data / "secret_key").read_bytes()
+    db = (data / "kalkan.sqlite3").read_bytes()
+    again = kalkan("init", "--data-dir", str(data), "--admin", "other", "--non-interactive")
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith(
+        "already holds a Kalkan instance; refusing to overwrite it (choose another --data-dir)"
+    )
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert (data / "secret_key").read_bytes() == key
+    assert (data / "kalkan.sqlite3").read_bytes() == db
+
+
+def test_it_refuses_a_directory_it_cannot_write(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = kalkan(
+        "init", "--data-dir", str(blocker / "inst"), "--admin", "amir", "--non-interactive"
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"kalkan: cannot create {blocker / 'inst'}: Not a directory"
+
+
+def test_it_refuses_a_non_empty_directory(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = kalkan("init", "--data-dir", str(tmp_path), "--admin", "amir", "--non-interactive")
+    assert result.returncode == 2
+    assert "is not empty" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_it_leaves_nothing_behind_when_init_fails(tmp_path):
+    data = tmp_path / "inst"
+    result = kalkan("init", "--data-dir", str(data), "--admin", "Not Valid", "--non-interactive")
+    assert result.returncode != 0
+    assert "is not a valid username" in result.stderr
+    assert not data.exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("KALKAN_IDLE_MINUTES", "soon", "KALKAN_IDLE_MINUTES='soon': expected a whole number"),
+        ("KALKAN_IDLE_MINUTES", "0", "KALKAN_IDLE_MINUTES=0: must be between 2 and 720"),
+        ("KALKAN_HTTPS", "maybe", "KALKAN_HTTPS='maybe': expected one of true/false"),
+        ("DATABASE_URL", "mysql://x@y/z", "DATABASE_URL: only postgres:// URLs are supported"),
+    ],
+)
+def test_it_stops_on_a_bad_setting_with_one_line(tmp_path, variable, value, message):
+    data = tmp_path / "inst"
+    result = kalkan(
+        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+        env={variable: value},
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
+    assert not data.exists()
+
+
+def test_it_needs_an_instance_for_other_commands(tmp_path):
+    result = kalkan("audit", "verify", "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "holds no Kalkan instance: run `kalkan init" in result.stderr
+
+
+def test_it_needs_a_data_dir(tmp_path):
+    result = kalkan("migrate")
+    assert result.returncode == 2
+    assert "KALKAN_DATA_DIR is not set" in result.stderr
+
+
+def test_it_reads_the_data_dir_from_the_environment(tmp_path):
+    data = tmp_path / "inst"
+    result = kalkan(
+        "init", "--admin", "amir", "--non-interactive", env={"KALKAN_DATA_DIR": str(data)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert (data / "secret_key").exists()
+
+
+def test_it_passes_other_commands_through_to_django(tmp_path):
+    data = tmp_path / "inst"
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    result = kalkan("showmigrations", "accounts", "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "[X] 0001_initial" in result.stdout
+
+
+def test_the_demo_builds_an_instance_with_one_login_per_role(tmp_path):
+    data = tmp_path / "demo"
+    result = kalkan("demo", "--no-serve", "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    for name in ("admin.aru", "responder.bek", "documenter.saule", "analyst.temir"):
+        assert re.search(rf"{re.escape(name)}\s+[a-z]+(-[a-z]+){{5}}", result.stdout), name
+    assert re.search(r"Current codes: admin\.aru \d{6}", result.stdout)
+    assert (data / "DEMO").exists()
+    again = kalkan("demo", "--no-serve", "--data-dir", str(data))
+    assert again.returncode == 2
+    assert "already holds a Kalkan instance" in again.stderr
+
+
+def test_the_demo_makes_a_throw_away_directory_by_default():
+    result = kalkan("demo", "--no-serve")
+    assert result.returncode == 0, result.stderr
+    where = re.search(r"Demo instance in (\S+)", result.stdout)
+    assert where
+    path = Path(where.group(1))
+    assert (path / "secret_key").exists()
+    import shutil
+
+    shutil.rmtree(path)

@@ -1,0 +1,199 @@
+"""The only settings module. Everything an operator may change comes from the environment.
+
+KALKAN_DATA_DIR      the instance directory made by `kalkan init` (secret key, SQLite database)
+DATABASE_URL         postgres://user:pass@host/name for PostgreSQL; SQLite in the data dir if unset
+KALKAN_ALLOWED_HOSTS comma-separated host names (default: localhost,127.0.0.1,[::1])
+KALKAN_HTTPS         true when served over HTTPS (secure cookies, HSTS); false for plain onion/local
+KALKAN_IDLE_MINUTES  staff sessions end after this many idle minutes (default 30)
+KALKAN_REAUTH_MINUTES how long a re-authentication covers sensitive actions (default 10)
+KALKAN_LOCKOUT_FAILURES, KALKAN_LOCKOUT_MINUTES  account lockout after failed logins
+KALKAN_DEBUG         never in production
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from kalkan.core.env import envbool, envint, envlist, envstr
+from kalkan.core.instance import read_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent
+
+_data_dir = envstr("KALKAN_DATA_DIR")
+if not _data_dir:
+    raise ImproperlyConfigured("KALKAN_DATA_DIR is not set: pass --data-dir DIR or set it")
+DATA_DIR = Path(_data_dir).expanduser().absolute()
+SECRET_KEY = read_secret_key(DATA_DIR)
+
+DEBUG = envbool("KALKAN_DEBUG", False)
+ALLOWED_HOSTS = envlist("KALKAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+HTTPS = envbool("KALKAN_HTTPS", False)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "kalkan.core",
+    "kalkan.audit",
+    "kalkan.accounts",
+    "kalkan.intake",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "kalkan.core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "kalkan.accounts.middleware.IdleTimeoutMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kalkan.urls"
+WSGI_APPLICATION = "kalkan.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = envstr("DATABASE_URL")
+    if url:
+        if not url.startswith(("postgres://", "postgresql://")):
+            raise ImproperlyConfigured("DATABASE_URL: only postgres:// URLs are supported")
+        try:
+            config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        except ValueError as e:
+            raise ImproperlyConfigured(f"DATABASE_URL: {e}") from None
+        config["ENGINE"] = "django.db.backends.postgresql"
+        return config
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "kalkan.sqlite3",
+        "OPTIONS": {
+            # WAL keeps readers and the writer apart; FULL sync so an acknowledged write
+            # survives a crash; secure_delete overwrites freed pages instead of leaving them.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
+                "PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 20},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+
+# Accounts: lockout by account only (behind Tor every client is 127.0.0.1), idle timeout and
+# re-authentication before sensitive actions.
+LOCKOUT_FAILURES = envint("KALKAN_LOCKOUT_FAILURES", 5, minimum=3, maximum=20)
+LOCKOUT_MINUTES = envint("KALKAN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+IDLE_MINUTES = envint("KALKAN_IDLE_MINUTES", 30, minimum=2, maximum=12 * 60)
+REAUTH_MINUTES = envint("KALKAN_REAUTH_MINUTES", 10, minimum=1, maximum=60)
+OTP_TOTP_ISSUER = envstr("KALKAN_ORGANISATION", "Kalkan")
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "kalkan_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A backstop for the idle timeout: the server forgets a session this long after its last use.
+SESSION_COOKIE_AGE = IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+CSRF_COOKIE_NAME = "kalkan_csrf"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SECURE = HTTPS
+# Uploads over Tor are slow: the CSRF cookie outlives a long form session.
+CSRF_COOKIE_AGE = 12 * 3600
+CSRF_FAILURE_VIEW = "kalkan.core.views.csrf_failure"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LANGUAGE_CODE = "ru"
+LANGUAGES = [
+    ("ru", "Русский"),
+    ("ky", "Кыргызча"),
+    ("kk", "Қазақша"),
+    ("en", "English"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the package when collectstatic has not run (tests, first start).
+WHITENOISE_USE_FINDERS = True
+
+# No request bodies, IP addresses or user agents in logs: Django's request logger, which
+# prints paths and client details on errors, is silenced; errors go to stderr without detail.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler"},
+        "null": {"class": "logging.NullHandler"},
+    },
+    "loggers": {
+        "django.request": {"handlers": ["null"], "propagate": False},
+        "django.security": {"handlers": ["null"], "propagate": False},
+        "django.server": {"handlers": ["null"], "propagate": False},
+        "django": {"handlers": ["stderr"], "level": "WARNING"},
+    },
+}

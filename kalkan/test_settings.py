@@ -1,0 +1,24 @@
+"""Settings for the test suite: a throw-away data directory, then the real settings unchanged.
+
+The suite runs against SQLite by default and against PostgreSQL when DATABASE_URL is set (see
+scripts/with_postgres.py, which starts a throw-away cluster).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+if "KALKAN_DATA_DIR" not in os.environ or not (
+    Path(os.environ["KALKAN_DATA_DIR"]) / "secret_key"
+).exists():
+    _dir = Path(tempfile.mkdtemp(prefix="kalkan-test-"))
+    (_dir / "secret_key").write_text("test-only-" + os.urandom(32).hex(), encoding="ascii")
+    os.environ["KALKAN_DATA_DIR"] = str(_dir)
+
+from kalkan.settings import *  # noqa: E402
+
+
+# `kalkan serve` collects static files here; the tests serve them from the package instead.
+STATIC_ROOT.mkdir(exist_ok=True)

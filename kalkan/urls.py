@@ -1,0 +1,17 @@
+"""Two URL spaces under a language prefix: the public side at /<lang>/, staff at /<lang>/staff/."""
+
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+
+urlpatterns = i18n_patterns(
+    path("", include("kalkan.intake.urls")),
+    path("staff/audit/", include("kalkan.audit.urls")),
+    path("staff/", include("kalkan.accounts.urls")),
+)
+
+handler400 = "kalkan.core.views.bad_request"
+handler403 = "kalkan.core.views.permission_denied"
+handler404 = "kalkan.core.views.page_not_found"
+handler500 = "kalkan.core.views.server_error"

@@ -7,10 +7,10 @@ to a real person.
 from __future__ import annotations
 
 import time
-from typing import TextIO
 
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import OutputWrapper
 
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Role
@@ -26,7 +26,7 @@ DEMO_STAFF = [
 ]
 
 
-def build_demo(out: TextIO) -> None:
+def build_demo(out: OutputWrapper) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     (settings.DATA_DIR / DEMO_MARKER_FILE).write_text(
         "This instance holds fictional demo data only.\n", encoding="utf-8"
@@ -35,12 +35,12 @@ def build_demo(out: TextIO) -> None:
     out.write("Demo logins (fictional staff; passphrases are shown only now):\n")
     for username, role in DEMO_STAFF:
         enrolment = enrol_staff(username, role, actor=None)
-        out.write(f"  {role.label:<22} {username:<18} {enrolment.passphrase}\n")
+        out.write(f"  {username:<18} {enrolment.passphrase:<56} {role.label}\n")
     out.write("Codes change every 30 s; the current ones are printed while the demo runs.\n")
     _print_codes(out)
 
 
-def _print_codes(out: TextIO) -> None:
+def _print_codes(out: OutputWrapper) -> None:
     codes = "  ".join(
         f"{user.username} {current_code(device) if (device := device_of(user)) else '-'}"
         for user in User.objects.filter(username__in=[u for u, _ in DEMO_STAFF])
@@ -49,7 +49,7 @@ def _print_codes(out: TextIO) -> None:
     out.flush()
 
 
-def print_codes_forever(out: TextIO) -> None:
+def print_codes_forever(out: OutputWrapper) -> None:
     """Print fresh TOTP codes at the start of every 30-second window (demo only)."""
     while True:
         _print_codes(out)

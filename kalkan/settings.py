@@ -7,6 +7,8 @@ KALKAN_HTTPS         true when served over HTTPS (secure cookies, HSTS); false f
 KALKAN_IDLE_MINUTES  staff sessions end after this many idle minutes (default 30)
 KALKAN_REAUTH_MINUTES how long a re-authentication covers sensitive actions (default 10)
 KALKAN_LOCKOUT_FAILURES, KALKAN_LOCKOUT_MINUTES  account lockout after failed logins
+KALKAN_TOTP_ISSUER   the name authenticator apps show beside the code (default Kalkan)
+KALKAN_THREADS       request threads of the single gunicorn worker (default 8)
 KALKAN_DEBUG         never in production
 """
 
@@ -53,7 +55,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "kalkan.core.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -131,7 +133,9 @@ LOCKOUT_FAILURES = envint("KALKAN_LOCKOUT_FAILURES", 5, minimum=3, maximum=20)
 LOCKOUT_MINUTES = envint("KALKAN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
 IDLE_MINUTES = envint("KALKAN_IDLE_MINUTES", 30, minimum=2, maximum=12 * 60)
 REAUTH_MINUTES = envint("KALKAN_REAUTH_MINUTES", 10, minimum=1, maximum=60)
-OTP_TOTP_ISSUER = envstr("KALKAN_ORGANISATION", "Kalkan")
+# The name authenticator apps show next to the code: choose something neutral, since a
+# phone searched at a checkpoint shows it.
+OTP_TOTP_ISSUER = envstr("KALKAN_TOTP_ISSUER", "Kalkan")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_NAME = "kalkan_session"
@@ -170,6 +174,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+
+# Files Kalkan writes are for the service account only (Django's default is world-readable).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -19,6 +19,5 @@ if "KALKAN_DATA_DIR" not in os.environ or not (
 
 from kalkan.settings import *  # noqa: E402
 
-
 # `kalkan serve` collects static files here; the tests serve them from the package instead.
 STATIC_ROOT.mkdir(exist_ok=True)

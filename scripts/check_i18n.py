@@ -9,6 +9,7 @@ Needs GNU gettext (Debian: gettext). Run: python scripts/check_i18n.py
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,9 @@ LANGUAGES = ["ru", "ky", "kk", "en"]
 TRANSLATED = ["ru", "ky", "kk"]
 # Strings that read the same in every language.
 SAME_EVERYWHERE = {"Kalkan", "TOTP"}
+
+
+MSGFMT = shutil.which("msgfmt") or "/usr/bin/msgfmt"
 
 
 def catalogue(lang: str) -> Path:
@@ -63,7 +67,7 @@ def main() -> int:
                 problems.append(f"{lang}: a copy of the English: {entry.msgid!r}")
     for lang in LANGUAGES:
         result = subprocess.run(  # noqa: S603
-            ["msgfmt", "--check-format", "--check-domain", "-o", os.devnull,
+            [MSGFMT, "--check-format", "--check-domain", "-o", os.devnull,
              str(catalogue(lang))],
             capture_output=True, text=True, check=False,
         )

@@ -28,7 +28,9 @@ def staff_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not (user.is_authenticated and user.is_verified()):  # type: ignore[union-attr]
+        # is_verified() is added by django_otp's middleware: true only after the TOTP step.
+        is_verified = getattr(user, "is_verified", None)
+        if not (user.is_authenticated and is_verified is not None and is_verified()):
             return _to("accounts:login", request.get_full_path())
         return view(request, *args, **kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -87,8 +88,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def confirm_view(request: HttpRequest) -> HttpResponse:
     form = ConfirmForm(request.POST or None)
     error = ""
-    user = request.user
-    assert isinstance(user, User)
+    user = _actor(request)
     if request.method == "POST" and form.is_valid():
         result = services.check_credentials(
             request,
@@ -153,7 +153,9 @@ def _show_enrolment(request: HttpRequest, enrolment: services.Enrolment) -> Http
 
 
 def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
+    """The logged-in staff member (the view's decorators have made sure there is one)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
     return request.user
 
 

@@ -18,7 +18,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     record("audit.view", actor_id=request.user.pk)
     page = Paginator(AuditEntry.objects.order_by("-seq"), 50).get_page(request.GET.get("page"))
     names = dict(User.objects.values_list("pk", "username"))
-    rows = [(entry, names.get(entry.actor_id, "")) for entry in page]
+    rows = [(entry, names.get(entry.actor_id or 0, "")) for entry in page]
     return render(
         request, "audit/log.html", {"page": page, "rows": rows, "verification": verify()}
     )

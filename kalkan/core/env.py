@@ -22,7 +22,9 @@ def envstr(name: str, default: str = "") -> str:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise ImproperlyConfigured(f"{name}_FILE={file_name}: cannot read it ({e.strerror})")
+            raise ImproperlyConfigured(
+                f"{name}_FILE={file_name}: cannot read it ({e.strerror})"
+            ) from None
     return os.environ.get(name, default)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kalkan.accounts.decorators import REAUTH_KEY
 from kalkan.accounts.models import User
@@ -36,13 +37,19 @@ class Character:
         The device forgets the last time step it accepted and any throttling, as if the
         next 30-second window had begun.
         """
-        device = device_of(self.user)
-        assert device is not None
+        device = _device(self.user)
         device.last_t = -1
         device.throttling_failure_count = 0
         device.throttling_failure_timestamp = None
         device.save()
         return current_code(device)
+
+
+def _device(user: User) -> TOTPDevice:
+    device = device_of(user)
+    if device is None:
+        raise RuntimeError(f"{user} has no TOTP device")
+    return device
 
 
 def _character(username: str, role: str) -> Character:
@@ -83,8 +90,7 @@ def log_in(client: Client, character: Character, *, recent: bool = True) -> Clie
     """Start a verified staff session without going through the login form."""
     client.force_login(character.user)
     session = client.session
-    device = device_of(character.user)
-    assert device is not None
+    device = _device(character.user)
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     if recent:
         session[REAUTH_KEY] = int(time.time())

@@ -20,7 +20,7 @@ def three_entries(db):
         record(action, actor_id=7, object_id="42", details={"role": "analyst"})
 
 
-def raw(sql: str, params: list[object]) -> None:
+def raw(sql: str, params: list[str | int]) -> None:
     # An attacker with the database file does not go through the model's append-only guard.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

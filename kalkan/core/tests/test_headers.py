@@ -45,3 +45,44 @@ def test_session_and_csrf_cookies_are_strict(client, bota):
     session = response.cookies["kalkan_session"]
     assert session["httponly"]
     assert session["samesite"] == "Strict"
+
+
+def _form_token(client, url: str) -> str:
+    import re
+
+    page = client.get(url).content.decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+def test_forms_work_when_the_browser_sends_a_null_origin(csrf_client, bota):
+    # What browsers do under Referrer-Policy: no-referrer.
+    token = _form_token(csrf_client, "/en/staff/login/")
+    response = csrf_client.post(
+        "/en/staff/login/",
+        {"username": "bota", "passphrase": bota.passphrase, "code": bota.code(),
+         "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="null",
+    )
+    assert response.status_code == 302
+
+
+def test_a_foreign_origin_is_still_refused(csrf_client, bota):
+    token = _form_token(csrf_client, "/en/staff/login/")
+    response = csrf_client.post(
+        "/en/staff/login/",
+        {"username": "bota", "passphrase": bota.passphrase, "code": bota.code(),
+         "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="https://attacker.example",
+    )
+    assert response.status_code == 403
+
+
+def test_a_null_origin_without_the_token_is_refused(csrf_client, bota):
+    response = csrf_client.post(
+        "/en/staff/login/",
+        {"username": "bota", "passphrase": bota.passphrase, "code": bota.code()},
+        HTTP_ORIGIN="null",
+    )
+    assert response.status_code == 403

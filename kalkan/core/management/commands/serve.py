@@ -21,7 +21,7 @@ from kalkan.core.env import envint
 from kalkan.core.i18n import compile_catalogues
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()

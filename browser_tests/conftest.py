@@ -1,0 +1,116 @@
+"""A real `kalkan demo` served by gunicorn, and a real Chromium with JavaScript turned off.
+
+Chromium is Debian's (/usr/bin/chromium), driven by Playwright; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django_otp.oath import TOTP
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+CHROMIUM = os.environ.get("KALKAN_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@dataclass
+class DemoServer:
+    url: str
+    data_dir: Path
+    passphrases: dict[str, str]
+
+    def code(self, username: str) -> str:
+        """The code the person's authenticator app shows now, read from the demo database."""
+        with sqlite3.connect(self.data_dir / "kalkan.sqlite3") as db:
+            key, step, t0, digits, drift, last_t = db.execute(
+                "SELECT d.key, d.step, d.t0, d.digits, d.drift, d.last_t "
+                "FROM otp_totp_totpdevice d JOIN accounts_user u ON u.id = d.user_id "
+                "WHERE u.username = ?",
+                (username,),
+            ).fetchone()
+        totp = TOTP(bytes.fromhex(key), step, t0, digits, drift)
+        # A code is accepted once per 30-second window: wait for a fresh window if needed.
+        while totp.t() <= last_t:
+            time.sleep(1)
+            totp.time = time.time()
+        return f"{totp.token():0{digits}d}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    data_dir = tmp_path_factory.mktemp("demo") / "instance"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KALKAN_DATA_DIR")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    log = (tmp_path_factory.getbasetemp() / "demo.log").open("w+")
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-u", "-m", "kalkan.cli", "demo", "--data-dir", str(data_dir),
+         "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/en/", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        log.seek(0)
+        output = log.read()
+        assert server.poll() is None, f"kalkan demo stopped:\n{output}"
+        passphrases = dict(re.findall(r"^\s+(\S+)\s+([a-z]+(?:-[a-z]+){5})\s", output, re.M))
+        assert "admin.aru" in passphrases, output
+        yield DemoServer(url, data_dir, passphrases)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_context(browser: Browser) -> Iterator[BrowserContext]:
+    # As in Tor Browser at its Safest level: no JavaScript at all.
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    yield context
+    context.close()
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

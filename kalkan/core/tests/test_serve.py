@@ -1,0 +1,67 @@
+"""`kalkan serve` runs gunicorn with migrations applied and static files served."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from kalkan.core.tests.test_cli import kalkan
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_it_serves_the_instance(tmp_path):
+    data = tmp_path / "inst"
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KALKAN_DATA_DIR")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "kalkan.cli", "serve", "--data-dir", str(data),
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                status, headers, body = _get(base + "/ru/staff/login/")
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                time.sleep(0.3)
+        assert status == 200
+        assert "Вход для сотрудников".encode() in body
+        # No server software or version is announced.
+        assert "Server" not in headers or not any(ch.isdigit() for ch in headers["Server"])
+        assert headers["Cache-Control"] == "no-store"
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        css_status, css_headers, _ = _get(base + "/static/kalkan/kalkan.css")
+        assert css_status == 200
+        assert css_headers["Content-Type"].startswith("text/css")
+        missing, _, page = _get(base + "/en/nothing-here/")
+        assert missing == 404
+        assert b"Page not found" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # Nothing in the data directory is readable by other users.
+    for path in data.rglob("*"):
+        assert path.stat().st_mode & 0o077 == 0, path

@@ -8,7 +8,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
+
+import pytest
+from django.db import connection
 
 from kalkan.core.tests.test_cli import kalkan
 
@@ -27,12 +32,29 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def test_it_serves_the_instance(tmp_path):
+def fresh_database(tmp_path) -> dict[str, str]:
+    """The environment for a new, empty database on the backend this suite runs on."""
+    if connection.vendor != "postgresql":
+        return {}
+    name = f"kalkan_cli_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    return {"DATABASE_URL": urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_initialises_serves_and_verifies_on_the_suites_database(tmp_path):
     data = tmp_path / "inst"
-    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    database = fresh_database(tmp_path)
+    init = kalkan(
+        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", env=database
+    )
+    assert init.returncode == 0, init.stderr
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KALKAN_DATA_DIR")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(database)
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "kalkan.cli", "serve", "--data-dir", str(data),
          "--port", str(port)],
@@ -62,6 +84,9 @@ def test_it_serves_the_instance(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+    verify = kalkan("audit", "verify", "--data-dir", str(data), env=database)
+    assert verify.returncode == 0, verify.stderr
+    assert "audit log intact: 1 entries" in verify.stdout
     # Nothing in the data directory is readable by other users.
     for path in data.rglob("*"):
         assert path.stat().st_mode & 0o077 == 0, path

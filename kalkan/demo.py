@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import OutputWrapper
+from django.utils import translation
 
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Role
@@ -35,7 +36,8 @@ def build_demo(out: OutputWrapper) -> None:
     out.write("Demo logins (fictional staff; passphrases are shown only now):\n")
     for username, role in DEMO_STAFF:
         enrolment = enrol_staff(username, role, actor=None)
-        out.write(f"  {username:<18} {enrolment.passphrase:<56} {role.label}\n")
+        with translation.override("en"):
+            out.write(f"  {username:<18} {enrolment.passphrase:<56} {role.label}\n")
     out.write("Codes change every 30 s; the current ones are printed while the demo runs.\n")
     _print_codes(out)
 
@@ -52,5 +54,5 @@ def _print_codes(out: OutputWrapper) -> None:
 def print_codes_forever(out: OutputWrapper) -> None:
     """Print fresh TOTP codes at the start of every 30-second window (demo only)."""
     while True:
-        _print_codes(out)
         time.sleep(30 - time.time() % 30 + 0.5)
+        _print_codes(out)

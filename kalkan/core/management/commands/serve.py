@@ -8,7 +8,6 @@ addresses and user agents.
 from __future__ import annotations
 
 import threading
-import time
 from argparse import SUPPRESS, ArgumentParser
 from typing import Any
 
@@ -53,7 +52,7 @@ class Command(BaseCommand):
 
             threading.Thread(target=print_codes_forever, args=(self.stdout,), daemon=True).start()
         self.stdout.write(f"Kalkan is serving on http://{shown_host}:{port}/  (Ctrl-C stops it)")
-        time.sleep(0)  # let the demo thread print its first codes before gunicorn's lines
+        self.stdout.write(f"Staff log in at http://{shown_host}:{port}/en/staff/login/")
         _Gunicorn(
             {
                 "bind": f"{shown_host}:{port}",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from kalkan.core.testing import cli_env, free_port
 
 CHROMIUM = os.environ.get("KALKAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -49,18 +50,11 @@ class DemoServer:
         return f"{totp.token():0{digits}d}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     data_dir = tmp_path_factory.mktemp("demo") / "instance"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KALKAN_DATA_DIR")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    port = free_port()
+    env = cli_env()
     log = (tmp_path_factory.getbasetemp() / "demo.log").open("w+")
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-u", "-m", "kalkan.cli", "demo", "--data-dir", str(data_dir),

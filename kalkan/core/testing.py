@@ -7,6 +7,10 @@ after he left the organisation.
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 
@@ -84,6 +88,35 @@ def erlan(db: None, amir: Character) -> Character:
     erlan = _character("erlan", Role.RESPONDER)
     set_active(erlan.user, False, actor=amir.user)
     return erlan
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for running `kalkan` as a user would: no test settings, SQLite unless
+    `extra` names a database."""
+    env = {k: v for k, v in os.environ.items() if k not in CLI_ENV_DROPPED}
+    env.update(extra or {})
+    return env
+
+
+CLI_ENV_DROPPED = ("DATABASE_URL", "KALKAN_DATA_DIR", "DJANGO_SETTINGS_MODULE")
+
+
+def kalkan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real `kalkan` command in a fresh process."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "kalkan.cli", *args],
+        capture_output=True,
+        text=True,
+        env=cli_env(env),
+        timeout=120,
+        check=False,
+    )
 
 
 def log_in(client: Client, character: Character, *, recent: bool = True) -> Client:

@@ -11,7 +11,7 @@ from django.db import connection
 
 from kalkan.audit.models import AuditEntry
 from kalkan.audit.services import record, verify
-from kalkan.core.testing import log_in
+from kalkan.core.testing import kalkan, log_in
 
 
 @pytest.fixture
@@ -105,8 +105,6 @@ def test_it_sends_anonymous_visitors_to_login(client):
 
 
 def test_the_cli_exits_non_zero_on_a_break(tmp_path):
-    from kalkan.core.tests.test_cli import kalkan
-
     data = tmp_path / "inst"
     kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
     assert kalkan("audit", "verify", "--data-dir", str(data)).returncode == 0

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def kalkan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real console script in a fresh process, on SQLite, as a user would."""
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KALKAN_DATA_DIR")}
-    base.pop("DJANGO_SETTINGS_MODULE", None)
-    base.update(env or {})
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "kalkan.cli", *args],
-        capture_output=True,
-        text=True,
-        env=base,
-        timeout=120,
-        check=False,
-    )
+from kalkan.core.testing import kalkan
 
 
 def test_it_creates_an_instance(tmp_path):

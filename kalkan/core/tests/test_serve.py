@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from kalkan.core.tests.test_cli import kalkan
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from kalkan.core.testing import cli_env, free_port, kalkan
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -51,10 +44,8 @@ def test_it_initialises_serves_and_verifies_on_the_suites_database(tmp_path):
         "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", env=database
     )
     assert init.returncode == 0, init.stderr
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KALKAN_DATA_DIR")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(database)
+    port = free_port()
+    env = cli_env(database)
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "kalkan.cli", "serve", "--data-dir", str(data),
          "--port", str(port)],

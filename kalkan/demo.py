@@ -18,6 +18,8 @@ from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import current_code, device_of
 from kalkan.core.instance import DEMO_MARKER_FILE
+from kalkan.vault.escrow_words import to_words
+from kalkan.vault.services import found_organisation
 
 DEMO_STAFF = [
     ("admin.aru", Role.ADMIN),
@@ -33,11 +35,14 @@ def build_demo(out: OutputWrapper) -> None:
         "This instance holds fictional demo data only.\n", encoding="utf-8"
     )
     out.write(f"Demo instance in {settings.DATA_DIR}\n")
+    founding = found_organisation()
     out.write("Demo logins (fictional staff; passphrases are shown only now):\n")
     for username, role in DEMO_STAFF:
-        enrolment = enrol_staff(username, role, actor=None)
+        enrolment = enrol_staff(username, role, actor=None, keyring=founding.keyring)
         with translation.override("en"):
             out.write(f"  {username:<18} {enrolment.passphrase:<56} {role.label}\n")
+    escrow = " ".join(to_words(founding.escrow_secret))
+    out.write(f"Escrow words (to try `kalkan recover` with): {escrow}\n")
     out.write("Codes change every 30 s; the current ones are printed while the demo runs.\n")
     _print_codes(out)
 

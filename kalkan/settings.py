@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kalkan.core",
     "kalkan.audit",
     "kalkan.accounts",
+    "kalkan.vault",
     "kalkan.intake",
 ]
 
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kalkan.accounts.middleware.IdleTimeoutMiddleware",
+    "kalkan.vault.middleware.VaultMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -116,6 +118,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
+# Staff passphrases are checked by the vault (one Argon2id run gives the login verifier and
+# the key that unlocks the person's keys); Django's password field stays unusable. Argon2
+# remains the hasher for anything that ever calls set_password.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -135,6 +140,13 @@ IDLE_MINUTES = envint("KALKAN_IDLE_MINUTES", 30, minimum=2, maximum=12 * 60)
 REAUTH_MINUTES = envint("KALKAN_REAUTH_MINUTES", 10, minimum=1, maximum=60)
 # The name authenticator apps show next to the code: choose something neutral, since a
 # phone searched at a checkpoint shows it.
+# The vault (security.md): Argon2id for each staff passphrase, tuned to about 0.6 s on a
+# 2-core server (3 passes over 256 MiB; see benchmarks/vault.py), at most this many at once
+# so that parallel logins cannot exhaust memory.
+VAULT_OPSLIMIT = envint("KALKAN_ARGON2_PASSES", 3, minimum=1, maximum=20)
+VAULT_MEMLIMIT = envint("KALKAN_ARGON2_MEMORY_MIB", 256, minimum=8, maximum=4096) * 1024 * 1024
+VAULT_UNLOCK_CONCURRENCY = envint("KALKAN_UNLOCK_CONCURRENCY", 2, minimum=1, maximum=16)
+VAULT_UNLOCK_WAIT_SECONDS = 30
 OTP_TOTP_ISSUER = envstr("KALKAN_TOTP_ISSUER", "Kalkan")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

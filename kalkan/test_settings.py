@@ -21,3 +21,8 @@ from kalkan.settings import *  # noqa: E402
 
 # `kalkan serve` collects static files here; the tests serve them from the package instead.
 STATIC_ROOT.mkdir(exist_ok=True)
+
+# Cheap Argon2id for the hundreds of logins in the suite; the tuned values are the defaults in
+# settings.py and are measured by benchmarks/vault.py.
+VAULT_OPSLIMIT = 1
+VAULT_MEMLIMIT = 8 * 1024 * 1024

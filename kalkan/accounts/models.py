@@ -22,9 +22,10 @@ username_validator = RegexValidator(
 
 
 class UserManager(BaseUserManager["User"]):
-    def create_user(self, username: str, role: str, password: str, **extra: Any) -> User:
+    def create_user(self, username: str, role: str, **extra: Any) -> User:
         user = self.model(username=username, role=role, **extra)
-        user.set_password(password)
+        # Passphrases are checked by the vault's Argon2id verifier (StaffKey), not here.
+        user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
         return user

@@ -7,18 +7,18 @@ from datetime import timedelta
 from enum import Enum
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kalkan.accounts.models import User
-from kalkan.accounts.passphrases import new_passphrase
 from kalkan.accounts.roles import Role
 from kalkan.accounts.totp import device_of, enrol_device
 from kalkan.audit.services import record
+from kalkan.core.words import new_passphrase
+from kalkan.vault import services as vault
+from kalkan.vault.keyring import Keyring
 
 
 class StaffChangeRefused(Exception):
@@ -34,10 +34,12 @@ class Enrolment:
     totp_uri: str
 
 
-def enrol_staff(username: str, role: str, *, actor: User | None) -> Enrolment:
+def enrol_staff(username: str, role: str, *, actor: User | None, keyring: Keyring) -> Enrolment:
+    """A new staff member; the granter's unlocked organisation keys are wrapped to them."""
     passphrase = new_passphrase()
     with transaction.atomic():
-        user = User.objects.create_user(username=username, role=role, password=passphrase)
+        user = User.objects.create_user(username=username, role=role)
+        vault.enrol_keys(user, passphrase, keyring)
         device = enrol_device(user)
         record(
             "staff.add",
@@ -48,14 +50,18 @@ def enrol_staff(username: str, role: str, *, actor: User | None) -> Enrolment:
     return Enrolment(user, passphrase, device.config_url)
 
 
-def reenrol_staff(user: User, *, actor: User) -> Enrolment:
-    """A forgotten passphrase or a lost phone: new passphrase, new TOTP secret, no lockout."""
+def reenrol_staff(user: User, *, actor: User, keyring: Keyring) -> Enrolment:
+    """A forgotten passphrase, a lost phone, or a return after being cut off: new passphrase,
+    new keys wrapped from the administrator's keyring, new TOTP secret, no lockout. No data
+    is lost: the organisation keys never depended on the old passphrase."""
     passphrase = new_passphrase()
     with transaction.atomic():
-        user.set_password(passphrase)
+        vault.end_sessions_of(user)
+        vault.enrol_keys(user, passphrase, keyring)
+        user.is_active = True
         user.failed_logins = 0
         user.locked_until = None
-        user.save(update_fields=["password", "failed_logins", "locked_until"])
+        user.save(update_fields=["is_active", "failed_logins", "locked_until"])
         device = enrol_device(user)
         record("staff.reenrol", actor_id=actor.pk, object_id=str(user.pk))
     return Enrolment(user, passphrase, device.config_url)
@@ -65,22 +71,22 @@ def _other_active_admins(user: User) -> bool:
     return User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
 
 
-def set_active(user: User, active: bool, *, actor: User) -> None:
-    if not active:
-        if user.pk == actor.pk:
-            raise StaffChangeRefused(_("You cannot disable your own account."))
-        if user.role == Role.ADMIN and not _other_active_admins(user):
-            raise StaffChangeRefused(_("This is the last active administrator."))
+def disable_staff(user: User, *, actor: User, keyring: Keyring) -> int:
+    """Cut someone off at once: sessions end, their key wraps go, and a new organisation
+    epoch starts, so what is stored from now on is unreadable to their old keys. Returns
+    the new epoch. They can come back only by being enrolled again."""
+    if user.pk == actor.pk:
+        raise StaffChangeRefused(_("You cannot disable your own account."))
+    if user.role == Role.ADMIN and not _other_active_admins(user):
+        raise StaffChangeRefused(_("This is the last active administrator."))
     with transaction.atomic():
-        user.is_active = active
+        user.is_active = False
         user.save(update_fields=["is_active"])
-        # An inactive account's sessions stop working on their next request: Django's
-        # authentication refuses inactive users when it loads the session's user.
+        epoch = vault.remove_staff_keys(user, keyring)
         record(
-            "staff.enable" if active else "staff.disable",
-            actor_id=actor.pk,
-            object_id=str(user.pk),
+            "staff.disable", actor_id=actor.pk, object_id=str(user.pk), details={"epoch": epoch}
         )
+    return epoch
 
 
 def change_role(user: User, role: str, *, actor: User) -> None:
@@ -110,11 +116,10 @@ class Refusal(Enum):
 class CheckResult:
     user: User | None
     refusal: Refusal | None
+    keyring: Keyring | None = None
 
 
-def check_credentials(
-    request: HttpRequest, username: str, passphrase: str, code: str, *, purpose: str
-) -> CheckResult:
+def check_credentials(username: str, passphrase: str, code: str, *, purpose: str) -> CheckResult:
     """Passphrase and TOTP code together; failures count towards the account's lockout.
 
     Lockout is by account only: behind a Tor onion service every request comes from
@@ -125,13 +130,15 @@ def check_credentials(
     if known is not None and known.is_locked():
         record(f"{purpose}.locked", actor_id=known.pk, object_id=str(known.pk))
         return CheckResult(known, Refusal.LOCKED)
-    user = authenticate(request, username=username, password=passphrase)
-    if isinstance(user, User):
-        device = device_of(user)
+    active = known if known is not None and known.is_active else None
+    # One Argon2id run whether or not the person exists: timing tells nothing.
+    keyring = vault.unlock(active, passphrase)
+    if active is not None and keyring is not None:
+        device = device_of(active)
         # verify_token rejects a code already used (its time step is remembered).
         if device is not None and device.verify_token(code.replace(" ", "")):
-            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-            return CheckResult(user, None)
+            User.objects.filter(pk=active.pk).update(failed_logins=0, locked_until=None)
+            return CheckResult(active, None, keyring)
     if known is not None:
         return CheckResult(known, _register_failure(known, purpose))
     return CheckResult(None, Refusal.WRONG)

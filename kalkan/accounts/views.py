@@ -24,6 +24,9 @@ from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.accounts.totp import device_of, qr_svg
 from kalkan.audit.services import record
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.session import keep as keep_keys
+from kalkan.vault.session import keyring_of
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -50,18 +53,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         result = services.check_credentials(
-            request,
             form.cleaned_data["username"].strip().lower(),
             form.cleaned_data["passphrase"],
             form.cleaned_data["code"],
             purpose="login",
         )
-        if result.refusal is None and result.user is not None:
+        if result.refusal is None and result.user is not None and result.keyring is not None:
             user = result.user
             device = device_of(user)
-            login(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if device is not None:
                 otp_login(request, device)
+            keep_keys(request, result.keyring)
             mark_recent_auth(request)
             record("login", actor_id=user.pk, object_id=str(user.pk))
             return redirect(_safe_next(request, "accounts:home"))
@@ -91,7 +94,6 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     if request.method == "POST" and form.is_valid():
         result = services.check_credentials(
-            request,
             user.username,
             form.cleaned_data["passphrase"],
             form.cleaned_data["code"],
@@ -131,7 +133,10 @@ def add_staff(request: HttpRequest) -> HttpResponse:
     form = AddStaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         enrolment = services.enrol_staff(
-            form.cleaned_data["username"], form.cleaned_data["role"], actor=_actor(request)
+            form.cleaned_data["username"],
+            form.cleaned_data["role"],
+            actor=_actor(request),
+            keyring=_keyring(request),
         )
         return _show_enrolment(request, enrolment)
     return render(request, "accounts/add_staff.html", {"form": form})
@@ -152,6 +157,14 @@ def _show_enrolment(request: HttpRequest, enrolment: services.Enrolment) -> Http
     )
 
 
+def _keyring(request: HttpRequest) -> Keyring:
+    """The logged-in person's unlocked keys (the vault middleware ends sessions without)."""
+    keyring = keyring_of(request)
+    if keyring is None:
+        raise PermissionDenied
+    return keyring
+
+
 def _actor(request: HttpRequest) -> User:
     """The logged-in staff member (the view's decorators have made sure there is one)."""
     if not isinstance(request.user, User):
@@ -170,7 +183,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-MEMBER_ACTIONS = {"reenrol", "disable", "enable", "unlock", "role"}
+MEMBER_ACTIONS = {"reenrol", "disable", "unlock", "role"}
 
 
 @require_POST
@@ -183,13 +196,17 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = _actor(request)
     try:
         if action == "reenrol":
-            return _show_enrolment(request, services.reenrol_staff(person, actor=actor))
+            enrolment = services.reenrol_staff(person, actor=actor, keyring=_keyring(request))
+            return _show_enrolment(request, enrolment)
         if action == "disable":
-            services.set_active(person, False, actor=actor)
-            messages.success(request, _("The account is disabled; its sessions have ended."))
-        elif action == "enable":
-            services.set_active(person, True, actor=actor)
-            messages.success(request, _("The account is enabled again."))
+            services.disable_staff(person, actor=actor, keyring=_keyring(request))
+            messages.success(
+                request,
+                _(
+                    "The account is disabled: its sessions have ended and new organisation "
+                    "keys were made that it cannot open."
+                ),
+            )
         elif action == "unlock":
             services.unlock(person, actor=actor)
             messages.success(request, _("The account is unlocked."))

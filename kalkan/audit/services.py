@@ -11,8 +11,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from kalkan.audit.models import AuditEntry, AuditHead
+from kalkan.vault import services as vault
+from kalkan.vault.keyring import Keyring
 
 GENESIS_HASH = "0" * 64
+DETAILS = "audit-details"
+
+
+def read_details(entry: AuditEntry, keyring: Keyring) -> dict[str, object] | None:
+    """The entry's details for someone holding its epoch's key; None otherwise."""
+    if not entry.details:
+        return {}
+    data = vault.open_for_organisation(entry.details, DETAILS, keyring)
+    return None if data is None else dict(json.loads(data))
 
 
 def _entry_hash(
@@ -39,8 +50,16 @@ def record(
     object_id: str = "",
     details: dict[str, str | int | bool] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Runs in its own atomic block so it commits with the action it logs."""
-    stored_details = json.dumps(details or {}, sort_keys=True, ensure_ascii=False)
+    """Append one entry. Runs in its own atomic block so it commits with the action it logs.
+
+    Details are sealed to the organisation's current key: written without any unlock,
+    readable only by staff. The chain hashes the sealed form.
+    """
+    stored_details = (
+        vault.seal_for_organisation(json.dumps(details, sort_keys=True).encode(), DETAILS)
+        if details
+        else ""
+    )
     at = timezone.now().replace(microsecond=0)
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(

@@ -10,7 +10,8 @@ from kalkan.accounts.decorators import capability_required
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.audit.models import AuditEntry
-from kalkan.audit.services import record, verify
+from kalkan.audit.services import read_details, record, verify
+from kalkan.vault.session import keyring_of
 
 
 @capability_required(Capability.VIEW_AUDIT_LOG)
@@ -18,7 +19,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     record("audit.view", actor_id=request.user.pk)
     page = Paginator(AuditEntry.objects.order_by("-seq"), 50).get_page(request.GET.get("page"))
     names = dict(User.objects.values_list("pk", "username"))
-    rows = [(entry, names.get(entry.actor_id or 0, "")) for entry in page]
+    keyring = keyring_of(request)
+    rows = [
+        (
+            entry,
+            names.get(entry.actor_id or 0, ""),
+            read_details(entry, keyring) if keyring else None,
+        )
+        for entry in page
+    ]
     return render(
         request, "audit/log.html", {"page": page, "rows": rows, "verification": verify()}
     )

@@ -22,8 +22,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kalkan.accounts.decorators import REAUTH_KEY
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Role
-from kalkan.accounts.services import enrol_staff
+from kalkan.accounts.services import disable_staff, enrol_staff
 from kalkan.accounts.totp import current_code, device_of
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.services import Founding, found_organisation, unlock
+from kalkan.vault.session import COOKIE_NAME, seal_into
 
 
 @dataclass
@@ -34,6 +37,12 @@ class Character:
     @property
     def username(self) -> str:
         return self.user.username
+
+    def keyring(self) -> Keyring:
+        keyring = unlock(self.user, self.passphrase)
+        if keyring is None:
+            raise RuntimeError(f"{self.user} cannot unlock")
+        return keyring
 
     def code(self) -> str:
         """A valid code that has not been used yet (tests that are about reuse don't call this).
@@ -56,37 +65,41 @@ def _device(user: User) -> TOTPDevice:
     return device
 
 
-def _character(username: str, role: str) -> Character:
-    enrolment = enrol_staff(username, role, actor=None)
+@pytest.fixture
+def organisation(db: None) -> Founding:
+    """The organisation's keys, as `kalkan init` makes them (escrow secret included)."""
+    return found_organisation()
+
+
+def _character(founding: Founding, username: str, role: str) -> Character:
+    enrolment = enrol_staff(username, role, actor=None, keyring=founding.keyring)
     return Character(enrolment.user, enrolment.passphrase)
 
 
 @pytest.fixture
-def amir(db: None) -> Character:
-    return _character("amir", Role.ADMIN)
+def amir(organisation: Founding) -> Character:
+    return _character(organisation, "amir", Role.ADMIN)
 
 
 @pytest.fixture
-def bota(db: None) -> Character:
-    return _character("bota", Role.RESPONDER)
+def bota(organisation: Founding) -> Character:
+    return _character(organisation, "bota", Role.RESPONDER)
 
 
 @pytest.fixture
-def chingiz(db: None) -> Character:
-    return _character("chingiz", Role.DOCUMENTER)
+def chingiz(organisation: Founding) -> Character:
+    return _character(organisation, "chingiz", Role.DOCUMENTER)
 
 
 @pytest.fixture
-def dana(db: None) -> Character:
-    return _character("dana", Role.ANALYST)
+def dana(organisation: Founding) -> Character:
+    return _character(organisation, "dana", Role.ANALYST)
 
 
 @pytest.fixture
-def erlan(db: None, amir: Character) -> Character:
-    from kalkan.accounts.services import set_active
-
-    erlan = _character("erlan", Role.RESPONDER)
-    set_active(erlan.user, False, actor=amir.user)
+def erlan(organisation: Founding, amir: Character) -> Character:
+    erlan = _character(organisation, "erlan", Role.RESPONDER)
+    disable_staff(erlan.user, actor=amir.user, keyring=amir.keyring())
     return erlan
 
 
@@ -120,14 +133,18 @@ def kalkan(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 def log_in(client: Client, character: Character, *, recent: bool = True) -> Client:
-    """Start a verified staff session without going through the login form."""
+    """Start a verified, unlocked staff session without going through the login form."""
     client.force_login(character.user)
     session = client.session
     device = _device(character.user)
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     if recent:
         session[REAUTH_KEY] = int(time.time())
+    # A disabled person's keys are gone; their stale session still carries an (empty) keyring.
+    keyring = unlock(character.user, character.passphrase) or Keyring(character.user.pk, None)
+    cookie = seal_into(session, character.user.pk, keyring)
     session.save()
+    client.cookies[COOKIE_NAME] = cookie
     return client
 
 

@@ -40,10 +40,26 @@ def test_it_logs_in_with_passphrase_and_code(client, bota):
     assert AuditEntry.objects.filter(action="login", actor_id=bota.user.pk).exists()
 
 
-def test_it_stores_passphrases_with_argon2(bota):
-    assert bota.user.password.startswith("argon2$argon2id$")
-    assert bota.passphrase not in bota.user.password
+def test_it_keeps_only_an_argon2id_verifier_of_the_passphrase(bota):
+    from django.conf import settings
+
+    from kalkan.vault.models import StaffKey
+
+    key = StaffKey.objects.get(user=bota.user)
+    assert len(bytes(key.salt)) == 16
+    assert (key.opslimit, key.memlimit) == (settings.VAULT_OPSLIMIT, settings.VAULT_MEMLIMIT)
+    assert len(bytes(key.verifier_digest)) == 32
+    assert bota.passphrase.encode() not in bytes(key.wrapped_secret)
+    # Django's own password field is never usable: the vault checks passphrases.
+    assert not bota.user.has_usable_password()
     assert len(bota.passphrase.split("-")) == 6
+
+
+def test_the_tuned_argon2_parameters_are_the_defaults():
+    from kalkan import settings as production
+
+    assert production.VAULT_OPSLIMIT == 3
+    assert production.VAULT_MEMLIMIT == 256 * 1024 * 1024
 
 
 def test_it_refuses_a_wrong_passphrase(client, bota):

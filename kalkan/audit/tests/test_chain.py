@@ -15,7 +15,7 @@ from kalkan.core.testing import kalkan, log_in
 
 
 @pytest.fixture
-def three_entries(db):
+def three_entries(organisation):
     for action in ("login", "staff.add", "logout"):
         record(action, actor_id=7, object_id="42", details={"role": "analyst"})
 

@@ -21,6 +21,8 @@ from kalkan.accounts.models import username_validator
 from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import qr_terminal
+from kalkan.vault.escrow_words import show_escrow_secret, to_words
+from kalkan.vault.services import found_organisation
 
 
 class Command(BaseCommand):
@@ -49,14 +51,18 @@ class Command(BaseCommand):
             ) from None
 
         call_command("migrate", interactive=False, verbosity=0)
-        enrolment = enrol_staff(username, Role.ADMIN, actor=None)
+        founding = found_organisation()
+        enrolment = enrol_staff(username, Role.ADMIN, actor=None, keyring=founding.keyring)
+        escrow = " ".join(to_words(founding.escrow_secret))
 
         if not interactive:
             self.stdout.write(f"DATA_DIR={settings.DATA_DIR}")
             self.stdout.write(f"ADMIN={enrolment.user.username}")
             self.stdout.write(f"PASSPHRASE={enrolment.passphrase}")
             self.stdout.write(f"TOTP_URI={enrolment.totp_uri}")
+            self.stdout.write(f"ESCROW_WORDS={escrow}")
             return
+        show_escrow_secret(self.stdout, escrow)
         self.stdout.write(f"\nA new Kalkan instance is ready in {settings.DATA_DIR}\n")
         self.stdout.write(f"Administrator: {enrolment.user.username}")
         self.stdout.write(f"Passphrase:    {enrolment.passphrase}\n")

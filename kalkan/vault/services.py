@@ -1,0 +1,253 @@
+"""The key lifecycle: founding, enrolling, unlocking, passphrase change, removing a person
+(a new epoch), panic, and recovery with the escrow secret.
+
+Every function that needs an organisation key takes the caller's unlocked Keyring: the
+server itself never holds one.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from kalkan.accounts.models import User
+from kalkan.vault import crypto
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import Escrow, OrgEpoch, OrgKeyWrap, StaffKey, VaultState
+
+
+class VaultBusy(Exception):
+    """Too many passphrases are being checked at once; the person should retry shortly."""
+
+
+class BadEscrowSecret(Exception):
+    """The escrow secret given does not belong to this instance."""
+
+
+_slots_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+
+
+def _derive(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> tuple[bytes, bytes]:
+    """Argon2id, at most VAULT_UNLOCK_CONCURRENCY at a time: each takes VAULT_MEMLIMIT bytes,
+    so parallel logins cannot exhaust the server's memory."""
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(settings.VAULT_UNLOCK_CONCURRENCY)
+    if not _slots.acquire(timeout=settings.VAULT_UNLOCK_WAIT_SECONDS):
+        raise VaultBusy
+    try:
+        return crypto.derive_from_passphrase(passphrase, salt, opslimit, memlimit)
+    finally:
+        _slots.release()
+
+
+def _staff_secret_aad(user_id: int) -> bytes:
+    return crypto.aad("staff-secret", user_id)
+
+
+# --- founding -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Founding:
+    escrow_secret: bytes
+    keyring: Keyring  # holds epoch 1, to enrol the first administrator with
+
+
+def found_organisation() -> Founding:
+    """Make the escrow key pair and organisation epoch 1 (`kalkan init`, once)."""
+    with transaction.atomic():
+        if OrgEpoch.objects.exists():
+            raise RuntimeError("this instance already has organisation keys")
+        escrow_secret, escrow_public = crypto.new_keypair()
+        Escrow.objects.create(public_key=escrow_public)
+        VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": False})
+        keyring = Keyring(user_id=None, staff_secret=None)
+        _start_epoch(1, keyring, holders=[])
+    return Founding(escrow_secret, keyring)
+
+
+def _start_epoch(number: int, keyring: Keyring, holders: Iterable[StaffKey]) -> None:
+    secret, public = crypto.new_keypair()
+    epoch = OrgEpoch.objects.create(
+        number=number, public_key=public, started_on=timezone.now().date()
+    )
+    escrow = Escrow.objects.get()
+    OrgKeyWrap.objects.create(
+        epoch=epoch, holder=None, sealed=crypto.seal_to(bytes(escrow.public_key), secret)
+    )
+    for staff_key in holders:
+        OrgKeyWrap.objects.create(
+            epoch=epoch,
+            holder_id=staff_key.user_id,
+            sealed=crypto.seal_to(bytes(staff_key.public_key), secret),
+        )
+    keyring.org_secrets[number] = secret
+
+
+def current_epoch() -> OrgEpoch | None:
+    return OrgEpoch.objects.order_by("-number").first()
+
+
+# --- staff keys ---------------------------------------------------------------------------
+
+
+def enrol_keys(user: User, passphrase: str, granting: Keyring) -> None:
+    """A new key pair for the person, and every organisation key the granter holds wrapped
+    to it. Replaces whatever keys and wraps the person had (re-enrolment)."""
+    staff_secret, staff_public = crypto.new_keypair()
+    with transaction.atomic():
+        OrgKeyWrap.objects.filter(holder=user).delete()
+        StaffKey.objects.filter(user=user).delete()
+        _store_staff_key(user, passphrase, staff_secret, staff_public)
+        for number, org_secret in granting.org_secrets.items():
+            OrgKeyWrap.objects.create(
+                epoch_id=number, holder=user, sealed=crypto.seal_to(staff_public, org_secret)
+            )
+
+
+def _store_staff_key(user: User, passphrase: str, secret: bytes, public: bytes) -> None:
+    salt = secrets.token_bytes(crypto.SALT_BYTES)
+    opslimit, memlimit = settings.VAULT_OPSLIMIT, settings.VAULT_MEMLIMIT
+    kek, verifier = _derive(passphrase, salt, opslimit, memlimit)
+    StaffKey.objects.update_or_create(
+        user=user,
+        defaults={
+            "public_key": public,
+            "salt": salt,
+            "opslimit": opslimit,
+            "memlimit": memlimit,
+            "verifier_digest": crypto.verifier_digest(verifier),
+            "wrapped_secret": crypto.wrap_key(kek, secret, _staff_secret_aad(user.pk)),
+        },
+    )
+
+
+def unlock(user: User | None, passphrase: str) -> Keyring | None:
+    """The person's keys if the passphrase is right, else None.
+
+    An unknown person costs the same single Argon2id run, so timing tells nothing.
+    """
+    staff_key = StaffKey.objects.filter(user=user).first() if user is not None else None
+    if user is None or staff_key is None:
+        _derive(passphrase, b"\x00" * crypto.SALT_BYTES, settings.VAULT_OPSLIMIT,
+                settings.VAULT_MEMLIMIT)
+        return None
+    kek, verifier = _derive(
+        passphrase, bytes(staff_key.salt), staff_key.opslimit, staff_key.memlimit
+    )
+    if not crypto.same(crypto.verifier_digest(verifier), bytes(staff_key.verifier_digest)):
+        return None
+    staff_secret = crypto.unwrap_key(
+        kek, bytes(staff_key.wrapped_secret), _staff_secret_aad(user.pk)
+    )
+    org_secrets = {
+        wrap.epoch_id: crypto.open_sealed(staff_secret, bytes(wrap.sealed))
+        for wrap in OrgKeyWrap.objects.filter(holder=user)
+    }
+    return Keyring(user_id=user.pk, staff_secret=staff_secret, org_secrets=org_secrets)
+
+
+def change_passphrase(user: User, current: str, new: str) -> bool:
+    """Re-wrap the person's secret key under the new passphrase; nothing else changes."""
+    keyring = unlock(user, current)
+    if keyring is None or keyring.staff_secret is None:
+        return False
+    staff_key = StaffKey.objects.get(user=user)
+    with transaction.atomic():
+        _store_staff_key(user, new, keyring.staff_secret, bytes(staff_key.public_key))
+    return True
+
+
+def remove_staff_keys(user: User, keyring: Keyring) -> int:
+    """Cut a person off: their wraps and key go, and a new epoch starts that only the
+    remaining staff (and the escrow key) can open. Returns the new epoch's number."""
+    with transaction.atomic():
+        OrgKeyWrap.objects.filter(holder=user).delete()
+        StaffKey.objects.filter(user=user).delete()
+        end_sessions_of(user)
+        latest = current_epoch()
+        number = (latest.number if latest else 0) + 1
+        holders = StaffKey.objects.filter(user__is_active=True).exclude(user=user)
+        _start_epoch(number, keyring, holders)
+    return number
+
+
+def end_sessions_of(user: User) -> int:
+    """Delete every server-side session of the person: their unlocked keys go with them."""
+    ended = 0
+    for session in Session.objects.all():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+# --- panic and recovery -------------------------------------------------------------------
+
+
+def is_sealed() -> bool:
+    return VaultState.objects.filter(pk=1, sealed_by_panic=True).exists()
+
+
+def panic() -> None:
+    """Delete every staff wrap and every session: nothing on the server opens any more
+    until someone brings the offline escrow secret back (`kalkan recover`)."""
+    with transaction.atomic():
+        OrgKeyWrap.objects.filter(holder__isnull=False).delete()
+        Session.objects.all().delete()
+        VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": True})
+
+
+def open_with_escrow(escrow_secret: bytes) -> Keyring:
+    """Every organisation key, opened with the escrow secret."""
+    escrow = Escrow.objects.first()
+    if escrow is None or crypto.public_of(escrow_secret) != bytes(escrow.public_key):
+        raise BadEscrowSecret
+    keyring = Keyring(user_id=None, staff_secret=None)
+    for wrap in OrgKeyWrap.objects.filter(holder__isnull=True):
+        keyring.org_secrets[wrap.epoch_id] = crypto.open_sealed(escrow_secret, bytes(wrap.sealed))
+    return keyring
+
+
+def unseal() -> None:
+    VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": False})
+
+
+# --- sealing without a keyring (intake, the audit log) --------------------------------------
+
+
+def seal_for_organisation(data: bytes, purpose: str) -> str:
+    """Seal data to the current organisation epoch: anyone can write, only staff can read.
+
+    Returns "<epoch>:<base64>"; the purpose is bound in, so a blob cannot be moved to a
+    different kind of place unnoticed.
+    """
+    epoch = current_epoch()
+    if epoch is None:
+        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    sealed = crypto.seal_to(bytes(epoch.public_key), crypto.aad(purpose) + data)
+    return f"{epoch.number}:{base64.b64encode(sealed).decode('ascii')}"
+
+
+def open_for_organisation(stored: str, purpose: str, keyring: Keyring) -> bytes | None:
+    """The data, or None when this keyring has no key for its epoch."""
+    epoch_text, _, b64 = stored.partition(":")
+    secret = keyring.org_secrets.get(int(epoch_text))
+    if secret is None:
+        return None
+    plain = crypto.open_sealed(secret, base64.b64decode(b64))
+    prefix = crypto.aad(purpose)
+    if not plain.startswith(prefix):
+        raise crypto.Tampered("sealed for another purpose")
+    return plain[len(prefix) :]

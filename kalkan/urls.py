@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = i18n_patterns(
     path("", include("kalkan.intake.urls")),
     path("staff/audit/", include("kalkan.audit.urls")),
+    path("staff/emergency/", include("kalkan.vault.urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

@@ -18,10 +18,13 @@ class Role(models.TextChoices):
 class Capability(StrEnum):
     MANAGE_STAFF = "manage_staff"
     VIEW_AUDIT_LOG = "view_audit_log"
+    SEAL_SERVER = "seal_server"
 
 
 MATRIX: dict[str, frozenset[Capability]] = {
-    Role.ADMIN: frozenset({Capability.MANAGE_STAFF, Capability.VIEW_AUDIT_LOG}),
+    Role.ADMIN: frozenset(
+        {Capability.MANAGE_STAFF, Capability.VIEW_AUDIT_LOG, Capability.SEAL_SERVER}
+    ),
     Role.RESPONDER: frozenset(),
     Role.DOCUMENTER: frozenset(),
     Role.ANALYST: frozenset(),

@@ -110,6 +110,7 @@ def unlock(user: User, *, actor: User) -> None:
 class Refusal(Enum):
     WRONG = "wrong"
     LOCKED = "locked"
+    BUSY = "busy"
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,11 @@ def check_credentials(username: str, passphrase: str, code: str, *, purpose: str
         return CheckResult(known, Refusal.LOCKED)
     active = known if known is not None and known.is_active else None
     # One Argon2id run whether or not the person exists: timing tells nothing.
-    keyring = vault.unlock(active, passphrase)
+    try:
+        keyring = vault.unlock(active, passphrase)
+    except vault.VaultBusy:
+        # Not the person's fault: no failure is counted.
+        return CheckResult(None, Refusal.BUSY)
     if active is not None and keyring is not None:
         device = device_of(active)
         # verify_token rejects a code already used (its time step is remembered).

@@ -24,7 +24,9 @@ from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.accounts.totp import device_of, qr_svg
 from kalkan.audit.services import record
+from kalkan.vault import services as vault
 from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import StaffKey
 from kalkan.vault.session import keep as keep_keys
 from kalkan.vault.session import keyring_of
 
@@ -39,6 +41,8 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 def _refusal_message(refusal: services.Refusal | None) -> str:
+    if refusal is services.Refusal.BUSY:
+        return _("The server is busy checking other logins. Please try again in a minute.")
     if refusal is services.Refusal.LOCKED:
         return _(
             "This account is locked for a while after too many failed attempts. "
@@ -51,7 +55,12 @@ def _refusal_message(refusal: services.Refusal | None) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if vault.is_sealed():
+        error = _(
+            "This server is sealed (panic). Nothing can be opened until an administrator "
+            "brings the escrow secret back."
+        )
+    elif request.method == "POST" and form.is_valid():
         result = services.check_credentials(
             form.cleaned_data["username"].strip().lower(),
             form.cleaned_data["passphrase"],
@@ -118,7 +127,10 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html")
+    keyring = keyring_of(request)
+    return render(
+        request, "accounts/home.html", {"holds_keys": bool(keyring and keyring.org_secrets)}
+    )
 
 
 @capability_required(Capability.MANAGE_STAFF)
@@ -179,11 +191,15 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/member.html",
-        {"member": person, "role_form": RoleForm(initial={"role": person.role})},
+        {
+            "member": person,
+            "role_form": RoleForm(initial={"role": person.role}),
+            "holds_keys": vault.holds_keys(person),
+        },
     )
 
 
-MEMBER_ACTIONS = {"reenrol", "disable", "unlock", "role"}
+MEMBER_ACTIONS = {"reenrol", "disable", "unlock", "role", "grant"}
 
 
 @require_POST
@@ -207,6 +223,11 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     "keys were made that it cannot open."
                 ),
             )
+        elif action == "grant":
+            if person.is_active and StaffKey.objects.filter(user=person).exists():
+                vault.grant_keys(person, _keyring(request))
+                record("staff.grant", actor_id=actor.pk, object_id=str(person.pk))
+                messages.success(request, _("The organisation keys are given back."))
         elif action == "unlock":
             services.unlock(person, actor=actor)
             messages.success(request, _("The account is unlocked."))

@@ -110,10 +110,27 @@ def enrol_keys(user: User, passphrase: str, granting: Keyring) -> None:
         OrgKeyWrap.objects.filter(holder=user).delete()
         StaffKey.objects.filter(user=user).delete()
         _store_staff_key(user, passphrase, staff_secret, staff_public)
-        for number, org_secret in granting.org_secrets.items():
-            OrgKeyWrap.objects.create(
-                epoch_id=number, holder=user, sealed=crypto.seal_to(staff_public, org_secret)
-            )
+        grant_keys(user, granting)
+
+
+def grant_keys(user: User, granting: Keyring) -> int:
+    """Wrap every organisation key the granter holds to the person's existing public key
+    (after a panic and recovery, colleagues get their access back without new passphrases).
+    Returns how many epochs were granted."""
+    staff_key = StaffKey.objects.get(user=user)
+    granted = 0
+    for number, org_secret in granting.org_secrets.items():
+        _, made = OrgKeyWrap.objects.get_or_create(
+            epoch_id=number,
+            holder=user,
+            defaults={"sealed": crypto.seal_to(bytes(staff_key.public_key), org_secret)},
+        )
+        granted += made
+    return granted
+
+
+def holds_keys(user: User) -> bool:
+    return OrgKeyWrap.objects.filter(holder=user).exists()
 
 
 def _store_staff_key(user: User, passphrase: str, secret: bytes, public: bytes) -> None:

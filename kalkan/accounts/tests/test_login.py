@@ -11,6 +11,9 @@ from django.utils import timezone
 from kalkan.accounts.models import User
 from kalkan.audit.models import AuditEntry
 
+# The login page asks the vault whether the server is sealed.
+pytestmark = pytest.mark.django_db
+
 LOGIN = "/en/staff/login/"
 HOME = "/en/staff/"
 WRONG = "The username, passphrase or code is not right"

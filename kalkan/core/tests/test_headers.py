@@ -6,6 +6,9 @@ import pytest
 
 from kalkan.core.testing import log_in
 
+# The login page asks the vault whether the server is sealed.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize("url", ["/en/", "/ru/staff/login/", "/en/no-such-page/"])
 def test_it_sends_strict_headers(client, url):

@@ -6,6 +6,9 @@ import pytest
 
 from kalkan.core.testing import log_in
 
+# The login page asks the vault whether the server is sealed.
+pytestmark = pytest.mark.django_db
+
 
 def test_it_redirects_the_root_to_a_language(client):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="kk")
@@ -54,7 +57,7 @@ def test_it_keeps_the_query_when_switching(client):
         ("ru", "Обязательное поле."),
     ],
 )
-def test_it_explains_form_errors_in_the_language(client, lang, required):
+def test_it_explains_form_errors_in_the_language(db, client, lang, required):
     response = client.post(f"/{lang}/staff/login/", {"username": "", "passphrase": "", "code": ""})
     assert required in response.content.decode()
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from kalkan.accounts.models import User, username_validator
@@ -59,3 +62,40 @@ class AddStaffForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class PassphraseForm(forms.Form):
+    current = forms.CharField(
+        label=_("Current passphrase"),
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("New passphrase"),
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    repeat = forms.CharField(
+        label=_("New passphrase again"),
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new, repeat = data.get("new"), data.get("repeat")
+        if new and repeat and new != repeat:
+            self.add_error("repeat", _("The two new passphrases are not the same."))
+        elif new:
+            try:
+                password_validation.validate_password(new, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new", error)
+        return data

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("confirm/", views.confirm_view, name="confirm"),
+    path("passphrase/", views.passphrase, name="passphrase"),
     path("team/", views.team, name="team"),
     path("team/add/", views.add_staff, name="add"),
     path("team/<int:pk>/", views.member, name="member"),

@@ -19,11 +19,12 @@ from kalkan.accounts.decorators import (
     recent_auth_required,
     staff_required,
 )
-from kalkan.accounts.forms import AddStaffForm, ConfirmForm, LoginForm, RoleForm
+from kalkan.accounts.forms import AddStaffForm, ConfirmForm, LoginForm, PassphraseForm, RoleForm
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.accounts.totp import device_of, qr_svg
 from kalkan.audit.services import record
+from kalkan.core.words import new_passphrase
 from kalkan.vault import services as vault
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import StaffKey
@@ -53,7 +54,7 @@ def _refusal_message(refusal: services.Refusal | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST if request.method == "POST" else None)
     error = ""
     if vault.is_sealed():
         error = _(
@@ -98,7 +99,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def confirm_view(request: HttpRequest) -> HttpResponse:
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     error = ""
     user = _actor(request)
     if request.method == "POST" and form.is_valid():
@@ -142,7 +143,7 @@ def team(request: HttpRequest) -> HttpResponse:
 @recent_auth_required
 @require_http_methods(["GET", "POST"])
 def add_staff(request: HttpRequest) -> HttpResponse:
-    form = AddStaffForm(request.POST or None)
+    form = AddStaffForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         enrolment = services.enrol_staff(
             form.cleaned_data["username"],
@@ -241,3 +242,27 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except services.StaffChangeRefused as refused:
         messages.error(request, str(refused))
     return redirect("accounts:member", pk=person.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def passphrase(request: HttpRequest) -> HttpResponse:
+    """Change one's own passphrase. Only the person's key is re-wrapped; nothing else moves."""
+    user = _actor(request)
+    form = PassphraseForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = vault.change_passphrase(
+                user, form.cleaned_data["current"], form.cleaned_data["new"]
+            )
+        except vault.VaultBusy:
+            form.add_error(None, _refusal_message(services.Refusal.BUSY))
+        else:
+            if changed:
+                record("passphrase.change", actor_id=user.pk, object_id=str(user.pk))
+                messages.success(request, _("Your passphrase is changed."))
+                return redirect("accounts:home")
+            form.add_error("current", _("This is not your current passphrase."))
+    return render(
+        request, "accounts/passphrase.html", {"form": form, "suggestion": new_passphrase()}
+    )

@@ -30,7 +30,7 @@ class PanicForm(forms.Form):
 @recent_auth_required
 @require_http_methods(["GET", "POST"])
 def emergency(request: HttpRequest) -> HttpResponse:
-    form = PanicForm(request.POST or None)
+    form = PanicForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         record("panic", actor_id=request.user.pk)
         panic()

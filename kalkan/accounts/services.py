@@ -19,6 +19,7 @@ from kalkan.audit.services import record
 from kalkan.core.words import new_passphrase
 from kalkan.vault import services as vault
 from kalkan.vault.keyring import Keyring
+from kalkan.vault.records import rewrap_content_keys
 
 
 class StaffChangeRefused(Exception):
@@ -83,8 +84,14 @@ def disable_staff(user: User, *, actor: User, keyring: Keyring) -> int:
         user.is_active = False
         user.save(update_fields=["is_active"])
         epoch = vault.remove_staff_keys(user, keyring)
+        # Keys only, never content; in the same transaction, so no record is left behind
+        # in an epoch the removed person can open.
+        moved = rewrap_content_keys(keyring)
         record(
-            "staff.disable", actor_id=actor.pk, object_id=str(user.pk), details={"epoch": epoch}
+            "staff.disable",
+            actor_id=actor.pk,
+            object_id=str(user.pk),
+            details={"epoch": epoch, "rewrapped": moved},
         )
     return epoch
 

@@ -216,7 +216,9 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             enrolment = services.reenrol_staff(person, actor=actor, keyring=_keyring(request))
             return _show_enrolment(request, enrolment)
         if action == "disable":
-            services.disable_staff(person, actor=actor, keyring=_keyring(request))
+            keyring = _keyring(request)
+            services.disable_staff(person, actor=actor, keyring=keyring)
+            keep_keys(request, keyring)  # now with the new epoch's key
             messages.success(
                 request,
                 _(

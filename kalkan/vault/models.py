@@ -8,6 +8,9 @@ STAFF    a keypair whose secret is encrypted under a key derived from the passph
 
 from __future__ import annotations
 
+import uuid
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 
@@ -77,3 +80,52 @@ class VaultState(models.Model):
 
     def __str__(self) -> str:
         return "sealed" if self.sealed_by_panic else "open"
+
+
+class ContentKey(models.Model):
+    """A record's own key, wrapped to an organisation epoch.
+
+    Written at intake (nobody unlocked) it is a sealed box to the epoch's public key; once
+    staff have unlocked, the re-wrap job turns it into a symmetric wrap under a key derived
+    from the epoch secret, which is ~100 times cheaper to open at every unlock.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    epoch = models.ForeignKey(OrgEpoch, on_delete=models.PROTECT, related_name="content_keys")
+    # The epoch when the record was first sealed: part of every field's associated data,
+    # so it never changes, even when the key is re-wrapped to a later epoch.
+    sealed_in_epoch = models.PositiveIntegerField()
+    wrapped = models.BinaryField()
+    by_intake = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"content key {self.id}"
+
+
+class SealedRecord(models.Model):
+    """Base for every model that stores what people typed: the random id, the record's own
+    key, the day it was made, and a revision number for the working set to catch up with.
+
+    Subclasses declare their encrypted columns as BinaryFields and list them in
+    SEALED_FIELDS; they read and write them only through kalkan.vault.records.
+    """
+
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    content_key = models.OneToOneField(ContentKey, on_delete=models.PROTECT, related_name="+")
+    created_on = models.DateField()
+    revision = models.PositiveBigIntegerField(db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Revision(models.Model):
+    """A single counter: every sealed write takes the next number (order, not time)."""
+
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"revision {self.last}"

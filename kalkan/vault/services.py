@@ -175,6 +175,22 @@ def unlock(user: User | None, passphrase: str) -> Keyring | None:
     return Keyring(user_id=user.pk, staff_secret=staff_secret, org_secrets=org_secrets)
 
 
+def take_new_wraps(keyring: Keyring) -> bool:
+    """Open wraps made for the person since they unlocked (a new epoch started while they
+    were logged in). Returns whether anything was added."""
+    if keyring.staff_secret is None or keyring.user_id is None:
+        return False
+    added = False
+    for wrap in OrgKeyWrap.objects.filter(holder_id=keyring.user_id).exclude(
+        epoch_id__in=list(keyring.org_secrets)
+    ):
+        keyring.org_secrets[wrap.epoch_id] = crypto.open_sealed(
+            keyring.staff_secret, bytes(wrap.sealed)
+        )
+        added = True
+    return added
+
+
 def change_passphrase(user: User, current: str, new: str) -> bool:
     """Re-wrap the person's secret key under the new passphrase; nothing else changes."""
     keyring = unlock(user, current)

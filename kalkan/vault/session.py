@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
+from kalkan.vault.services import current_epoch, take_new_wraps
 
 COOKIE_NAME = "kalkan_keys"
 SESSION_FIELD = "kalkan_sealed_keys"
@@ -54,6 +55,9 @@ def keyring_of(request: HttpRequest) -> Keyring | None:
     keyring = Keyring.from_bytes(data)
     if keyring.user_id != request.user.pk:
         return None
+    latest = current_epoch()
+    if latest is not None and latest.number not in keyring.org_secrets and take_new_wraps(keyring):
+        keep(request, keyring)
     request._kalkan_keyring = keyring  # type: ignore[attr-defined]
     return keyring
 

@@ -51,4 +51,6 @@ def test_it_seals_the_server_and_ends_every_session(client, amir, bota):
     assert b"The server is sealed." in response.content
     assert vault.is_sealed()
     assert colleague.get("/en/staff/").status_code == 302
-    assert vault.unlock(amir.user, amir.passphrase).org_secrets == {}
+    keyring = vault.unlock(amir.user, amir.passphrase)
+    assert keyring is not None
+    assert keyring.org_secrets == {}

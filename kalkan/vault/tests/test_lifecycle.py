@@ -179,3 +179,19 @@ def _recover(data, words: str, admin: str):
         input=words + "\n", capture_output=True, text=True, env=cli_env(), timeout=120,
         check=False,
     )
+
+
+def test_a_colleague_logged_in_during_a_removal_gets_the_new_epoch(client, amir, bota, dana):
+    from kalkan.vault.session import keyring_of
+
+    colleague = log_in(Client(), bota)
+    log_in(client, amir)
+    client.post(f"/en/staff/team/{dana.user.pk}/disable/")
+    assert OrgEpoch.objects.count() == 2
+    response = colleague.get("/en/staff/")
+    assert response.status_code == 200
+    keyring = keyring_of(response.wsgi_request)
+    assert keyring is not None and set(keyring.org_secrets) == {1, 2}
+    # The administrator's own session holds the new epoch too.
+    admin_keyring = keyring_of(client.get("/en/staff/").wsgi_request)
+    assert admin_keyring is not None and 2 in admin_keyring.org_secrets

@@ -1,0 +1,133 @@
+"""Reading and writing sealed records and their fields: the one path to the database.
+
+    with transaction.atomic():
+        note = new_sealed(Note, keyring)           # or keyring=None at intake
+        write(note, keyring, title="…", body="…")   # encrypts, pads, binds each field
+    read(note, keyring) -> {"title": "…", "body": "…"}
+
+Each field is encrypted under the record's own content key with associated data binding
+record id, field name, the epoch it was first sealed in, and the model's schema version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TypeVar
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kalkan.vault import crypto
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import ContentKey, OrgEpoch, Revision, SealedRecord
+from kalkan.vault.services import current_epoch
+
+R = TypeVar("R", bound=SealedRecord)
+
+
+def _epoch_wrap_key(org_secret: bytes) -> bytes:
+    return hashlib.blake2b(org_secret, digest_size=32, person=b"kalkan-ckwrap").digest()
+
+
+def _key_aad(key_id: object, epoch: int) -> bytes:
+    return crypto.aad("content-key", str(key_id), epoch)
+
+
+def new_content_key(keyring: Keyring | None) -> tuple[ContentKey, bytes]:
+    """A fresh content key, wrapped to the current epoch: symmetrically when the writer holds
+    that epoch's secret, else sealed to its public key (intake, nobody unlocked)."""
+    epoch = current_epoch()
+    if epoch is None:
+        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    key = crypto.random_key()
+    row = ContentKey(epoch=epoch, sealed_in_epoch=epoch.number)
+    _wrap(row, key, epoch, keyring)
+    row.save()
+    return row, key
+
+
+def _wrap(row: ContentKey, key: bytes, epoch: OrgEpoch, keyring: Keyring | None) -> None:
+    secret = keyring.org_secrets.get(epoch.number) if keyring else None
+    if secret is not None:
+        row.wrapped = crypto.wrap_key(_epoch_wrap_key(secret), key, _key_aad(row.id, epoch.number))
+        row.by_intake = False
+    else:
+        row.wrapped = crypto.seal_to(
+            bytes(epoch.public_key), _key_aad(row.id, epoch.number) + key
+        )
+        row.by_intake = True
+    row.epoch = epoch
+
+
+def open_content_key(row: ContentKey, keyring: Keyring) -> bytes:
+    """The record's key; PermissionError when the keyring lacks the epoch's secret."""
+    secret = keyring.org_secret(row.epoch_id)
+    associated = _key_aad(row.id, row.epoch_id)
+    if not row.by_intake:
+        return crypto.unwrap_key(_epoch_wrap_key(secret), bytes(row.wrapped), associated)
+    plain = crypto.open_sealed(secret, bytes(row.wrapped))
+    if not plain.startswith(associated):
+        raise crypto.Tampered("content key moved")
+    return plain[len(associated) :]
+
+
+def rewrap_content_keys(keyring: Keyring, *, batch: int = 2000) -> int:
+    """Move every content key to the current epoch as a symmetric wrap: keys only, never
+    content. Run after someone is removed (and after intake); returns how many moved."""
+    epoch = current_epoch()
+    if epoch is None or epoch.number not in keyring.org_secrets:
+        return 0
+    moved = 0
+    stale = ContentKey.objects.exclude(epoch=epoch, by_intake=False).order_by("id")
+    while True:
+        rows = list(stale[:batch])
+        if not rows:
+            return moved
+        with transaction.atomic():
+            for row in rows:
+                key = open_content_key(row, keyring)
+                _wrap(row, key, epoch, keyring)
+                row.save(update_fields=["epoch", "wrapped", "by_intake"])
+        moved += len(rows)
+
+
+def next_revision() -> int:
+    with transaction.atomic():
+        Revision.objects.get_or_create(pk=1)
+        Revision.objects.filter(pk=1).update(last=F("last") + 1)
+        return Revision.objects.get(pk=1).last
+
+
+def field_aad(record: SealedRecord, field: str) -> bytes:
+    return crypto.field_aad(
+        str(record.id), field, record.content_key.sealed_in_epoch, record.SCHEMA_VERSION
+    )
+
+
+def new_sealed(model: type[R], keyring: Keyring | None, **plain: object) -> tuple[R, bytes]:
+    """An unsaved record of `model` with its own content key (saved) and today's date."""
+    row, key = new_content_key(keyring)
+    record = model(content_key=row, created_on=timezone.now().date(), **plain)
+    return record, key
+
+
+def write(record: SealedRecord, key: bytes, **fields: str) -> None:
+    """Encrypt and save the given fields (and the record)."""
+    for name, value in fields.items():
+        if name not in record.SEALED_FIELDS:
+            raise ValueError(f"{type(record).__name__}.{name} is not a sealed field")
+        setattr(record, name, crypto.encrypt(key, value.encode("utf-8"), field_aad(record, name)))
+    record.revision = next_revision()
+    record.save()
+
+
+def read(record: SealedRecord, key: bytes) -> dict[str, str]:
+    out = {}
+    for name in record.SEALED_FIELDS:
+        blob = getattr(record, name)
+        if blob:
+            out[name] = crypto.decrypt(key, bytes(blob), field_aad(record, name)).decode("utf-8")
+        else:
+            out[name] = ""
+    return out

@@ -27,5 +27,10 @@ STATIC_ROOT.mkdir(exist_ok=True)
 VAULT_OPSLIMIT = 1
 VAULT_MEMLIMIT = 8 * 1024 * 1024
 
+# SQLite tests use a database file in the data directory, so that the canary test can search
+# every byte Kalkan wrote to disk (database, WAL, files).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
 # A sealed model for the vault's own tests.
 INSTALLED_APPS = [*INSTALLED_APPS, "kalkan.vault.tests.sealed_notes"]

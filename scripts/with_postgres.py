@@ -66,7 +66,13 @@ def main(command: list[str]) -> int:
            "-w", "start")
         pg(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "kalkan",
            "kalkan")
-        env = dict(os.environ, DATABASE_URL=f"postgres://kalkan@127.0.0.1:{port}/kalkan")
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"postgres://kalkan@127.0.0.1:{port}/kalkan",
+            # The canary test searches the cluster's files (WAL included) as well as a dump.
+            KALKAN_TEST_PG_DATA=str(data),
+            KALKAN_TEST_PG_BIN=str(bindir),
+        )
         print(f"with_postgres: PostgreSQL {bindir.parent.name} on 127.0.0.1:{port}", flush=True)
         return subprocess.run(command, env=env, check=False).returncode  # noqa: S603
     finally:

@@ -29,7 +29,7 @@ VAULT_MEMLIMIT = 8 * 1024 * 1024
 
 # SQLite tests use a database file in the data directory, so that the canary test can search
 # every byte Kalkan wrote to disk (database, WAL, files).
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 # A sealed model for the vault's own tests.

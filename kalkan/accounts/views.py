@@ -26,6 +26,7 @@ from kalkan.accounts.totp import device_of, qr_svg
 from kalkan.audit.services import record
 from kalkan.core.words import new_passphrase
 from kalkan.vault import services as vault
+from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import StaffKey
 from kalkan.vault.session import keep as keep_keys
@@ -76,6 +77,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)
             keep_keys(request, result.keyring)
             mark_recent_auth(request)
+            request.session.save()  # the working set is keyed by the (new) session key
+            workingset.for_session(str(request.session.session_key), result.keyring)
             record("login", actor_id=user.pk, object_id=str(user.pk))
             return redirect(_safe_next(request, "accounts:home"))
         error = _refusal_message(result.refusal)

@@ -236,10 +236,13 @@ def is_sealed() -> bool:
 def panic() -> None:
     """Delete every staff wrap and every session: nothing on the server opens any more
     until someone brings the offline escrow secret back (`kalkan recover`)."""
+    from kalkan.vault import workingset
+
     with transaction.atomic():
         OrgKeyWrap.objects.filter(holder__isnull=False).delete()
         Session.objects.all().delete()
         VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": True})
+    workingset.drop_all()
 
 
 def open_with_escrow(escrow_secret: bytes) -> Keyring:

@@ -1,0 +1,112 @@
+"""The working set: built at unlock, searchable, shared by sessions, dropped with the last
+one, and saved only as an encrypted snapshot that the next unlock catches up from."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from kalkan.vault import services as vault
+from kalkan.vault import workingset
+from kalkan.vault.records import new_sealed, write
+from kalkan.vault.tests.sealed_notes.models import Note
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    workingset.drop_all()
+    yield
+    workingset.drop_all()
+
+
+def add_note(keyring, title: str, body: str) -> Note:
+    note, key = new_sealed(Note, keyring)
+    write(note, key, title=title, body=body)
+    return note
+
+
+def log_in_by_form(person) -> Client:
+    client = Client()
+    response = client.post(
+        "/en/staff/login/",
+        {"username": person.username, "passphrase": person.passphrase, "code": person.code()},
+    )
+    assert response.status_code == 302
+    return client
+
+
+def current_set(person) -> workingset.WorkingSet:
+    keyring = person.keyring()
+    return workingset._sets[workingset._fingerprint(keyring)]
+
+
+def test_unlocking_builds_a_searchable_working_set(organisation, bota):
+    intake = add_note(None, "Задержание", "Его задержали у кафе в Оше, телефон забрали")
+    staff = add_note(bota.keyring(), "Outing", "A video outing three activists was posted")
+    log_in_by_form(bota)
+    assert workingset.loaded() == 1
+    ws = current_set(bota)
+    assert ws.count() == 2
+    assert ws.search("задержали") == [str(intake.id)]
+    assert ws.search("outing activ") == [str(staff.id)]
+    assert ws.search("телефон Оше") == [str(intake.id)]
+    assert ws.search("nothing-like-this") == []
+    assert ws.fields(str(intake.id)) == {
+        "title": "Задержание",
+        "body": "Его задержали у кафе в Оше, телефон забрали",
+    }
+
+
+def test_sessions_share_it_and_the_last_logout_drops_it(organisation, amir, bota):
+    add_note(None, "one", "first")
+    first = log_in_by_form(bota)
+    second = log_in_by_form(amir)
+    assert workingset.loaded() == 1  # same organisation keys: one set in memory
+    first.post("/en/staff/logout/")
+    assert workingset.loaded() == 1
+    second.post("/en/staff/logout/")
+    assert workingset.loaded() == 0
+
+
+def test_the_snapshot_is_encrypted_and_the_next_unlock_catches_up(organisation, bota):
+    add_note(None, "one", "CANARY-snapshot-text in the first note")
+    client = log_in_by_form(bota)
+    client.post("/en/staff/logout/")
+    snapshots = list((settings.DATA_DIR / "workingset").glob("*.snap"))
+    assert len(snapshots) == 1
+    assert b"CANARY-snapshot-text" not in snapshots[0].read_bytes()
+    later = add_note(bota.keyring(), "two", "written while nobody was logged in")
+    log_in_by_form(bota)
+    ws = current_set(bota)
+    assert ws.count() == 2
+    assert ws.search("nobody") == [str(later.id)]
+
+
+def test_a_damaged_snapshot_is_rebuilt_from_the_records(organisation, bota):
+    add_note(None, "one", "kept safe")
+    log_in_by_form(bota).post("/en/staff/logout/")
+    snapshot = next((settings.DATA_DIR / "workingset").glob("*.snap"))
+    data = bytearray(snapshot.read_bytes())
+    data[100] ^= 0xFF
+    snapshot.write_bytes(bytes(data))
+    log_in_by_form(bota)
+    assert current_set(bota).search("kept") != []
+
+
+def test_records_of_an_epoch_the_person_lacks_stay_out(organisation, amir, bota, dana):
+    from kalkan.accounts.services import disable_staff
+
+    dana_old = dana.keyring()
+    disable_staff(dana.user, actor=amir.user, keyring=amir.keyring())
+    add_note(amir.keyring(), "after", "written after dana left")
+    ws = workingset.build(dana_old)
+    assert ws.search("dana") == []
+
+
+def test_panic_drops_every_working_set(organisation, bota):
+    add_note(None, "one", "first")
+    log_in_by_form(bota)
+    assert workingset.loaded() == 1
+    vault.panic()
+    assert workingset.loaded() == 0

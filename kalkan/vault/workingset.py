@@ -1,0 +1,279 @@
+"""The working set: after staff unlock, the records they may see, decrypted into this
+process's memory and indexed there (SQLite FTS5 in memory) for search and statistics.
+
+Nothing readable is persisted: the only thing written is an encrypted snapshot of the
+in-memory index (DATA_DIR/workingset/*.snap), so that the next unlock loads it (one
+decryption) and catches up with records whose revision is newer, instead of decrypting and
+indexing everything again. A working set is shared by every session of this process that
+holds the same organisation keys, and dropped when the last of them ends (logout, idle
+timeout, panic).
+
+Apps register what to index: `register(Model, kind="report", fields=("narrative", ...))`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+
+from kalkan.vault import crypto
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import SealedRecord
+from kalkan.vault.records import open_content_key, read
+
+
+@dataclass(frozen=True)
+class Source:
+    model: type[SealedRecord]
+    kind: str
+    fields: tuple[str, ...]
+
+
+SOURCES: list[Source] = []
+
+
+def register(model: type[SealedRecord], *, kind: str, fields: Iterable[str]) -> None:
+    if all(source.kind != kind for source in SOURCES):
+        SOURCES.append(Source(model, kind, tuple(fields)))
+
+
+_SCHEMA = """
+CREATE TABLE records (id TEXT PRIMARY KEY, kind TEXT NOT NULL, revision INTEGER NOT NULL,
+                      fields TEXT NOT NULL);
+CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, kind UNINDEXED, text,
+                                       tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE state (revision INTEGER NOT NULL);
+INSERT INTO state VALUES (0);
+"""
+
+
+class WorkingSet:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.lock = threading.RLock()
+
+    @classmethod
+    def empty(cls) -> WorkingSet:
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        db.executescript(_SCHEMA)
+        return cls(db)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> WorkingSet:
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        db.deserialize(data)
+        return cls(db)
+
+    def to_bytes(self) -> bytes:
+        with self.lock:
+            return bytes(self.db.serialize())
+
+    @property
+    def revision(self) -> int:
+        with self.lock:
+            return int(self.db.execute("SELECT revision FROM state").fetchone()[0])
+
+    def put_many(self, rows: Iterable[tuple[str, str, int, dict[str, str]]]) -> int:
+        """Add or replace records: (id, kind, revision, fields)."""
+        count = 0
+        with self.lock, self.db:
+            top = self.revision
+            for record_id, kind, revision, fields in rows:
+                self.db.execute("DELETE FROM search WHERE id = ?", (record_id,))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
+                    (record_id, kind, revision, json.dumps(fields, ensure_ascii=False)),
+                )
+                self.db.execute(
+                    "INSERT INTO search VALUES (?, ?, ?)",
+                    (record_id, kind, "\n".join(fields.values())),
+                )
+                top = max(top, revision)
+                count += 1
+            self.db.execute("UPDATE state SET revision = ?", (top,))
+        return count
+
+    def search(self, words: str, kind: str | None = None, limit: int = 100) -> list[str]:
+        """Record ids matching all the words (each as a prefix), best first."""
+        terms = [w.replace('"', "") for w in words.split() if w.strip('"')]
+        if not terms:
+            return []
+        query = " ".join(f'"{t}"*' for t in terms)
+        sql = "SELECT id FROM search WHERE search MATCH ?"
+        params: list[object] = [query]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(limit)
+        with self.lock:
+            return [row[0] for row in self.db.execute(sql, params)]
+
+    def fields(self, record_id: str) -> dict[str, str] | None:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT fields FROM records WHERE id = ?", (record_id,)
+            ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def count(self, kind: str | None = None) -> int:
+        with self.lock:
+            if kind:
+                return int(
+                    self.db.execute("SELECT count(*) FROM records WHERE kind = ?", (kind,))
+                    .fetchone()[0]
+                )
+            return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
+
+
+# --- building, snapshots --------------------------------------------------------------------
+
+
+def _fingerprint(keyring: Keyring) -> str:
+    return "-".join(str(e) for e in sorted(keyring.org_secrets)) or "none"
+
+
+def _snapshot_key(keyring: Keyring) -> bytes:
+    newest = keyring.org_secret(max(keyring.org_secrets))
+    return hashlib.blake2b(newest, digest_size=32, person=b"kalkan-wsnap").digest()
+
+
+def _snapshot_path(keyring: Keyring) -> Path:
+    folder = Path(settings.DATA_DIR) / "workingset"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / f"{_fingerprint(keyring)}.snap"
+
+
+def save_snapshot(working_set: WorkingSet, keyring: Keyring) -> None:
+    if not keyring.org_secrets:
+        return
+    path = _snapshot_path(keyring)
+    partial = path.with_suffix(".partial")
+    data = working_set.to_bytes()
+    with partial.open("wb") as out:
+        crypto.encrypt_stream(
+            _snapshot_key(keyring),
+            (data[i : i + crypto.FILE_CHUNK] for i in range(0, len(data), crypto.FILE_CHUNK)),
+            out,
+            crypto.aad("working-set", _fingerprint(keyring)),
+        )
+    partial.replace(path)
+
+
+def load_snapshot(keyring: Keyring) -> WorkingSet | None:
+    path = _snapshot_path(keyring)
+    if not keyring.org_secrets or not path.exists():
+        return None
+    buffer = io.BytesIO()
+    try:
+        with path.open("rb") as source:
+            for chunk in crypto.decrypt_stream(
+                _snapshot_key(keyring), source, crypto.aad("working-set", _fingerprint(keyring))
+            ):
+                buffer.write(chunk)
+        return WorkingSet.from_bytes(buffer.getvalue())
+    except (crypto.Tampered, sqlite3.DatabaseError):
+        path.unlink(missing_ok=True)  # unusable: rebuild from the records
+        return None
+
+
+def catch_up(working_set: WorkingSet, keyring: Keyring, *, batch: int = 2000) -> int:
+    """Decrypt and index every record newer than the working set. Returns how many."""
+    done = 0
+    for source in SOURCES:
+        since = working_set.revision
+        queryset = (
+            source.model._default_manager.filter(revision__gt=since)
+            .select_related("content_key")
+            .order_by("revision")
+        )
+        rows = []
+        for record in queryset.iterator(chunk_size=batch):
+            try:
+                key = open_content_key(record.content_key, keyring)
+            except PermissionError:
+                continue  # sealed in an epoch this keyring does not hold
+            fields = read(record, key)
+            rows.append(
+                (str(record.id), source.kind, record.revision,
+                 {name: fields[name] for name in source.fields})
+            )
+            if len(rows) >= batch:
+                done += working_set.put_many(rows)
+                rows = []
+        done += working_set.put_many(rows)
+    return done
+
+
+def build(keyring: Keyring) -> WorkingSet:
+    """Snapshot if there is one, plus whatever changed since; else everything from scratch."""
+    working_set = load_snapshot(keyring)
+    cold = working_set is None
+    if working_set is None:
+        working_set = WorkingSet.empty()
+    changed = catch_up(working_set, keyring)
+    if cold or changed:
+        save_snapshot(working_set, keyring)
+    return working_set
+
+
+# --- sharing between the sessions of this process -------------------------------------------
+
+_lock = threading.Lock()
+_sets: dict[str, WorkingSet] = {}
+_holders: dict[str, set[str]] = {}
+
+
+def for_session(session_key: str, keyring: Keyring) -> WorkingSet:
+    fingerprint = _fingerprint(keyring)
+    with _lock:
+        working_set = _sets.get(fingerprint)
+        if working_set is None:
+            working_set = build(keyring)
+            _sets[fingerprint] = working_set
+        else:
+            catch_up(working_set, keyring)
+        _holders.setdefault(fingerprint, set()).add(session_key)
+    return working_set
+
+
+def release(session_key: str) -> None:
+    """The session ended: drop every working set nobody else holds."""
+    with _lock:
+        for fingerprint in list(_holders):
+            _holders[fingerprint].discard(session_key)
+            if not _holders[fingerprint]:
+                del _holders[fingerprint]
+                _sets.pop(fingerprint, None)
+
+
+def sweep() -> None:
+    """Forget sessions that ended without a logout (expired, deleted by panic or removal)."""
+    with _lock:
+        held = {key for keys in _holders.values() for key in keys}
+    if not held:
+        return
+    alive = set(Session.objects.filter(session_key__in=held).values_list("session_key", flat=True))
+    for key in held - alive:
+        release(key)
+
+
+def drop_all() -> None:
+    with _lock:
+        _sets.clear()
+        _holders.clear()
+
+
+def loaded() -> int:
+    """How many working sets this process holds (for tests and the admin page)."""
+    with _lock:
+        return len(_sets)

@@ -131,3 +131,40 @@ def read(record: SealedRecord, key: bytes) -> dict[str, str]:
         else:
             out[name] = ""
     return out
+
+
+def bulk_create_sealed(
+    model: type[R], keyring: Keyring, rows: list[dict[str, str]], *, batch: int = 1000
+) -> int:
+    """Seal and insert many records at once (imports, demo data, benchmarks): the same
+    keys and fields as `new_sealed` + `write`, in a few statements per batch."""
+    epoch = current_epoch()
+    if epoch is None or epoch.number not in keyring.org_secrets:
+        raise PermissionError("bulk sealing needs the current epoch's key")
+    wrap_key = _epoch_wrap_key(keyring.org_secrets[epoch.number])
+    today = timezone.now().date()
+    done = 0
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        with transaction.atomic():
+            Revision.objects.get_or_create(pk=1)
+            Revision.objects.filter(pk=1).update(last=F("last") + len(chunk))
+            first = Revision.objects.get(pk=1).last - len(chunk) + 1
+            keys, records = [], []
+            for offset, fields in enumerate(chunk):
+                key = crypto.random_key()
+                row = ContentKey(epoch=epoch, sealed_in_epoch=epoch.number, by_intake=False)
+                row.wrapped = crypto.wrap_key(wrap_key, key, _key_aad(row.id, epoch.number))
+                record = model(content_key=row, created_on=today, revision=first + offset)
+                for name, value in fields.items():
+                    setattr(
+                        record,
+                        name,
+                        crypto.encrypt(key, value.encode("utf-8"), field_aad(record, name)),
+                    )
+                keys.append(row)
+                records.append(record)
+            ContentKey.objects.bulk_create(keys)
+            model._default_manager.bulk_create(records)
+        done += len(chunk)
+    return done

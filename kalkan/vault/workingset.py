@@ -46,11 +46,12 @@ def register(model: type[SealedRecord], *, kind: str, fields: Iterable[str]) -> 
         SOURCES.append(Source(model, kind, tuple(fields)))
 
 
+# The full-text index shares its rowid with `records`, so replacing a record is a lookup,
+# not a scan of the index.
 _SCHEMA = """
-CREATE TABLE records (id TEXT PRIMARY KEY, kind TEXT NOT NULL, revision INTEGER NOT NULL,
-                      fields TEXT NOT NULL);
-CREATE VIRTUAL TABLE search USING fts5(id UNINDEXED, kind UNINDEXED, text,
-                                       tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+                      revision INTEGER NOT NULL, fields TEXT NOT NULL);
+CREATE VIRTUAL TABLE search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
 CREATE TABLE state (revision INTEGER NOT NULL);
 INSERT INTO state VALUES (0);
 """
@@ -88,14 +89,19 @@ class WorkingSet:
         with self.lock, self.db:
             top = self.revision
             for record_id, kind, revision, fields in rows:
-                self.db.execute("DELETE FROM search WHERE id = ?", (record_id,))
-                self.db.execute(
-                    "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
+                old = self.db.execute(
+                    "SELECT n FROM records WHERE id = ?", (record_id,)
+                ).fetchone()
+                if old is not None:
+                    self.db.execute("DELETE FROM search WHERE rowid = ?", old)
+                    self.db.execute("DELETE FROM records WHERE n = ?", old)
+                n = self.db.execute(
+                    "INSERT INTO records (id, kind, revision, fields) VALUES (?, ?, ?, ?)",
                     (record_id, kind, revision, json.dumps(fields, ensure_ascii=False)),
-                )
+                ).lastrowid
                 self.db.execute(
-                    "INSERT INTO search VALUES (?, ?, ?)",
-                    (record_id, kind, "\n".join(fields.values())),
+                    "INSERT INTO search (rowid, text) VALUES (?, ?)",
+                    (n, "\n".join(fields.values())),
                 )
                 top = max(top, revision)
                 count += 1
@@ -108,12 +114,15 @@ class WorkingSet:
         if not terms:
             return []
         query = " ".join(f'"{t}"*' for t in terms)
-        sql = "SELECT id FROM search WHERE search MATCH ?"
+        sql = (
+            "SELECT records.id FROM search JOIN records ON records.n = search.rowid "
+            "WHERE search MATCH ?"
+        )
         params: list[object] = [query]
         if kind:
-            sql += " AND kind = ?"
+            sql += " AND records.kind = ?"
             params.append(kind)
-        sql += " ORDER BY rank LIMIT ?"
+        sql += " ORDER BY search.rank LIMIT ?"
         params.append(limit)
         with self.lock:
             return [row[0] for row in self.db.execute(sql, params)]

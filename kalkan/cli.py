@@ -45,6 +45,10 @@ def _run_django(args: list[str]) -> None:
     from django.core.management import ManagementUtility
 
     django.setup()
+    from django.utils import translation
+
+    # The terminal speaks English; the web speaks the visitor's language.
+    translation.activate("en")
     ManagementUtility(["kalkan", *args]).execute()
 
 

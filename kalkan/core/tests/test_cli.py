@@ -162,3 +162,21 @@ def test_the_demo_makes_a_throw_away_directory_by_default():
     import shutil
 
     shutil.rmtree(path)
+
+
+def test_sqlite_overwrites_what_it_deletes(tmp_path):
+    data = tmp_path / "inst"
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    # secure_delete is a per-connection setting: Kalkan's own connections set it.
+    result = kalkan(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); "
+        "print(c.execute('PRAGMA secure_delete').fetchone()[0], "
+        "c.execute('PRAGMA journal_mode').fetchone()[0])",
+        "--data-dir",
+        str(data),
+    )
+    assert result.stdout.split() == ["1", "wal"], result.stderr

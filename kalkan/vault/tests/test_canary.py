@@ -19,7 +19,7 @@ from django.test import Client
 
 from kalkan.audit.models import AuditEntry
 from kalkan.audit.services import read_details, record
-from kalkan.vault import crypto
+from kalkan.vault import crypto, workingset
 from kalkan.vault import services as vault
 from kalkan.vault.files import files_dir, open_file, store_file
 from kalkan.vault.models import ContentKey, OrgKeyWrap, StaffKey
@@ -146,11 +146,15 @@ def test_nothing_typed_or_uploaded_is_readable_on_disk(amir, bota, caplog):
     )
     entry = AuditEntry.objects.get(action="test.note")
     assert read_details(entry, keyring) == {"note": planted["audit"].decode()}
+    # The login built the working set (and its encrypted snapshot); search it.
+    found = workingset.for_session("canary-search", keyring).search(planted["narrative"].decode())
+    assert found == [str(intake.id)]
 
     # ...and still nowhere on disk, nor are the unlocked keys themselves.
     unlocked = {f"org-key-{e}": k for e, k in keyring.org_secrets.items()}
     unlocked["staff-key"] = keyring.staff_secret or b""
     unlocked["content-key"] = note_key
+    assert list((Path(settings.DATA_DIR) / "workingset").glob("*.snap"))
     assert find_leaks({**planted, **unlocked}) == []
     assert not any(s.decode() in caplog.text for s in planted.values())
 

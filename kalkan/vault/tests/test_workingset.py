@@ -110,3 +110,17 @@ def test_panic_drops_every_working_set(organisation, bota):
     assert workingset.loaded() == 1
     vault.panic()
     assert workingset.loaded() == 0
+
+
+def test_a_changed_record_is_reindexed(organisation, bota):
+    note = add_note(None, "one", "originally about a raid")
+    ws = workingset.build(bota.keyring())
+    assert ws.search("raid") == [str(note.id)]
+    stored = Note.objects.get(pk=note.pk)
+    from kalkan.vault.records import open_content_key
+
+    write(stored, open_content_key(stored.content_key, bota.keyring()), body="now about a fine")
+    assert workingset.catch_up(ws, bota.keyring()) == 1
+    assert ws.search("raid") == []
+    assert ws.search("fine") == [str(note.id)]
+    assert ws.count() == 1

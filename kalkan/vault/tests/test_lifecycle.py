@@ -195,3 +195,39 @@ def test_a_colleague_logged_in_during_a_removal_gets_the_new_epoch(client, amir,
     # The administrator's own session holds the new epoch too.
     admin_keyring = keyring_of(client.get("/en/staff/").wsgi_request)
     assert admin_keyring is not None and 2 in admin_keyring.org_secrets
+
+
+def test_logout_and_the_idle_timeout_destroy_the_unlocked_keys(bota, settings):
+    from kalkan.accounts.middleware import LAST_SEEN_KEY
+    from kalkan.vault.session import COOKIE_NAME, SESSION_FIELD
+
+    def sealed_keys_in_sessions() -> int:
+        return sum(SESSION_FIELD in s.get_decoded() for s in Session.objects.all())
+
+    client = Client()
+    response = client.post(
+        "/en/staff/login/",
+        {"username": "bota", "passphrase": bota.passphrase, "code": bota.code()},
+    )
+    assert response.cookies[COOKIE_NAME]["httponly"]
+    assert response.cookies[COOKIE_NAME]["samesite"] == "Strict"
+    assert sealed_keys_in_sessions() == 1
+    logout = client.post("/en/staff/logout/")
+    assert sealed_keys_in_sessions() == 0
+    assert logout.cookies[COOKIE_NAME].value == ""  # the browser is told to forget it
+
+    log_in(client, bota)
+    session = client.session
+    session[LAST_SEEN_KEY] = 0
+    session.save()
+    client.get("/en/staff/")
+    assert sealed_keys_in_sessions() == 0
+
+
+def test_a_session_without_its_cookie_key_opens_nothing(bota):
+    from kalkan.vault.session import COOKIE_NAME
+
+    client = log_in(Client(), bota)
+    client.cookies[COOKIE_NAME] = "AAAA" + client.cookies[COOKIE_NAME].value[4:]
+    response = client.get("/en/staff/", follow=True)
+    assert b"Your session has ended. Please log in again." in response.content

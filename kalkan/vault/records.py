@@ -122,9 +122,12 @@ def write(record: SealedRecord, key: bytes, **fields: str) -> None:
     record.save()
 
 
-def read(record: SealedRecord, key: bytes) -> dict[str, str]:
+def read(
+    record: SealedRecord, key: bytes, fields: tuple[str, ...] | None = None
+) -> dict[str, str]:
+    """Decrypt the record's sealed fields (or only `fields`)."""
     out = {}
-    for name in record.SEALED_FIELDS:
+    for name in fields if fields is not None else record.SEALED_FIELDS:
         blob = getattr(record, name)
         if blob:
             out[name] = crypto.decrypt(key, bytes(blob), field_aad(record, name)).decode("utf-8")

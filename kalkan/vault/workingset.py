@@ -144,8 +144,9 @@ class WorkingSet:
         with self.lock:
             if kind:
                 return int(
-                    self.db.execute("SELECT count(*) FROM records WHERE kind = ?", (kind,))
-                    .fetchone()[0]
+                    self.db.execute(
+                        "SELECT count(*) FROM records WHERE kind = ?", (kind,)
+                    ).fetchone()[0]
                 )
             return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
 
@@ -157,15 +158,37 @@ def _fingerprint(keyring: Keyring) -> str:
     return "-".join(str(e) for e in sorted(keyring.org_secrets)) or "none"
 
 
-def _snapshot_key(keyring: Keyring) -> bytes:
-    newest = keyring.org_secret(max(keyring.org_secrets))
+def _epochs_of(fingerprint: str) -> set[int]:
+    return {int(e) for e in fingerprint.split("-") if e.isdigit()}
+
+
+def _snapshot_key(keyring: Keyring, fingerprint: str) -> bytes:
+    # Under the newest epoch in the snapshot: after someone is removed, new snapshots are
+    # sealed with a key their old keys do not include.
+    newest = keyring.org_secret(max(_epochs_of(fingerprint)))
     return hashlib.blake2b(newest, digest_size=32, person=b"kalkan-wsnap").digest()
 
 
-def _snapshot_path(keyring: Keyring) -> Path:
+def _snapshot_dir() -> Path:
     folder = Path(settings.DATA_DIR) / "workingset"
     folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"{_fingerprint(keyring)}.snap"
+    return folder
+
+
+def _snapshot_path(keyring: Keyring) -> Path:
+    return _snapshot_dir() / f"{_fingerprint(keyring)}.snap"
+
+
+def _best_snapshot(keyring: Keyring) -> Path | None:
+    """This keyring's snapshot, or else the fullest one it can open (made before a new epoch
+    started): catching up from it beats decrypting everything again."""
+    held = set(keyring.org_secrets)
+    usable = [
+        path
+        for path in _snapshot_dir().glob("*.snap")
+        if _epochs_of(path.stem) and _epochs_of(path.stem) <= held
+    ]
+    return max(usable, key=lambda p: len(_epochs_of(p.stem)), default=None)
 
 
 def save_snapshot(working_set: WorkingSet, keyring: Keyring) -> None:
@@ -176,17 +199,21 @@ def save_snapshot(working_set: WorkingSet, keyring: Keyring) -> None:
     data = working_set.to_bytes()
     with partial.open("wb") as out:
         crypto.encrypt_stream(
-            _snapshot_key(keyring),
+            _snapshot_key(keyring, path.stem),
             (data[i : i + crypto.FILE_CHUNK] for i in range(0, len(data), crypto.FILE_CHUNK)),
             out,
-            crypto.aad("working-set", _fingerprint(keyring)),
+            crypto.aad("working-set", path.stem),
         )
     partial.replace(path)
+    # Older snapshots this one supersedes go: they hold nothing it lacks.
+    for older in _snapshot_dir().glob("*.snap"):
+        if older != path and _epochs_of(older.stem) < _epochs_of(path.stem):
+            older.unlink(missing_ok=True)
 
 
 def load_snapshot(keyring: Keyring) -> WorkingSet | None:
-    path = _snapshot_path(keyring)
-    if not keyring.org_secrets or not path.exists():
+    path = _best_snapshot(keyring) if keyring.org_secrets else None
+    if path is None:
         return None
     # Decrypt into one buffer of the right size: the plaintext is never larger than the
     # file, and SQLite copies it once more; every extra copy would cost the whole size again.
@@ -195,7 +222,7 @@ def load_snapshot(keyring: Keyring) -> WorkingSet | None:
     try:
         with path.open("rb") as source:
             for chunk in crypto.decrypt_stream(
-                _snapshot_key(keyring), source, crypto.aad("working-set", _fingerprint(keyring))
+                _snapshot_key(keyring, path.stem), source, crypto.aad("working-set", path.stem)
             ):
                 buffer[filled : filled + len(chunk)] = chunk
                 filled += len(chunk)
@@ -221,10 +248,8 @@ def catch_up(working_set: WorkingSet, keyring: Keyring, *, batch: int = 2000) ->
                 key = open_content_key(record.content_key, keyring)
             except PermissionError:
                 continue  # sealed in an epoch this keyring does not hold
-            fields = read(record, key)
             rows.append(
-                (str(record.id), source.kind, record.revision,
-                 {name: fields[name] for name in source.fields})
+                (str(record.id), source.kind, record.revision, read(record, key, source.fields))
             )
             if len(rows) >= batch:
                 done += working_set.put_many(rows)
@@ -236,11 +261,11 @@ def catch_up(working_set: WorkingSet, keyring: Keyring, *, batch: int = 2000) ->
 def build(keyring: Keyring) -> WorkingSet:
     """Snapshot if there is one, plus whatever changed since; else everything from scratch."""
     working_set = load_snapshot(keyring)
-    cold = working_set is None
+    fresh = working_set is None or not _snapshot_path(keyring).exists()
     if working_set is None:
         working_set = WorkingSet.empty()
     changed = catch_up(working_set, keyring)
-    if cold or changed:
+    if fresh or changed:
         save_snapshot(working_set, keyring)
     return working_set
 

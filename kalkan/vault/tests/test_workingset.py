@@ -124,3 +124,21 @@ def test_a_changed_record_is_reindexed(organisation, bota):
     assert ws.search("raid") == []
     assert ws.search("fine") == [str(note.id)]
     assert ws.count() == 1
+
+
+def test_after_a_new_epoch_the_old_snapshot_is_carried_over_and_resealed(
+    organisation, amir, bota, dana
+):
+    from kalkan.accounts.services import disable_staff
+
+    add_note(None, "one", "before the epoch changed")
+    workingset.build(bota.keyring())
+    folder = settings.DATA_DIR / "workingset"
+    assert [p.name for p in folder.glob("*.snap")] == ["1.snap"]
+    disable_staff(dana.user, actor=amir.user, keyring=amir.keyring())
+    add_note(amir.keyring(), "two", "after the epoch changed")
+    ws = workingset.build(bota.keyring())
+    assert ws.count() == 2
+    assert ws.search("after") and ws.search("before")
+    # Resealed under the new epoch; the old snapshot is gone.
+    assert [p.name for p in folder.glob("*.snap")] == ["1-2.snap"]

@@ -147,6 +147,8 @@ VAULT_OPSLIMIT = envint("KALKAN_ARGON2_PASSES", 3, minimum=1, maximum=20)
 VAULT_MEMLIMIT = envint("KALKAN_ARGON2_MEMORY_MIB", 256, minimum=8, maximum=4096) * 1024 * 1024
 VAULT_UNLOCK_CONCURRENCY = envint("KALKAN_UNLOCK_CONCURRENCY", 2, minimum=1, maximum=16)
 VAULT_UNLOCK_WAIT_SECONDS = 30
+# How often the server forgets working sets whose sessions have expired.
+VAULT_SWEEP_SECONDS = 60
 OTP_TOTP_ISSUER = envstr("KALKAN_TOTP_ISSUER", "Kalkan")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

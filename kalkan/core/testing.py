@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -63,6 +64,16 @@ def _device(user: User) -> TOTPDevice:
     if device is None:
         raise RuntimeError(f"{user} has no TOTP device")
     return device
+
+
+@pytest.fixture(autouse=True)
+def no_working_sets_between_tests() -> Iterator[None]:
+    """Working sets live in process memory: each test starts and ends without any."""
+    from kalkan.vault import workingset
+
+    workingset.drop_all()
+    yield
+    workingset.drop_all()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -10,10 +9,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from kalkan.vault import session, workingset
-
-SWEEP_SECONDS = 60
-_last_sweep = 0.0
+from kalkan.vault import session
 
 
 class VaultMiddleware:
@@ -21,13 +17,6 @@ class VaultMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        global _last_sweep
-        now = time.monotonic()
-        if now - _last_sweep > SWEEP_SECONDS:
-            # Sessions that ended without a logout (expired, or deleted by a panic run from
-            # the command line) let go of their working sets here.
-            _last_sweep = now
-            workingset.sweep()
         if request.user.is_authenticated and session.keyring_of(request) is None:
             # Panic, an expired cookie or a tampered session: without keys the session is
             # useless, and a half-working one would only confuse.

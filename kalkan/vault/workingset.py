@@ -17,12 +17,14 @@ import hashlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import DatabaseError, close_old_connections
 
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
@@ -278,6 +280,7 @@ _holders: dict[str, set[str]] = {}
 
 
 def for_session(session_key: str, keyring: Keyring) -> WorkingSet:
+    _start_sweeper()
     fingerprint = _fingerprint(keyring)
     with _lock:
         working_set = _sets.get(fingerprint)
@@ -309,6 +312,31 @@ def sweep() -> None:
     alive = set(Session.objects.filter(session_key__in=held).values_list("session_key", flat=True))
     for key in held - alive:
         release(key)
+
+
+_sweeper: threading.Thread | None = None
+
+
+def _start_sweeper() -> None:
+    """Once per process: every VAULT_SWEEP_SECONDS, let go of working sets whose sessions
+    ended without a logout (idle expiry, or a panic run from the command line)."""
+    global _sweeper
+    interval = settings.VAULT_SWEEP_SECONDS
+    if not interval or _sweeper is not None:
+        return
+
+    def run() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                sweep()
+            except DatabaseError:
+                pass  # the database is briefly away: try again next round
+            finally:
+                close_old_connections()
+
+    _sweeper = threading.Thread(target=run, name="kalkan-working-set-sweeper", daemon=True)
+    _sweeper.start()
 
 
 def drop_all() -> None:

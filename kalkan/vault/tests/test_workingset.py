@@ -3,7 +3,6 @@ one, and saved only as an encrypted snapshot that the next unlock catches up fro
 
 from __future__ import annotations
 
-import pytest
 from django.conf import settings
 from django.test import Client
 
@@ -11,13 +10,6 @@ from kalkan.vault import services as vault
 from kalkan.vault import workingset
 from kalkan.vault.records import new_sealed, write
 from kalkan.vault.tests.sealed_notes.models import Note
-
-
-@pytest.fixture(autouse=True)
-def fresh_process_state():
-    workingset.drop_all()
-    yield
-    workingset.drop_all()
 
 
 def add_note(keyring, title: str, body: str) -> Note:
@@ -142,3 +134,14 @@ def test_after_a_new_epoch_the_old_snapshot_is_carried_over_and_resealed(
     assert ws.search("after") and ws.search("before")
     # Resealed under the new epoch; the old snapshot is gone.
     assert [p.name for p in folder.glob("*.snap")] == ["1-2.snap"]
+
+
+def test_sessions_that_ended_without_a_logout_let_go(organisation, bota):
+    from django.contrib.sessions.models import Session
+
+    add_note(None, "one", "first")
+    log_in_by_form(bota)
+    assert workingset.loaded() == 1
+    Session.objects.all().delete()  # expired, or removed by `kalkan panic` in another process
+    workingset.sweep()
+    assert workingset.loaded() == 0

@@ -149,6 +149,17 @@ VAULT_UNLOCK_CONCURRENCY = envint("KALKAN_UNLOCK_CONCURRENCY", 2, minimum=1, max
 VAULT_UNLOCK_WAIT_SECONDS = 30
 # How often the server forgets working sets whose sessions have expired.
 VAULT_SWEEP_SECONDS = 60
+# Receipts (83 random bits) go through Argon2id twice per visit: lighter than a staff
+# passphrase, since the receipt's own entropy carries the weight (~0.1 s each here).
+RECEIPT_OPSLIMIT = 2
+RECEIPT_MEMLIMIT = 64 * 1024 * 1024
+
+# Intake: limits for uploads (a report and each follow-up).
+INTAKE_MAX_FILE_BYTES = envint("KALKAN_MAX_FILE_MB", 20, minimum=1, maximum=500) * 1048576
+INTAKE_MAX_REPORT_BYTES = (
+    envint("KALKAN_MAX_REPORT_MB", 50, minimum=1, maximum=2000) * 1024 * 1024
+)
+INTAKE_MAX_FILES = envint("KALKAN_MAX_FILES", 10, minimum=1, maximum=50)
 OTP_TOTP_ISSUER = envstr("KALKAN_TOTP_ISSUER", "Kalkan")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -26,6 +26,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # settings.py and are measured by benchmarks/vault.py.
 VAULT_OPSLIMIT = 1
 VAULT_MEMLIMIT = 8 * 1024 * 1024
+RECEIPT_OPSLIMIT = 1
+RECEIPT_MEMLIMIT = 8 * 1024 * 1024
 # No background sweeper thread in tests: they call workingset.sweep() themselves.
 VAULT_SWEEP_SECONDS = 0
 

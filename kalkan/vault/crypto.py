@@ -143,42 +143,61 @@ def same(a: bytes, b: bytes) -> bool:
 # --- files --------------------------------------------------------------------------------
 
 
-def encrypt_stream(key: bytes, chunks: Iterable[bytes], out: BinaryIO, associated: bytes) -> int:
-    """Encrypt a stream of plaintext pieces into `out`; return the plaintext length.
+class StreamEncryptor:
+    """Encrypts pieces of plaintext as they arrive (an upload, chunk by chunk) into `out`.
 
-    Pieces of any size are regrouped into FILE_CHUNK chunks; only the last chunk is padded
-    (to FILE_BLOCK) and tagged FINAL.
+    Pieces of any size are regrouped into FILE_CHUNK chunks; `finish()` pads the rest (to
+    FILE_BLOCK) into the last chunk, tagged FINAL, and returns the plaintext length.
     """
-    state = sodium.crypto_secretstream_xchacha20poly1305_state()
-    out.write(FORMAT_VERSION + sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key))
-    # Full chunks go out as they fill; the rest (< FILE_CHUNK) is padded into the last one,
-    # which therefore never exceeds FILE_CHUNK either. Large pieces are pushed without
-    # copying them through the buffer: copies would cost a third of the speed.
-    buffer = bytearray()
-    total = 0
-    for piece in chunks:
-        total += len(piece)
-        if not buffer and len(piece) >= FILE_CHUNK:
+
+    def __init__(self, key: bytes, out: BinaryIO, associated: bytes) -> None:
+        self.out = out
+        self.associated = associated
+        self.state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        out.write(
+            FORMAT_VERSION + sodium.crypto_secretstream_xchacha20poly1305_init_push(self.state, key)
+        )
+        self.buffer = bytearray()
+        self.total = 0
+
+    def push(self, piece: bytes) -> None:
+        # Full chunks go out as they fill; the rest (< FILE_CHUNK) waits for the last one,
+        # which therefore never exceeds FILE_CHUNK either. Large pieces are pushed without
+        # copying them through the buffer: copies would cost a third of the speed.
+        self.total += len(piece)
+        if not self.buffer and len(piece) >= FILE_CHUNK:
             data = piece
         else:
-            buffer += piece
-            if len(buffer) < FILE_CHUNK:
-                continue
-            data, buffer = bytes(buffer), bytearray()
+            self.buffer += piece
+            if len(self.buffer) < FILE_CHUNK:
+                return
+            data, self.buffer = bytes(self.buffer), bytearray()
         full = len(data) - len(data) % FILE_CHUNK
         for start in range(0, full, FILE_CHUNK):
             chunk = data if len(data) == FILE_CHUNK else data[start : start + FILE_CHUNK]
-            out.write(
+            self.out.write(
                 sodium.crypto_secretstream_xchacha20poly1305_push(
-                    state, chunk, associated, _TAG_MESSAGE
+                    self.state, chunk, self.associated, _TAG_MESSAGE
                 )
             )
-        buffer += data[full:]
-    last = _pad(bytes(buffer), FILE_BLOCK, 0)
-    out.write(
-        sodium.crypto_secretstream_xchacha20poly1305_push(state, last, associated, _TAG_FINAL)
-    )
-    return total
+        self.buffer += data[full:]
+
+    def finish(self) -> int:
+        last = _pad(bytes(self.buffer), FILE_BLOCK, 0)
+        self.out.write(
+            sodium.crypto_secretstream_xchacha20poly1305_push(
+                self.state, last, self.associated, _TAG_FINAL
+            )
+        )
+        return self.total
+
+
+def encrypt_stream(key: bytes, chunks: Iterable[bytes], out: BinaryIO, associated: bytes) -> int:
+    """Encrypt a stream of plaintext pieces into `out`; return the plaintext length."""
+    encryptor = StreamEncryptor(key, out, associated)
+    for piece in chunks:
+        encryptor.push(piece)
+    return encryptor.finish()
 
 
 def decrypt_stream(key: bytes, source: BinaryIO, associated: bytes) -> Iterator[bytes]:

@@ -37,30 +37,52 @@ def _aad(record_id: str, name: str, epoch: int) -> bytes:
     return crypto.aad("file", record_id, name, epoch)
 
 
+class SealedFileWriter:
+    """Write a file piece by piece as it arrives (an upload handler pushes each chunk);
+    `close()` makes it permanent, `abort()` leaves nothing behind."""
+
+    def __init__(self, key: bytes, record_id: str, epoch: int) -> None:
+        self.name = secrets.token_hex(16)
+        self.final = files_dir() / self.name
+        self.partial = self.final.with_suffix(".partial")
+        self.digest = hashlib.sha256()
+        fd = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.out = os.fdopen(fd, "wb")
+        self.encryptor = crypto.StreamEncryptor(key, self.out, _aad(record_id, self.name, epoch))
+
+    def write(self, piece: bytes) -> None:
+        self.digest.update(piece)
+        self.encryptor.push(piece)
+
+    def close(self) -> StoredFile:
+        try:
+            size = self.encryptor.finish()
+            self.out.flush()
+            os.fsync(self.out.fileno())
+            self.out.close()
+            os.replace(self.partial, self.final)
+        except BaseException:
+            self.abort()
+            raise
+        return StoredFile(self.name, size, self.digest.hexdigest())
+
+    def abort(self) -> None:
+        if not self.out.closed:
+            self.out.close()
+        self.partial.unlink(missing_ok=True)
+
+
 def store_file(
     key: bytes, record_id: str, epoch: int, pieces: Iterable[bytes]
 ) -> StoredFile:
-    name = secrets.token_hex(16)
-    final = files_dir() / name
-    partial = final.with_suffix(".partial")
-    digest = hashlib.sha256()
-
-    def hashed() -> Iterator[bytes]:
-        for piece in pieces:
-            digest.update(piece)
-            yield piece
-
+    writer = SealedFileWriter(key, record_id, epoch)
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            size = crypto.encrypt_stream(key, hashed(), out, _aad(record_id, name, epoch))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, final)
+        for piece in pieces:
+            writer.write(piece)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        writer.abort()
         raise
-    return StoredFile(name, size, digest.hexdigest())
+    return writer.close()
 
 
 def open_file(key: bytes, record_id: str, epoch: int, name: str) -> Iterator[bytes]:

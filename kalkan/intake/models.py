@@ -1,0 +1,97 @@
+"""What the public side stores: reports, their mailboxes, messages and evidence.
+
+Everything a reporter typed or uploaded is a sealed field (kalkan.vault.records). In the
+clear stay only what security.md allows: random ids, the day, the urgent flag, the status.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+
+from kalkan.vault.models import SealedRecord
+
+
+class ReceiptSalts(models.Model):
+    """The two global salts that turn a receipt into a lookup key and an unlock key."""
+
+    lookup_salt = models.BinaryField()
+    unlock_salt = models.BinaryField()
+
+    def __str__(self) -> str:
+        return "receipt salts"
+
+
+class Report(SealedRecord):
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("narrative", "answers", "contact", "consent")
+
+    class Status(models.TextChoices):
+        NEW = "new"
+        SEEN = "seen"
+        SPAM = "spam"
+
+    narrative = models.BinaryField(default=b"")
+    # The guided questions, the urgent questions and the help wanted, as JSON.
+    answers = models.BinaryField(default=b"")
+    contact = models.BinaryField(default=b"")
+    # Consent per purpose, as JSON ({"services": true, ...}); the ledger of the documentation
+    # issue takes it over.
+    consent = models.BinaryField(default=b"")
+    urgent = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+
+    class Meta:
+        ordering = ["-urgent", "revision"]
+
+    def __str__(self) -> str:
+        return f"report {self.id}"
+
+
+class Mailbox(models.Model):
+    """The reporter's way back: found by the receipt's lookup key, opened by its unlock key."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="mailbox")
+    lookup_key = models.CharField(max_length=64, unique=True)
+    reporter_public_key = models.BinaryField()
+    # The reporter's secret key, encrypted under the receipt's unlock key.
+    wrapped_reporter_secret = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"mailbox of {self.report_id}"
+
+
+class Message(SealedRecord):
+    """A follow-up from the reporter or a reply from the team."""
+
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("body",)
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="messages")
+    from_reporter = models.BooleanField()
+    body = models.BinaryField(default=b"")
+    # A reply's copy for the reporter: a sealed box to their public key, readable with the
+    # receipt. Empty for the reporter's own follow-ups, which are never shown back.
+    reporter_copy = models.BinaryField(default=b"")
+
+    class Meta:
+        ordering = ["revision"]
+
+    def __str__(self) -> str:
+        return f"message {self.id}"
+
+
+class Evidence(SealedRecord):
+    """An uploaded file: the encrypted original, and for images an encrypted working copy
+    re-encoded from pixels (no EXIF, GPS, XMP or thumbnails)."""
+
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("meta",)
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence")
+    message = models.ForeignKey(Message, null=True, on_delete=models.CASCADE)
+    original_file = models.CharField(max_length=64)
+    working_file = models.CharField(max_length=64, blank=True)
+    # JSON: original name (sanitised), content type, size, SHA-256, sanitised or not.
+    meta = models.BinaryField(default=b"")
+
+    def __str__(self) -> str:
+        return f"evidence {self.id}"

@@ -1,0 +1,162 @@
+"""The write operations of the public side, and the staff side's reply.
+
+    receipt = submit_report(submission, uploads)      # nobody logged in
+    box = find_mailbox(receipt)                       # None for a wrong receipt
+    replies_for_reporter(box, unlock_key)             # the team's replies, never the report
+    add_follow_up(box, text, uploads)
+    reply(box, keyring, text)                         # staff
+
+A report and its follow-ups are sealed to the organisation only; the team's replies are also
+sealed to the reporter's own public key, which the receipt opens.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from kalkan.intake import receipts
+from kalkan.intake.models import Evidence, Mailbox, Message, Report
+from kalkan.intake.uploads import SealedUpload, reencode_image, sniff_image
+from kalkan.vault import crypto
+from kalkan.vault.files import open_file, store_file
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.records import new_sealed, write
+
+
+@dataclass
+class Submission:
+    """What a reporter gave, already validated by the form."""
+
+    narrative: str
+    answers: dict[str, object] = field(default_factory=dict)
+    contact: dict[str, str] = field(default_factory=dict)
+    consent: dict[str, bool] = field(default_factory=dict)
+    urgent: bool = False
+
+
+def _reporter_secret_aad(lookup_key: str) -> bytes:
+    return crypto.aad("reporter-secret", lookup_key)
+
+
+def submit_report(submission: Submission, uploads: list[SealedUpload]) -> str:
+    """Seal and store the report with its evidence; return the receipt (shown once)."""
+    receipt = receipts.new_receipt()
+    lookup_key, unlock_key = receipts.derive(receipts.normalise(receipt) or "")
+    reporter_secret, reporter_public = crypto.new_keypair()
+    with transaction.atomic():
+        report, key = new_sealed(Report, None, urgent=submission.urgent)
+        write(
+            report,
+            key,
+            narrative=submission.narrative,
+            answers=json.dumps(submission.answers, ensure_ascii=False),
+            contact=json.dumps(submission.contact, ensure_ascii=False),
+            consent=json.dumps(submission.consent),
+        )
+        Mailbox.objects.create(
+            report=report,
+            lookup_key=lookup_key,
+            reporter_public_key=reporter_public,
+            wrapped_reporter_secret=crypto.wrap_key(
+                unlock_key, reporter_secret, _reporter_secret_aad(lookup_key)
+            ),
+        )
+        attach_evidence(report, None, uploads)
+    return receipt
+
+
+def attach_evidence(report: Report, message: Message | None, uploads: list[SealedUpload]) -> None:
+    """Evidence records for uploaded (already encrypted) files; images get a working copy
+    re-encoded from pixels, everything else is marked not sanitised."""
+    for upload in uploads:
+        if upload.stored is None:
+            continue
+        image_type = sniff_image(upload.head)
+        working_name = ""
+        if image_type:
+            original = b"".join(
+                open_file(upload.key, str(upload.evidence_id),
+                          upload.content_key.sealed_in_epoch, upload.stored.name)
+            )
+            clean = reencode_image(original)
+            if clean is not None:
+                working_name = store_file(
+                    upload.key, str(upload.evidence_id),
+                    upload.content_key.sealed_in_epoch, [clean],
+                ).name
+        evidence = Evidence(
+            id=upload.evidence_id,
+            content_key=upload.content_key,
+            created_on=timezone.now().date(),
+            report=report,
+            message=message,
+            original_file=upload.stored.name,
+            working_file=working_name,
+        )
+        meta = {
+            "name": upload.name,
+            "declared_type": upload.content_type,
+            "detected_type": image_type or "",
+            "size": upload.stored.size,
+            "sha256": upload.stored.sha256,
+            "sanitised": bool(working_name),
+        }
+        write(evidence, upload.key, meta=json.dumps(meta, ensure_ascii=False))
+
+
+def find_mailbox(typed_receipt: str) -> tuple[Mailbox, bytes] | None:
+    """The mailbox and its unlock key for a receipt, or None (costs the same either way)."""
+    digits = receipts.normalise(typed_receipt)
+    lookup_key, unlock_key = receipts.derive(digits or "0" * receipts.DIGITS)
+    if digits is None:
+        return None
+    box = Mailbox.objects.filter(lookup_key=lookup_key).first()
+    return None if box is None else (box, unlock_key)
+
+
+def _reporter_secret(box: Mailbox, unlock_key: bytes) -> bytes:
+    return crypto.unwrap_key(
+        unlock_key, bytes(box.wrapped_reporter_secret), _reporter_secret_aad(box.lookup_key)
+    )
+
+
+@dataclass(frozen=True)
+class MailboxEntry:
+    day: date
+    from_reporter: bool
+    text: str  # the team's words; empty for the reporter's own follow-ups (never shown back)
+
+
+def replies_for_reporter(box: Mailbox, unlock_key: bytes) -> list[MailboxEntry]:
+    secret = _reporter_secret(box, unlock_key)
+    entries = []
+    for message in box.messages.order_by("revision"):
+        text = ""
+        if not message.from_reporter and message.reporter_copy:
+            text = crypto.open_sealed(secret, bytes(message.reporter_copy)).decode("utf-8")
+        entries.append(MailboxEntry(message.created_on, message.from_reporter, text))
+    return entries
+
+
+def add_follow_up(box: Mailbox, text: str, uploads: list[SealedUpload]) -> Message:
+    with transaction.atomic():
+        message, key = new_sealed(Message, None, mailbox=box, from_reporter=True)
+        write(message, key, body=text)
+        attach_evidence(box.report, message, uploads)
+    return message
+
+
+def reply(box: Mailbox, keyring: Keyring, text: str) -> Message:
+    """A staff reply: sealed for the team, and a copy sealed to the reporter's key."""
+    with transaction.atomic():
+        message, key = new_sealed(Message, keyring, mailbox=box, from_reporter=False)
+        message.reporter_copy = crypto.seal_to(
+            bytes(box.reporter_public_key), text.encode("utf-8")
+        )
+        write(message, key, body=text)
+    return message

@@ -1,0 +1,162 @@
+"""Uploads: streamed straight into encryption, names made harmless, images re-encoded.
+
+`SealedUploadHandler` replaces Django's handlers for the public forms, so no upload ever
+lands in memory whole or in a temporary file: each chunk is encrypted as it arrives into the
+vault's file store, under the content key of a new evidence record. Limits per file and per
+request stop the upload; the view then stores nothing and says why.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest
+from PIL import Image, UnidentifiedImageError
+
+from kalkan.vault.files import SealedFileWriter, StoredFile, delete_file
+from kalkan.vault.models import ContentKey
+from kalkan.vault.records import new_content_key
+
+# Pillow refuses larger images (decompression bombs) instead of filling memory.
+Image.MAX_IMAGE_PIXELS = 40_000_000
+_IMAGE_SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def safe_name(name: str, limit: int = 100) -> str:
+    """A file name that cannot traverse paths, hide its extension or break a page."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    # Control characters and bidirectional overrides (which can disguise "exe.jpg") go.
+    kept = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    kept = kept.strip().lstrip(".") or "file"
+    return kept[:limit]
+
+
+def sniff_image(head: bytes) -> str | None:
+    """The image type from the file's first bytes (never from what the browser claims)."""
+    for signature, content_type in _IMAGE_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def reencode_image(data: bytes) -> bytes | None:
+    """A copy made from the pixels alone: no EXIF, GPS, XMP, ICC or thumbnails survive.
+    None when the image cannot be read safely."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            rgb = image.convert("RGB")
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        return None
+    pixels = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+    out = io.BytesIO()
+    pixels.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+@dataclass
+class SealedUpload:
+    """One uploaded file as the view sees it: already encrypted, with its evidence id and key."""
+
+    evidence_id: uuid.UUID
+    content_key: ContentKey
+    key: bytes
+    name: str
+    content_type: str
+    stored: StoredFile | None = None
+    head: bytes = b""
+
+
+@dataclass
+class UploadProblems:
+    too_large: bool = False
+    too_many: bool = False
+    stored: list[SealedUpload] = field(default_factory=list)
+
+
+class _Received(UploadedFile):
+    """What Django puts in request.FILES: a marker pointing at the sealed upload."""
+
+    def __init__(self, upload: SealedUpload) -> None:
+        super().__init__(file=io.BytesIO(b""), name=upload.name, size=0)
+        self.sealed = upload
+
+
+class SealedUploadHandler(FileUploadHandler):
+    def __init__(
+        self, request: HttpRequest, *, max_file_bytes: int, max_total_bytes: int, max_files: int
+    ) -> None:
+        super().__init__(request)
+        self.max_file_bytes = max_file_bytes
+        self.max_total_bytes = max_total_bytes
+        self.max_files = max_files
+        self.total = 0
+        self.problems = UploadProblems()
+        self.writer: SealedFileWriter | None = None
+        self.current: SealedUpload | None = None
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        if len(self.problems.stored) >= self.max_files:
+            self.problems.too_many = True
+            raise StopUpload(connection_reset=False)
+        row, key = new_content_key(None)
+        evidence_id = uuid.uuid4()
+        self.current = SealedUpload(
+            evidence_id, row, key, safe_name(self.file_name or ""), self.content_type or ""
+        )
+        self.writer = SealedFileWriter(key, str(evidence_id), row.sealed_in_epoch)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self.writer is None or self.current is None:
+            return None
+        self.total += len(raw_data)
+        if start + len(raw_data) > self.max_file_bytes or self.total > self.max_total_bytes:
+            self._abort_current()
+            self.problems.too_large = True
+            raise StopUpload(connection_reset=False)
+        if start == 0:
+            self.current.head = raw_data[:16]
+        self.writer.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if self.writer is None or self.current is None:
+            return None
+        self.current.stored = self.writer.close()
+        self.problems.stored.append(self.current)
+        received = _Received(self.current)
+        self.writer, self.current = None, None
+        return received
+
+    def upload_interrupted(self) -> None:
+        """The connection broke (a truncated body): nothing of this file stays."""
+        self._abort_current()
+
+    def _abort_current(self) -> None:
+        if self.writer is not None:
+            self.writer.abort()
+        if self.current is not None:
+            ContentKey.objects.filter(pk=self.current.content_key.pk).delete()
+        self.writer, self.current = None, None
+
+    def discard_all(self) -> None:
+        """The submission failed: remove every file and key this request made."""
+        for upload in self.problems.stored:
+            if upload.stored is not None:
+                delete_file(upload.stored.name)
+            ContentKey.objects.filter(pk=upload.content_key.pk).delete()
+        self.problems.stored.clear()

@@ -154,7 +154,9 @@ VAULT_SWEEP_SECONDS = 60
 RECEIPT_OPSLIMIT = 2
 RECEIPT_MEMLIMIT = 64 * 1024 * 1024
 
-# Intake: limits for uploads (a report and each follow-up).
+# Intake: where the quick-exit control on every public page goes (a neutral site), and
+# limits for uploads (a report and each follow-up).
+QUICK_EXIT_URL = envstr("KALKAN_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 INTAKE_MAX_FILE_BYTES = envint("KALKAN_MAX_FILE_MB", 20, minimum=1, maximum=500) * 1048576
 INTAKE_MAX_REPORT_BYTES = (
     envint("KALKAN_MAX_REPORT_MB", 50, minimum=1, maximum=2000) * 1024 * 1024

@@ -2,9 +2,103 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kalkan.intake.forms import ReportForm
+from kalkan.intake.services import Submission, submit_report
+from kalkan.intake.uploads import SealedUploadHandler
 
 
 def start(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/start.html")
+
+
+def _handler(request: HttpRequest) -> SealedUploadHandler:
+    handler = SealedUploadHandler(
+        request,
+        max_file_bytes=settings.INTAKE_MAX_FILE_BYTES,
+        max_total_bytes=settings.INTAKE_MAX_REPORT_BYTES,
+        max_files=settings.INTAKE_MAX_FILES,
+    )
+    # Every uploaded byte goes through this handler straight into encryption: Django's own
+    # handlers would keep files in memory or in a plaintext temporary file.
+    request.upload_handlers = [handler]
+    return handler
+
+
+def _answers(form: ReportForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    answers: dict[str, Any] = {
+        name: data.get(name)
+        for name in ("reporter_role", "acts", "perpetrators", "when", "country", "place",
+                     "help_wanted")
+    }
+    if form.urgent:
+        answers["urgent"] = {
+            name: data.get(name) for name in ("where_now", "since_when", "lawyer", "reach_now")
+        }
+    answers["channel"] = "web"
+    answers["language"] = get_language()
+    return answers
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, urgent: bool = False) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
+    handler = _handler(request)
+    form = ReportForm(request.POST, urgent=urgent)
+    problem = ""
+    if handler.problems.too_large:
+        problem = _(
+            "A file is too large (at most %(file)d MB each, %(total)d MB together). Nothing "
+            "was saved. Please send smaller files, or fewer."
+        ) % {
+            "file": settings.INTAKE_MAX_FILE_BYTES // 1048576,
+            "total": settings.INTAKE_MAX_REPORT_BYTES // 1048576,
+        }
+    elif handler.problems.too_many:
+        problem = _("Please attach at most %(count)d files. Nothing was saved.") % {
+            "count": settings.INTAKE_MAX_FILES
+        }
+    if problem or not form.is_valid():
+        handler.discard_all()
+        return render(
+            request,
+            "intake/report.html",
+            {"form": form, "problem": problem, "files_dropped": bool(request.FILES)},
+            status=413 if problem else 200,
+        )
+    data = form.cleaned_data
+    submission = Submission(
+        narrative=data["narrative"],
+        answers=_answers(form),
+        contact={
+            name: data.get(name) or ""
+            for name in ("contact_method", "contact_details", "safe_times", "code_word")
+        },
+        consent={purpose: purpose in data.get("consent", []) for purpose, _label in
+                 ReportForm.base_fields["consent"].choices},  # type: ignore[attr-defined]
+        urgent=urgent,
+    )
+    receipt = submit_report(submission, handler.problems.stored)
+    # Shown in the response to the POST only: never stored, never in a URL, never cached.
+    return render(request, "intake/receipt.html", {"receipt": receipt})
+
+
+@require_http_methods(["POST"])
+def receipt_saved(request: HttpRequest) -> HttpResponse:
+    """The reporter confirms they saved the receipt; without the tick it is shown again."""
+    receipt = request.POST.get("receipt", "")[:40]
+    if not request.POST.get("saved"):
+        return render(
+            request, "intake/receipt.html", {"receipt": receipt, "not_confirmed": True}
+        )
+    return render(request, "intake/thanks.html")

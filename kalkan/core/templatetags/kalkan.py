@@ -12,6 +12,11 @@ from django.utils.translation import get_language
 register = template.Library()
 
 
+@register.simple_tag
+def quick_exit_url() -> str:
+    return str(settings.QUICK_EXIT_URL)
+
+
 @register.simple_tag(takes_context=True)
 def language_links(context: dict[str, Any]) -> list[dict[str, object]]:
     request = context.get("request")

@@ -1,0 +1,154 @@
+"""The reporting form: plain questions, nothing pre-ticked, everything optional but the story.
+
+Choices carry stable codes (left) that the documentation model's vocabularies take over;
+labels are what a frightened person reads (right).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+MAX_NARRATIVE = 20_000
+MAX_LINE = 300
+
+REPORTER_ROLES = [
+    ("self", _("It happened to me")),
+    ("witness", _("I saw it happen")),
+    ("relative", _("It happened to a relative or friend")),
+    ("organisation", _("I report for an organisation")),
+]
+ACTS = [
+    ("detention", _("Detained or arrested")),
+    ("assault", _("Beaten or physically hurt")),
+    ("sexual_violence", _("Sexual violence")),
+    ("threats", _("Threatened")),
+    ("extortion", _("Money demanded (extortion, blackmail)")),
+    ("entrapment", _("Lured through a dating app or social media")),
+    ("outing", _("Outed, or private information published")),
+    ("forced_disclosure", _("Forced to give other people's names or contacts")),
+    ("device_search", _("Phone or computer searched or taken")),
+    ("online_harassment", _("Harassed online")),
+    ("family_violence", _("Violence or pressure from family")),
+    ("discrimination", _("Refused work, housing, health care or education")),
+    ("other", _("Something else")),
+]
+PERPETRATORS = [
+    ("police", _("Police")),
+    ("security_service", _("Security service")),
+    ("officials", _("Officials or politicians")),
+    ("family", _("Family or relatives")),
+    ("partner", _("A partner")),
+    ("strangers", _("Strangers")),
+    ("online_accounts", _("Online accounts or trolls")),
+    ("employer", _("Employer, landlord or doctor")),
+    ("unknown", _("I do not know")),
+]
+COUNTRIES = [
+    ("", _("Choose a country")),
+    ("KG", _("Kyrgyzstan")),
+    ("KZ", _("Kazakhstan")),
+    ("UZ", _("Uzbekistan")),
+    ("TJ", _("Tajikistan")),
+    ("TM", _("Turkmenistan")),
+    ("RU", _("Russia")),
+    ("other", _("Another country")),
+]
+HELP = [
+    ("legal", _("A lawyer or legal advice")),
+    ("medical", _("Medical help")),
+    ("shelter", _("A safe place to stay")),
+    ("relocation", _("Help to move somewhere safer")),
+    ("psychological", _("Someone to talk to")),
+    ("digital_security", _("Help with phone or account security")),
+    ("document_only", _("No help, just record what happened")),
+]
+CONSENTS = [
+    ("services", _("Our team may use this to help you.")),
+    (
+        "referral",
+        _("We may share what is needed with a trusted partner organisation, only to help you."),
+    ),
+    ("statistics", _("We may count it in statistics that never show who you are.")),
+    ("un_submission", _("We may tell it without your name in a report to the United Nations.")),
+    ("media", _("We may tell it without your name to journalists.")),
+    ("contact_back", _("We may contact you in the way you give below.")),
+]
+CONTACT_METHODS = [
+    ("", _("Do not contact me")),
+    ("signal", "Signal"),
+    ("telegram", "Telegram"),
+    ("whatsapp", "WhatsApp"),
+    ("phone", _("Phone call")),
+    ("email", _("E-mail")),
+    ("other", _("Another way")),
+]
+LAWYER = [("yes", _("Yes")), ("no", _("No")), ("unknown", _("I do not know"))]
+
+
+def _text(label: Any, *, required: bool = False, max_length: int = MAX_LINE) -> forms.CharField:
+    return forms.CharField(label=label, required=required, max_length=max_length)
+
+
+class ReportForm(forms.Form):
+    reporter_role = forms.ChoiceField(
+        label=_("Who is telling us?"), choices=REPORTER_ROLES, widget=forms.RadioSelect
+    )
+    narrative = forms.CharField(
+        label=_("What happened? Tell it in your own words."),
+        max_length=MAX_NARRATIVE,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    acts = forms.MultipleChoiceField(
+        label=_("What was done?"), choices=ACTS, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    perpetrators = forms.MultipleChoiceField(
+        label=_("Who did it?"), choices=PERPETRATORS, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    when = _text(_("When did it happen? A rough date is fine (for example: March 2026)."))
+    country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, required=False)
+    place = _text(_("Town or region (optional)"))
+    help_wanted = forms.MultipleChoiceField(
+        label=_("What help would you like?"), choices=HELP, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent = forms.MultipleChoiceField(
+        label=_("What may we do with what you tell us? Tick only what you agree to."),
+        choices=CONSENTS, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    contact_method = forms.ChoiceField(
+        label=_("How may we reach you safely?"), choices=CONTACT_METHODS, required=False
+    )
+    contact_details = _text(_("Number, username or address for that way"))
+    safe_times = _text(_("When is it safe to contact you?"))
+    code_word = _text(_("A code word we should use, so you know it is us"))
+
+    def __init__(self, *args: Any, urgent: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.urgent = urgent
+        if urgent:
+            self.fields["where_now"] = _text(
+                _("Where is the person now (police station, address)?"), required=True
+            )
+            self.fields["since_when"] = _text(_("Since when?"), required=True)
+            self.fields["lawyer"] = forms.ChoiceField(
+                label=_("Is there a lawyer with them?"), choices=LAWYER,
+                widget=forms.RadioSelect, required=False,
+            )
+            self.fields["reach_now"] = _text(_("How can we reach someone there right now?"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("contact_method") and not data.get("contact_details"):
+            self.add_error(
+                "contact_details",
+                _("Tell us where to reach you, or choose not to be contacted."),
+            )
+        for name, value in list(data.items()):
+            if isinstance(value, str) and "\x00" in value:
+                self.add_error(name, _("This text contains characters that cannot be stored."))
+        return data

@@ -1,0 +1,132 @@
+"""The reporting form as a reporter meets it: no script, plain questions, a receipt once."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from kalkan.intake.models import Evidence, Report
+from kalkan.intake.services import find_mailbox
+from kalkan.vault.records import open_content_key, read
+
+pytestmark = pytest.mark.django_db
+
+STORY = {
+    "reporter_role": "self",
+    "narrative": "Two men from a dating app took me to the district station and demanded money.",
+    "acts": ["entrapment", "extortion"],
+    "perpetrators": ["police"],
+    "when": "March 2026",
+    "country": "KG",
+    "place": "Tash-Bulak",
+    "help_wanted": ["legal"],
+    "consent": ["services", "statistics"],
+    "contact_method": "signal",
+    "contact_details": "@quiet-river",
+    "safe_times": "after 20:00",
+    "code_word": "apricot",
+}
+
+
+def receipt_on(page: bytes) -> str:
+    match = re.search(rb'<p class="secret">([\d ]+)</p>', page)
+    assert match, page[:500]
+    return match.group(1).decode()
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky", "kk", "en"])
+def test_the_form_needs_no_script_and_stays_small(client, organisation, lang):
+    page = client.get(f"/{lang}/report/")
+    assert page.status_code == 200
+    body = page.content
+    assert b"<script" not in body
+    assert len(body) < 100_000
+    assert b'type="checkbox"' in body and b"checked" not in body  # nothing pre-ticked
+    assert b'class="quick-exit" href="https://www.wikipedia.org/"' in body
+
+
+def test_a_report_is_sealed_and_gives_a_receipt(client, organisation, bota):
+    response = client.post("/en/report/", STORY)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    receipt = receipt_on(response.content)
+    assert len(receipt.replace(" ", "")) == 25
+    found = find_mailbox(receipt)
+    assert found is not None
+    report = Report.objects.get()
+    assert not report.urgent
+    fields = read(report, open_content_key(report.content_key, bota.keyring()))
+    assert fields["narrative"] == STORY["narrative"]
+    answers = json.loads(fields["answers"])
+    assert answers["acts"] == ["entrapment", "extortion"] and answers["channel"] == "web"
+    assert json.loads(fields["contact"])["code_word"] == "apricot"
+    consent = json.loads(fields["consent"])
+    assert consent["services"] and consent["statistics"] and not consent["media"]
+    assert bytes(report.narrative).find(b"dating app") == -1
+
+
+def test_the_urgent_path_asks_first_what_responders_need(client, organisation):
+    page = client.get("/en/report/urgent/")
+    assert b"Where is the person now" in page.content
+    missing = client.post("/en/report/urgent/", STORY)
+    assert b"Where is the person now" in missing.content
+    assert Report.objects.count() == 0
+    urgent = dict(STORY, where_now="Sverdlovsky district station", since_when="this morning",
+                  lawyer="no")
+    response = client.post("/en/report/urgent/", urgent)
+    assert receipt_on(response.content)
+    assert Report.objects.get().urgent
+
+
+def test_a_missing_story_is_explained_and_nothing_is_stored(client, organisation):
+    response = client.post("/kk/report/", dict(STORY, narrative=""))
+    assert response.status_code == 200
+    assert "Бұл өрісті толтыру міндетті." in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_hostile_text_is_stored_as_text_and_never_runs(client, organisation, bota):
+    hostile = dict(STORY, narrative="<script>alert(1)</script> \u202eevil", place="<b>x</b>")
+    response = client.post("/en/report/", hostile)
+    receipt_on(response.content)
+    report = Report.objects.get()
+    fields = read(report, open_content_key(report.content_key, bota.keyring()))
+    assert fields["narrative"].startswith("<script>")
+    nul = client.post("/en/report/", dict(STORY, narrative="a\x00b"))
+    assert Report.objects.count() == 1
+    assert nul.status_code == 200
+
+
+def test_files_are_attached_and_oversized_ones_refused(client, organisation, settings):
+    photo = io.BytesIO(b"\xff\xd8\xff" + b"\0" * 100)
+    photo.name = "photo.jpg"
+    response = client.post("/en/report/", dict(STORY, files=[photo]))
+    receipt_on(response.content)
+    assert Evidence.objects.count() == 1
+    settings.INTAKE_MAX_FILE_BYTES = 1000
+    big = io.BytesIO(b"\0" * 5000)
+    big.name = "video.mp4"
+    refused = client.post("/en/report/", dict(STORY, files=[big]))
+    assert refused.status_code == 413
+    assert b"A file is too large" in refused.content
+    assert Report.objects.count() == 1 and Evidence.objects.count() == 1
+
+
+def test_the_receipt_must_be_confirmed_as_saved(client, organisation):
+    receipt = receipt_on(client.post("/en/report/", STORY).content)
+    again = client.post("/en/report/saved/", {"receipt": receipt})
+    assert receipt_on(again.content) == receipt
+    assert b"Please confirm that you have saved your receipt." in again.content
+    done = client.post("/en/report/saved/", {"receipt": receipt, "saved": "yes"})
+    assert b"We have received it" in done.content
+    assert receipt.encode() not in done.content
+
+
+def test_it_works_with_nobody_logged_in_and_needs_csrf(csrf_client, organisation):
+    response = csrf_client.post("/en/report/", STORY)
+    assert response.status_code == 403
+    assert Report.objects.count() == 0

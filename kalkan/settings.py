@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kalkan.accounts",
     "kalkan.vault",
     "kalkan.intake",
+    "kalkan.desk",
 ]
 
 MIDDLEWARE = [
@@ -153,10 +154,22 @@ VAULT_SWEEP_SECONDS = 60
 # passphrase, since the receipt's own entropy carries the weight (~0.1 s each here).
 RECEIPT_OPSLIMIT = 2
 RECEIPT_MEMLIMIT = 64 * 1024 * 1024
+RECEIPT_FAILURE_DELAY = 1.0  # seconds before "no mailbox opens with this receipt"
 
 # Intake: where the quick-exit control on every public page goes (a neutral site), and
 # limits for uploads (a report and each follow-up).
 QUICK_EXIT_URL = envstr("KALKAN_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# Rate limits: (count, seconds) per browser session and for everyone together.
+INTAKE_LIMITS = {
+    "receipt": {
+        "session": (5, 600),
+        "global": (envint("KALKAN_RECEIPT_TRIES_PER_MINUTE", 30, minimum=1, maximum=600), 60),
+    },
+    "submission": {
+        "session": (5, 3600),
+        "global": (envint("KALKAN_REPORTS_PER_MINUTE", 30, minimum=1, maximum=600), 60),
+    },
+}
 INTAKE_MAX_FILE_BYTES = envint("KALKAN_MAX_FILE_MB", 20, minimum=1, maximum=500) * 1048576
 INTAKE_MAX_REPORT_BYTES = (
     envint("KALKAN_MAX_REPORT_MB", 50, minimum=1, maximum=2000) * 1024 * 1024

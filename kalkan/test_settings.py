@@ -28,6 +28,7 @@ VAULT_OPSLIMIT = 1
 VAULT_MEMLIMIT = 8 * 1024 * 1024
 RECEIPT_OPSLIMIT = 1
 RECEIPT_MEMLIMIT = 8 * 1024 * 1024
+RECEIPT_FAILURE_DELAY = 0.01
 # No background sweeper thread in tests: they call workingset.sweep() themselves.
 VAULT_SWEEP_SECONDS = 0
 

@@ -9,6 +9,7 @@ urlpatterns = i18n_patterns(
     path("", include("kalkan.intake.urls")),
     path("staff/audit/", include("kalkan.audit.urls")),
     path("staff/emergency/", include("kalkan.vault.urls")),
+    path("staff/reports/", include("kalkan.desk.urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

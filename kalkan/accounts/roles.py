@@ -19,14 +19,20 @@ class Capability(StrEnum):
     MANAGE_STAFF = "manage_staff"
     VIEW_AUDIT_LOG = "view_audit_log"
     SEAL_SERVER = "seal_server"
+    READ_REPORTS = "read_reports"
 
 
 MATRIX: dict[str, frozenset[Capability]] = {
     Role.ADMIN: frozenset(
-        {Capability.MANAGE_STAFF, Capability.VIEW_AUDIT_LOG, Capability.SEAL_SERVER}
+        {
+            Capability.MANAGE_STAFF,
+            Capability.VIEW_AUDIT_LOG,
+            Capability.SEAL_SERVER,
+            Capability.READ_REPORTS,
+        }
     ),
-    Role.RESPONDER: frozenset(),
-    Role.DOCUMENTER: frozenset(),
+    Role.RESPONDER: frozenset({Capability.READ_REPORTS}),
+    Role.DOCUMENTER: frozenset({Capability.READ_REPORTS}),
     Role.ANALYST: frozenset(),
 }
 

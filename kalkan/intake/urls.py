@@ -11,4 +11,5 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/urgent/", views.report, {"urgent": True}, name="report_urgent"),
     path("report/saved/", views.receipt_saved, name="receipt_saved"),
+    path("mailbox/", views.mailbox, name="mailbox"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -11,8 +12,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kalkan.intake.forms import ReportForm
-from kalkan.intake.services import Submission, submit_report
+from kalkan.intake import limits
+from kalkan.intake.forms import MAX_NARRATIVE, ReportForm
+from kalkan.intake.services import (
+    Submission,
+    add_follow_up,
+    find_mailbox,
+    replies_for_reporter,
+    submit_report,
+)
 from kalkan.intake.uploads import SealedUploadHandler
 
 
@@ -54,6 +62,10 @@ def report(request: HttpRequest, urgent: bool = False) -> HttpResponse:
     if request.method != "POST":
         return render(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
     handler = _handler(request)
+    if not limits.allow(request, "submission"):
+        request.POST  # noqa: B018 (read the body so its files can be discarded)
+        handler.discard_all()
+        return _busy(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
     form = ReportForm(request.POST, urgent=urgent)
     problem = ""
     if handler.problems.too_large:
@@ -102,3 +114,52 @@ def receipt_saved(request: HttpRequest) -> HttpResponse:
             request, "intake/receipt.html", {"receipt": receipt, "not_confirmed": True}
         )
     return render(request, "intake/thanks.html")
+
+
+def _busy(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    context["problem"] = _(
+        "Too many tries in a short time. Please wait a few minutes and try again."
+    )
+    return render(request, template, context, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def mailbox(request: HttpRequest) -> HttpResponse:
+    """Open the mailbox with the receipt: the team's replies, and a form to add more. The
+    report itself is never shown back."""
+    if request.method != "POST":
+        return render(request, "intake/mailbox_open.html", {})
+    handler = _handler(request)
+    typed = request.POST.get("receipt", "")[:60]
+    if not limits.allow(request, "receipt"):
+        handler.discard_all()
+        return _busy(request, "intake/mailbox_open.html", {})
+    found = find_mailbox(typed)
+    if found is None:
+        handler.discard_all()
+        # The same answer, after the same pause, for any wrong or malformed receipt.
+        time.sleep(settings.RECEIPT_FAILURE_DELAY)
+        return render(
+            request,
+            "intake/mailbox_open.html",
+            {"problem": _("No mailbox opens with this receipt. Check the digits and try again.")},
+            status=404,
+        )
+    box, unlock_key = found
+    sent = False
+    follow_up = request.POST.get("follow_up", "").strip()
+    if handler.problems.too_large or handler.problems.too_many:
+        handler.discard_all()
+    elif follow_up or handler.problems.stored:
+        add_follow_up(box, follow_up[:MAX_NARRATIVE], handler.problems.stored)
+        sent = True
+    return render(
+        request,
+        "intake/mailbox.html",
+        {
+            "receipt": typed,
+            "entries": replies_for_reporter(box, unlock_key),
+            "sent": sent,
+            "refused_files": handler.problems.too_large or handler.problems.too_many,
+        },
+    )

@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from django.test import Client
 
 from kalkan.intake.models import Evidence, Report
 from kalkan.intake.services import find_mailbox

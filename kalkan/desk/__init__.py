@@ -1,0 +1,1 @@
+"""The response desk: the staff side of reports (for now: the list, reading, replying)."""

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from kalkan.desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.reports, name="reports"),
+    path("<uuid:pk>/", views.report, name="report"),
+]

@@ -1,0 +1,100 @@
+"""New reports, urgent first; reading one (with its follow-ups) and replying to the reporter.
+
+Every opening of a report and every reply is in the audit log. The full desk (cases, risk,
+tasks, alerts) is the response-desk issue; this is the round trip intake needs.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from kalkan.accounts.decorators import capability_required
+from kalkan.accounts.roles import Capability
+from kalkan.audit.services import record
+from kalkan.intake.models import Evidence, Message, Report
+from kalkan.intake.services import reply
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.records import open_content_key, read
+from kalkan.vault.session import keyring_of
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Reply to the reporter"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "The reporter reads this with their receipt. Write nothing that would harm them "
+            "if someone else read it."
+        ),
+    )
+
+
+def _keyring(request: HttpRequest) -> Keyring | None:
+    return keyring_of(request)
+
+
+@capability_required(Capability.READ_REPORTS)
+def reports(request: HttpRequest) -> HttpResponse:
+    rows = Report.objects.exclude(status=Report.Status.SPAM).order_by(
+        "-urgent", "-created_on", "-revision"
+    )
+    return render(request, "desk/reports.html", {"reports": rows[:200]})
+
+
+@capability_required(Capability.READ_REPORTS)
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, pk: str) -> HttpResponse:
+    item = get_object_or_404(Report.objects.select_related("content_key", "mailbox"), pk=pk)
+    keyring = _keyring(request)
+    form = ReplyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid() and keyring is not None:
+        reply(item.mailbox, keyring, form.cleaned_data["text"])
+        record("report.reply", actor_id=request.user.pk, object_id=str(item.pk))
+        messages.success(request, _("Your reply is waiting in the reporter's mailbox."))
+        return redirect("desk:report", pk=item.pk)
+    fields: dict[str, str] | None = None
+    thread = []
+    files = []
+    if keyring is not None:
+        try:
+            fields = read(item, open_content_key(item.content_key, keyring))
+        except PermissionError:
+            fields = None
+        if fields is not None:
+            for message in Message.objects.filter(mailbox=item.mailbox).select_related(
+                "content_key"
+            ):
+                text = read(message, open_content_key(message.content_key, keyring))["body"]
+                thread.append((message, text))
+            for evidence in Evidence.objects.filter(report=item).select_related("content_key"):
+                meta = read(evidence, open_content_key(evidence.content_key, keyring))["meta"]
+                files.append(json.loads(meta))
+    if item.status == Report.Status.NEW and fields is not None:
+        Report.objects.filter(pk=item.pk).update(status=Report.Status.SEEN)
+    record("report.view", actor_id=request.user.pk, object_id=str(item.pk))
+    answers = json.loads(fields["answers"]) if fields and fields.get("answers") else {}
+    contact = json.loads(fields["contact"]) if fields and fields.get("contact") else {}
+    consent = json.loads(fields["consent"]) if fields and fields.get("consent") else {}
+    return render(
+        request,
+        "desk/report.html",
+        {
+            "item": item,
+            "fields": fields,
+            "answers": answers,
+            "contact": contact,
+            "consent": [k for k, v in consent.items() if v],
+            "thread": thread,
+            "files": files,
+            "form": form,
+        },
+    )

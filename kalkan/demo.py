@@ -17,9 +17,11 @@ from kalkan.accounts.models import User
 from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import current_code, device_of
+from kalkan.audit.services import record
 from kalkan.core.instance import DEMO_MARKER_FILE
+from kalkan.intake.services import Submission, find_mailbox, reply, submit_report
 from kalkan.vault.escrow_words import to_words
-from kalkan.vault.services import found_organisation
+from kalkan.vault.services import Founding, found_organisation
 
 DEMO_STAFF = [
     ("admin.aru", Role.ADMIN),
@@ -41,10 +43,73 @@ def build_demo(out: OutputWrapper) -> None:
         enrolment = enrol_staff(username, role, actor=None, keyring=founding.keyring)
         with translation.override("en"):
             out.write(f"  {username:<18} {enrolment.passphrase:<56} {role.label}\n")
+    receipt = _demo_reports(founding)
+    out.write(f"A demo reporter's receipt (try it at /en/mailbox/): {receipt}\n")
     escrow = " ".join(to_words(founding.escrow_secret))
     out.write(f"Escrow words (to try `kalkan recover` with): {escrow}\n")
     out.write("Codes change every 30 s; the current ones are printed while the demo runs.\n")
     _print_codes(out)
+
+
+# Fictional reports in the four languages; people and places are invented.
+DEMO_REPORTS = [
+    Submission(
+        narrative=(
+            "Вчера вечером меня задержали у кафе «Арча» в Таш-Булаке. В отделе забрали "
+            "телефон, требовали 500 долларов и имена друзей из приложения знакомств."
+        ),
+        answers={"reporter_role": "self", "acts": ["detention", "extortion", "entrapment"],
+                 "perpetrators": ["police"], "when": "2026-11", "country": "KG",
+                 "place": "Таш-Булак", "channel": "web", "language": "ru"},
+        consent={"services": True, "statistics": True},
+        contact={"contact_method": "signal", "contact_details": "@tumanny-veter"},
+    ),
+    Submission(
+        narrative=(
+            "Досумду бир саат мурун Ак-Суу районунун милициясы кармап кетти. "
+            "Адвокат жок, телефону өчүк."
+        ),
+        answers={"reporter_role": "relative", "acts": ["detention"], "perpetrators": ["police"],
+                 "country": "KG", "place": "Ак-Суу", "channel": "web", "language": "ky",
+                 "urgent": {"where_now": "Ак-Суу райондук бөлүмү", "since_when": "бир саат",
+                            "lawyer": "no"}},
+        consent={"services": True},
+        urgent=True,
+    ),
+    Submission(
+        narrative=(
+            "Біздің ұйымның қызметкерлері туралы видео желіде жарияланды: аты-жөні, "
+            "суреттері және мекенжайлары бар."
+        ),
+        answers={"reporter_role": "organisation", "acts": ["outing"],
+                 "perpetrators": ["online_accounts"], "country": "KZ", "place": "Жаңаөзек",
+                 "channel": "web", "language": "kk"},
+        consent={"services": True, "statistics": True, "un_submission": True},
+    ),
+    Submission(
+        narrative=(
+            "My family found messages on my phone and locked me at home for two weeks. "
+            "They say they will send me to a 'treatment' centre."
+        ),
+        answers={"reporter_role": "self", "acts": ["family_violence"],
+                 "perpetrators": ["family"], "country": "KZ", "channel": "web",
+                 "language": "en"},
+        consent={"services": True, "contact_back": True},
+        contact={"contact_method": "telegram", "contact_details": "@quiet_lake_07",
+                 "safe_times": "weekdays 10-12"},
+    ),
+]
+
+
+def _demo_reports(founding: Founding) -> str:
+    """Submit the fictional reports through intake's own service; a responder answers one."""
+    receipts = [submit_report(submission, []) for submission in DEMO_REPORTS]
+    box = find_mailbox(receipts[0])
+    if box is not None:
+        responder = User.objects.get(username="responder.bek")
+        reply(box[0], founding.keyring, "Здравствуйте. Юрист может позвонить вам завтра в 18:00.")
+        record("report.reply", actor_id=responder.pk, object_id=str(box[0].report_id))
+    return receipts[0]
 
 
 def _print_codes(out: OutputWrapper) -> None:

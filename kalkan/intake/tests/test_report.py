@@ -129,3 +129,20 @@ def test_it_works_with_nobody_logged_in_and_needs_csrf(csrf_client, organisation
     response = csrf_client.post("/en/report/", STORY)
     assert response.status_code == 403
     assert Report.objects.count() == 0
+
+
+def test_a_browser_post_with_token_null_origin_and_a_file_is_accepted(csrf_client, organisation):
+    """As Chromium sends it: CSRF token in the form, Origin: null (no-referrer), a file."""
+    page = csrf_client.get("/en/report/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token
+    photo = io.BytesIO(b"\xff\xd8\xff" + b"\0" * 100)
+    photo.name = "photo.jpg"
+    response = csrf_client.post(
+        "/en/report/",
+        dict(STORY, files=[photo], csrfmiddlewaretoken=token.group(1)),
+        HTTP_ORIGIN="null",
+    )
+    assert response.status_code == 200
+    assert receipt_on(response.content)
+    assert Evidence.objects.count() == 1

@@ -8,12 +8,19 @@ after he left the organisation.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -128,6 +135,20 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def fresh_database() -> dict[str, str]:
+    """The environment for a new, empty database on the backend this suite runs on (a new
+    PostgreSQL database; for SQLite nothing: the instance makes its own file)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    name = f"kalkan_cli_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    return {"DATABASE_URL": urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))}
+
+
 CLI_ENV_DROPPED = ("DATABASE_URL", "KALKAN_DATA_DIR", "DJANGO_SETTINGS_MODULE")
 
 
@@ -141,6 +162,43 @@ def kalkan(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
         timeout=120,
         check=False,
     )
+
+
+def serve(data: Path, port: int, **env: str) -> subprocess.Popen[str]:
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "kalkan.cli", "serve", "--data-dir", str(data), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cli_env(env), text=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/en/", timeout=2)  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise AssertionError("kalkan serve did not start")
+
+
+class Reporter:
+    """A browser-like client: its own cookies (session and CSRF), the form's token."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def post_form(self, path: str, fields: dict[str, str]) -> str:
+        page = self.opener.open(self.base + path, timeout=30).read().decode()  # noqa: S310
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if token is None:
+            raise RuntimeError(f"no form at {path}")
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.group(1)}).encode()
+        request = urllib.request.Request(  # noqa: S310 (http on loopback)
+            self.base + path, data=data, headers={"Origin": "null"}
+        )
+        try:
+            return self.opener.open(request, timeout=60).read().decode()  # noqa: S310
+        except urllib.error.HTTPError as error:
+            return error.read().decode()
 
 
 def log_in(client: Client, character: Character, *, recent: bool = True) -> Client:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 
 import pytest
-from django.db import connection
 
-from kalkan.core.testing import cli_env, free_port, kalkan
+from kalkan.core.testing import cli_env, free_port, fresh_database, kalkan
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -25,21 +22,10 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def fresh_database(tmp_path) -> dict[str, str]:
-    """The environment for a new, empty database on the backend this suite runs on."""
-    if connection.vendor != "postgresql":
-        return {}
-    name = f"kalkan_cli_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    return {"DATABASE_URL": urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))}
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_initialises_serves_and_verifies_on_the_suites_database(tmp_path):
     data = tmp_path / "inst"
-    database = fresh_database(tmp_path)
+    database = fresh_database()
     init = kalkan(
         "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", env=database
     )

@@ -10,23 +10,23 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from kalkan.accounts.roles import Capability
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 REAUTH_KEY = "kalkan_reauth_at"
 
 
-def _to(name: str, next_url: str) -> HttpResponse:
+def _to(name: str, next_url: str) -> HttpResponseBase:
     return redirect(f"{reverse(name)}?{urlencode({'next': next_url})}")
 
 
 def staff_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         # is_verified() is added by django_otp's middleware: true only after the TOTP step.
         is_verified = getattr(user, "is_verified", None)
@@ -41,7 +41,7 @@ def capability_required(capability: Capability) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @staff_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.can(capability):  # type: ignore[union-attr]
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -63,7 +63,7 @@ def recent_auth_required(view: View) -> View:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         at = request.session.get(REAUTH_KEY, 0)
         if time.time() - at > settings.REAUTH_MINUTES * 60:
             back = request.get_full_path()

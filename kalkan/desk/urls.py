@@ -9,4 +9,5 @@ app_name = "desk"
 urlpatterns = [
     path("", views.reports, name="reports"),
     path("<uuid:pk>/", views.report, name="report"),
+    path("evidence/<uuid:pk>/<str:kind>/", views.evidence_file, name="evidence"),
 ]

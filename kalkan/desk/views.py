@@ -10,8 +10,9 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -21,6 +22,7 @@ from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply
+from kalkan.vault.files import open_file
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import open_content_key, read
 from kalkan.vault.session import keyring_of
@@ -77,7 +79,7 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
                 thread.append((message, text))
             for evidence in Evidence.objects.filter(report=item).select_related("content_key"):
                 meta = read(evidence, open_content_key(evidence.content_key, keyring))["meta"]
-                files.append(json.loads(meta))
+                files.append((evidence, json.loads(meta)))
     if item.status == Report.Status.NEW and fields is not None:
         Report.objects.filter(pk=item.pk).update(status=Report.Status.SEEN)
     record("report.view", actor_id=request.user.pk, object_id=str(item.pk))
@@ -98,3 +100,32 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
             "form": form,
         },
     )
+
+
+@capability_required(Capability.READ_REPORTS)
+def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
+    """Download an evidence file: always as an attachment, never shown in the browser.
+    Opening an original (which may carry the reporter's location) is audit-logged like any
+    other opening."""
+    if kind not in ("working", "original"):
+        raise Http404
+    item = get_object_or_404(Evidence.objects.select_related("content_key"), pk=pk)
+    stored = item.working_file if kind == "working" else item.original_file
+    keyring = _keyring(request)
+    if not stored or keyring is None:
+        raise Http404
+    try:
+        key = open_content_key(item.content_key, keyring)
+    except PermissionError:
+        raise Http404 from None
+    meta = json.loads(read(item, key)["meta"])
+    record(f"evidence.{kind}", actor_id=request.user.pk, object_id=str(item.pk))
+    name = str(meta.get("name") or "file")
+    if kind == "working":
+        name = name.rsplit(".", 1)[0] + "-cleaned.jpg"
+    response = StreamingHttpResponse(
+        open_file(key, str(item.pk), item.content_key.sealed_in_epoch, stored),
+        content_type="application/octet-stream",
+    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    return response

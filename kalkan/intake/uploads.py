@@ -107,6 +107,7 @@ class SealedUploadHandler(FileUploadHandler):
         self.problems = UploadProblems()
         self.writer: SealedFileWriter | None = None
         self.current: SealedUpload | None = None
+        self.kept = False
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
@@ -152,6 +153,17 @@ class SealedUploadHandler(FileUploadHandler):
         if self.current is not None:
             ContentKey.objects.filter(pk=self.current.content_key.pk).delete()
         self.writer, self.current = None, None
+
+    def keep(self) -> None:
+        """The files now belong to a stored report or message."""
+        self.kept = True
+
+    def abandon_unless_kept(self) -> None:
+        """After the view, whatever happened (invalid form, CSRF failure, a connection that
+        broke mid-body): files nobody kept are removed, and so are their keys."""
+        if not self.kept:
+            self._abort_current()
+            self.discard_all()
 
     def discard_all(self) -> None:
         """The submission failed: remove every file and key this request made."""

@@ -65,7 +65,10 @@ def _answers(form: ReportForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, urgent: bool = False) -> HttpResponseBase:
     handler = _handler(request)
-    return _report(request, handler, urgent)
+    try:
+        return _report(request, handler, urgent)
+    finally:
+        handler.abandon_unless_kept()
 
 
 @csrf_protect
@@ -111,6 +114,7 @@ def _report(request: HttpRequest, handler: SealedUploadHandler, urgent: bool) ->
         urgent=urgent,
     )
     receipt = submit_report(submission, handler.problems.stored)
+    handler.keep()
     # Shown in the response to the POST only: never stored, never in a URL, never cached.
     return render(request, "intake/receipt.html", {"receipt": receipt})
 
@@ -139,7 +143,10 @@ def mailbox(request: HttpRequest) -> HttpResponseBase:
     """Open the mailbox with the receipt: the team's replies, and a form to add more. The
     report itself is never shown back."""
     handler = _handler(request)
-    return _mailbox(request, handler)
+    try:
+        return _mailbox(request, handler)
+    finally:
+        handler.abandon_unless_kept()
 
 
 @csrf_protect
@@ -168,6 +175,7 @@ def _mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse
         handler.discard_all()
     elif follow_up or handler.problems.stored:
         add_follow_up(box, follow_up[:MAX_NARRATIVE], handler.problems.stored)
+        handler.keep()
         sent = True
     return render(
         request,

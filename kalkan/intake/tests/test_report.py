@@ -146,3 +146,54 @@ def test_a_browser_post_with_token_null_origin_and_a_file_is_accepted(csrf_clien
     assert response.status_code == 200
     assert receipt_on(response.content)
     assert Evidence.objects.count() == 1
+
+
+def test_an_oversized_story_is_refused_clearly(client, organisation):
+    response = client.post("/en/report/", dict(STORY, narrative="x" * 20_001))
+    assert response.status_code == 200
+    assert b"Ensure this value has at most 20000 characters" in response.content
+    assert Report.objects.count() == 0
+
+
+class DroppedConnection:
+    """A request body whose connection breaks half-way, as a server reports it (OSError)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.sent = body, 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.sent > len(self.body) // 2:
+            raise OSError("connection reset by peer")
+        size = len(self.body) if size is None or size < 0 else size
+        chunk = self.body[self.sent : self.sent + min(size, 8192)]
+        self.sent += len(chunk)
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+
+def test_a_connection_that_breaks_mid_upload_stores_nothing(csrf_client, organisation):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    from kalkan.vault.files import files_dir
+    from kalkan.vault.models import ContentKey
+
+    page = csrf_client.get("/en/report/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token
+    photo = io.BytesIO(b"\xff\xd8\xff" + b"\1" * 200_000)
+    photo.name = "photo.jpg"
+    body = encode_multipart(
+        BOUNDARY, dict(STORY, csrfmiddlewaretoken=token.group(1), files=[photo])
+    )
+    before = set(files_dir().iterdir())
+    response = csrf_client.generic(
+        "POST", "/en/report/", body, content_type=MULTIPART_CONTENT,
+        **{"wsgi.input": DroppedConnection(body)},
+    )
+    assert response.status_code in (400, 403)
+    assert b"Traceback" not in response.content
+    assert Report.objects.count() == 0
+    assert ContentKey.objects.count() == 0
+    assert set(files_dir().iterdir()) == before

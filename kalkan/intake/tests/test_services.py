@@ -165,3 +165,30 @@ def test_an_oversized_upload_stores_nothing(organisation):
 )
 def test_file_names_are_made_harmless(given, expected):
     assert safe_name(given) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contact_details_follow_ups_and_replies_leave_no_plaintext(organisation, bota):
+    marks = {
+        "contact": canary("contact"),
+        "code-word": canary("code-word"),
+        "follow-up": canary("follow-up"),
+        "reply": canary("reply"),
+        "receipt": b"",
+    }
+    receipt = submit_report(
+        Submission(
+            narrative="x",
+            contact={"contact_details": marks["contact"].decode(),
+                     "code_word": marks["code-word"].decode()},
+        ),
+        [],
+    )
+    marks["receipt"] = receipt.replace(" ", "").encode()
+    found = find_mailbox(receipt)
+    assert found is not None
+    box, unlock_key = found
+    reply(box, bota.keyring(), marks["reply"].decode())
+    add_follow_up(box, marks["follow-up"].decode(), [])
+    assert marks["reply"].decode() in [e.text for e in replies_for_reporter(box, unlock_key)]
+    assert find_leaks(marks) == []

@@ -15,13 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kalkan.accounts.decorators import capability_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.csrf import csrf_protect
+from kalkan.intake.forms import OnBehalfForm
 from kalkan.intake.models import Evidence, Message, Report
-from kalkan.intake.services import reply
+from kalkan.intake.services import reply, submit_report
+from kalkan.intake.uploads import SealedUploadHandler
+from kalkan.intake.views import install_sealed_uploads, submission_from
 from kalkan.vault.files import open_file
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import open_content_key, read
@@ -129,3 +134,34 @@ def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
     )
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
+
+
+@csrf_exempt  # checked inside, once the sealing upload handler is in place
+@capability_required(Capability.READ_REPORTS)
+@require_http_methods(["GET", "POST"])
+def enter_on_behalf(request: HttpRequest, urgent: bool = False) -> HttpResponseBase:
+    handler = install_sealed_uploads(request)
+    try:
+        return _enter_on_behalf(request, handler, urgent)
+    finally:
+        handler.abandon_unless_kept()
+
+
+@csrf_protect
+def _enter_on_behalf(
+    request: HttpRequest, handler: SealedUploadHandler, urgent: bool
+) -> HttpResponse:
+    form = OnBehalfForm(request.POST if request.method == "POST" else None, urgent=urgent)
+    keyring = _keyring(request)
+    if request.method == "POST" and form.is_valid() and keyring is not None and not (
+        handler.problems.too_large or handler.problems.too_many
+    ):
+        receipt = submit_report(
+            submission_from(form, form.cleaned_data["channel"]),
+            handler.problems.stored,
+            keyring,
+        )
+        handler.keep()
+        record("report.enter", actor_id=request.user.pk)
+        return render(request, "desk/receipt.html", {"receipt": receipt})
+    return render(request, "desk/enter.html", {"form": form, "urgent": urgent})

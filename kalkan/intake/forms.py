@@ -152,3 +152,18 @@ class ReportForm(forms.Form):
             if isinstance(value, str) and "\x00" in value:
                 self.add_error(name, _("This text contains characters that cannot be stored."))
         return data
+
+
+CHANNELS = [
+    ("hotline", _("Hotline call")),
+    ("interview", _("Interview in person")),
+    ("outreach", _("Outreach work")),
+    ("other", _("Other")),
+]
+
+
+class OnBehalfForm(ReportForm):
+    """Staff enter a report for someone (a hotline call, an interview): the same questions,
+    plus how it reached us."""
+
+    channel = forms.ChoiceField(label=_("How did this reach us?"), choices=CHANNELS)

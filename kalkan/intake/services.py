@@ -43,13 +43,16 @@ def _reporter_secret_aad(lookup_key: str) -> bytes:
     return crypto.aad("reporter-secret", lookup_key)
 
 
-def submit_report(submission: Submission, uploads: list[SealedUpload]) -> str:
-    """Seal and store the report with its evidence; return the receipt (shown once)."""
+def submit_report(
+    submission: Submission, uploads: list[SealedUpload], keyring: Keyring | None = None
+) -> str:
+    """Seal and store the report with its evidence; return the receipt (shown once).
+    `keyring` is given when staff enter a report on someone's behalf."""
     receipt = receipts.new_receipt()
     lookup_key, unlock_key = receipts.derive(receipts.normalise(receipt) or "")
     reporter_secret, reporter_public = crypto.new_keypair()
     with transaction.atomic():
-        report, key = new_sealed(Report, None, urgent=submission.urgent)
+        report, key = new_sealed(Report, keyring, urgent=submission.urgent)
         write(
             report,
             key,

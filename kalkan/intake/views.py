@@ -30,7 +30,7 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/start.html")
 
 
-def _handler(request: HttpRequest) -> SealedUploadHandler:
+def install_sealed_uploads(request: HttpRequest) -> SealedUploadHandler:
     """Install the sealing upload handler. It must happen before anything reads the body,
     the CSRF check included: hence csrf_exempt outside and csrf_protect inside."""
     handler = SealedUploadHandler(
@@ -45,7 +45,7 @@ def _handler(request: HttpRequest) -> SealedUploadHandler:
     return handler
 
 
-def _answers(form: ReportForm) -> dict[str, Any]:
+def _answers(form: ReportForm, channel: str = "web") -> dict[str, Any]:
     data = form.cleaned_data
     answers: dict[str, Any] = {
         name: data.get(name)
@@ -56,7 +56,7 @@ def _answers(form: ReportForm) -> dict[str, Any]:
         answers["urgent"] = {
             name: data.get(name) for name in ("where_now", "since_when", "lawyer", "reach_now")
         }
-    answers["channel"] = "web"
+    answers["channel"] = channel
     answers["language"] = get_language()
     return answers
 
@@ -64,7 +64,7 @@ def _answers(form: ReportForm) -> dict[str, Any]:
 @csrf_exempt  # checked below, once the upload handler is in place (Django's own advice)
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, urgent: bool = False) -> HttpResponseBase:
-    handler = _handler(request)
+    handler = install_sealed_uploads(request)
     try:
         return _report(request, handler, urgent)
     finally:
@@ -101,22 +101,26 @@ def _report(request: HttpRequest, handler: SealedUploadHandler, urgent: bool) ->
             {"form": form, "problem": problem, "files_dropped": bool(request.FILES)},
             status=413 if problem else 200,
         )
+    receipt = submit_report(submission_from(form), handler.problems.stored)
+    handler.keep()
+    # Shown in the response to the POST only: never stored, never in a URL, never cached.
+    return render(request, "intake/receipt.html", {"receipt": receipt})
+
+
+def submission_from(form: ReportForm, channel: str = "web") -> Submission:
+    """The validated form as what the intake service stores (also used by staff entry)."""
     data = form.cleaned_data
-    submission = Submission(
+    return Submission(
         narrative=data["narrative"],
-        answers=_answers(form),
+        answers=_answers(form, channel),
         contact={
             name: data.get(name) or ""
             for name in ("contact_method", "contact_details", "safe_times", "code_word")
         },
         consent={purpose: purpose in data.get("consent", []) for purpose, _label in
                  ReportForm.base_fields["consent"].choices},  # type: ignore[attr-defined]
-        urgent=urgent,
+        urgent=form.urgent,
     )
-    receipt = submit_report(submission, handler.problems.stored)
-    handler.keep()
-    # Shown in the response to the POST only: never stored, never in a URL, never cached.
-    return render(request, "intake/receipt.html", {"receipt": receipt})
 
 
 @require_http_methods(["POST"])
@@ -142,7 +146,7 @@ def _busy(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
 def mailbox(request: HttpRequest) -> HttpResponseBase:
     """Open the mailbox with the receipt: the team's replies, and a form to add more. The
     report itself is never shown back."""
-    handler = _handler(request)
+    handler = install_sealed_uploads(request)
     try:
         return _mailbox(request, handler)
     finally:

@@ -179,6 +179,14 @@ def serve(data: Path, port: int, **env: str) -> subprocess.Popen[str]:
     raise AssertionError("kalkan serve did not start")
 
 
+def csrf_token_in(page: str) -> str:
+    """The CSRF token of the form on a page, as a browser would send it back."""
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if token is None:
+        raise RuntimeError("no form with a CSRF token on this page")
+    return token.group(1)
+
+
 class Reporter:
     """A browser-like client: its own cookies (session and CSRF), the form's token."""
 
@@ -188,10 +196,8 @@ class Reporter:
 
     def post_form(self, path: str, fields: dict[str, str]) -> str:
         page = self.opener.open(self.base + path, timeout=30).read().decode()  # noqa: S310
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if token is None:
-            raise RuntimeError(f"no form at {path}")
-        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.group(1)}).encode()
+        form = {**fields, "csrfmiddlewaretoken": csrf_token_in(page)}
+        data = urllib.parse.urlencode(form).encode()
         request = urllib.request.Request(  # noqa: S310 (http on loopback)
             self.base + path, data=data, headers={"Origin": "null"}
         )

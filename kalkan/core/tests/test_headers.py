@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kalkan.core.testing import log_in
+from kalkan.core.testing import csrf_token_in, log_in
 
 # The login page asks the vault whether the server is sealed.
 pytestmark = pytest.mark.django_db
@@ -57,10 +57,7 @@ def test_session_and_csrf_cookies_are_strict(client, bota):
 
 
 def _form_token(client, url: str) -> str:
-    page = client.get(url).content.decode()
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert match
-    return match.group(1)
+    return csrf_token_in(client.get(url).content.decode())
 
 
 @pytest.mark.parametrize(

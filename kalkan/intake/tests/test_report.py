@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from kalkan.core.testing import csrf_token_in
 from kalkan.intake.models import Evidence, Report
 from kalkan.intake.services import find_mailbox
 from kalkan.vault.records import open_content_key, read
@@ -133,14 +134,12 @@ def test_it_works_with_nobody_logged_in_and_needs_csrf(csrf_client, organisation
 
 def test_a_browser_post_with_token_null_origin_and_a_file_is_accepted(csrf_client, organisation):
     """As Chromium sends it: CSRF token in the form, Origin: null (no-referrer), a file."""
-    page = csrf_client.get("/en/report/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token
+    token = csrf_token_in(csrf_client.get("/en/report/").content.decode())
     photo = io.BytesIO(b"\xff\xd8\xff" + b"\0" * 100)
     photo.name = "photo.jpg"
     response = csrf_client.post(
         "/en/report/",
-        dict(STORY, files=[photo], csrfmiddlewaretoken=token.group(1)),
+        dict(STORY, files=[photo], csrfmiddlewaretoken=token),
         HTTP_ORIGIN="null",
     )
     assert response.status_code == 200
@@ -179,13 +178,11 @@ def test_a_connection_that_breaks_mid_upload_stores_nothing(csrf_client, organis
     from kalkan.vault.files import files_dir
     from kalkan.vault.models import ContentKey
 
-    page = csrf_client.get("/en/report/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token
+    token = csrf_token_in(csrf_client.get("/en/report/").content.decode())
     photo = io.BytesIO(b"\xff\xd8\xff" + b"\1" * 200_000)
     photo.name = "photo.jpg"
     body = encode_multipart(
-        BOUNDARY, dict(STORY, csrfmiddlewaretoken=token.group(1), files=[photo])
+        BOUNDARY, dict(STORY, csrfmiddlewaretoken=token, files=[photo])
     )
     before = set(files_dir().iterdir())
     response = csrf_client.generic(

@@ -6,9 +6,12 @@ labels are what a frightened person reads (right).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 MAX_NARRATIVE = 20_000
@@ -110,6 +113,19 @@ class ReportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     when = _text(_("When did it happen? A rough date is fine (for example: March 2026)."))
+    # The same date as far as it is known (the documentation model's fuzzy date).
+    when_year = forms.TypedChoiceField(
+        label=_("Year"), coerce=int, required=False, empty_value=None
+    )
+    when_month = forms.TypedChoiceField(
+        label=_("Month"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "—"), *((m, name) for m, name in MONTHS.items())],
+    )
+    when_day = forms.IntegerField(label=_("Day"), min_value=1, max_value=31, required=False)
+    when_approximate = forms.BooleanField(label=_("Approximately"), required=False)
     country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, required=False)
     place = _text(_("Town or region (optional)"))
     help_wanted = forms.MultipleChoiceField(
@@ -130,6 +146,11 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, urgent: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.urgent = urgent
+        this_year = timezone.now().year
+        self.fields["when_year"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((year, str(year)) for year in range(this_year, this_year - 30, -1)),
+        ]
         if urgent:
             self.fields["where_now"] = _text(
                 _("Where is the person now (police station, address)?"), required=True
@@ -143,6 +164,7 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["fuzzy_date"] = self._fuzzy_date(data)
         if data.get("contact_method") and not data.get("contact_details"):
             self.add_error(
                 "contact_details",
@@ -152,6 +174,30 @@ class ReportForm(forms.Form):
             if isinstance(value, str) and "\x00" in value:
                 self.add_error(name, _("This text contains characters that cannot be stored."))
         return data
+
+    def _fuzzy_date(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Year, month and day as far as known, with their precision (data-model.md)."""
+        year, month, day = data.get("when_year"), data.get("when_month"), data.get("when_day")
+        if (month or day) and not year:
+            self.add_error("when_year", _("Choose the year first."))
+        elif day and not month:
+            self.add_error("when_month", _("Choose the month first."))
+        elif year:
+            try:
+                date = datetime.date(year, month or 1, day or 1)
+            except ValueError:
+                self.add_error("when_day", _("This date does not exist."))
+            else:
+                if date > timezone.now().date():
+                    self.add_error("when_year", _("This date is in the future."))
+        precision = "day" if day else "month" if month else "year" if year else "unknown"
+        return {
+            "year": year,
+            "month": month,
+            "day": day,
+            "precision": precision,
+            "approximate": bool(data.get("when_approximate")),
+        }
 
 
 CHANNELS = [

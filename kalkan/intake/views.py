@@ -49,8 +49,8 @@ def _answers(form: ReportForm, channel: str = "web") -> dict[str, Any]:
     data = form.cleaned_data
     answers: dict[str, Any] = {
         name: data.get(name)
-        for name in ("reporter_role", "acts", "perpetrators", "when", "country", "place",
-                     "help_wanted")
+        for name in ("reporter_role", "acts", "perpetrators", "when", "fuzzy_date", "country",
+                     "place", "help_wanted")
     }
     if form.urgent:
         answers["urgent"] = {

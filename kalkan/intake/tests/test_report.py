@@ -194,3 +194,52 @@ def test_a_connection_that_breaks_mid_upload_stores_nothing(csrf_client, organis
     assert Report.objects.count() == 0
     assert ContentKey.objects.count() == 0
     assert set(files_dir().iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, {"year": None, "month": None, "day": None, "precision": "unknown"}),
+        ({"when_year": "2025"}, {"year": 2025, "month": None, "day": None, "precision": "year"}),
+        ({"when_year": "2025", "when_month": "3"}, {"year": 2025, "month": 3, "day": None,
+                                                   "precision": "month"}),
+        ({"when_year": "2025", "when_month": "3", "when_day": "8"},
+         {"year": 2025, "month": 3, "day": 8, "precision": "day"}),
+    ],
+)
+def test_the_date_is_kept_as_far_as_it_is_known(client, organisation, bota, given, expected):
+    response = client.post("/en/report/", dict(STORY, when_approximate="on", **given))
+    receipt_on(response.content)
+    report = Report.objects.get()
+    fields = read(report, open_content_key(report.content_key, bota.keyring()))
+    assert json.loads(fields["answers"])["fuzzy_date"] == dict(expected, approximate=True)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"when_month": "3"}, "Choose the year first."),
+        ({"when_year": "2025", "when_day": "8"}, "Choose the month first."),
+        ({"when_year": "2025", "when_month": "2", "when_day": "30"}, "This date does not exist."),
+    ],
+)
+def test_an_impossible_date_is_explained(client, organisation, given, message):
+    response = client.post("/en/report/", dict(STORY, **given))
+    assert message in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_the_months_are_named_in_kazakh(client, organisation):
+    assert "Наурыз" in client.get("/kk/report/").content.decode()
+
+
+def test_a_date_in_the_future_is_explained(client, organisation, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    midsummer = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: midsummer)
+    response = client.post("/en/report/", dict(STORY, when_year="2026", when_month="12"))
+    assert "This date is in the future." in response.content.decode()
+    assert Report.objects.count() == 0

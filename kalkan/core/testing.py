@@ -75,12 +75,17 @@ def _device(user: User) -> TOTPDevice:
 
 @pytest.fixture(autouse=True)
 def no_working_sets_between_tests() -> Iterator[None]:
-    """Working sets live in process memory: each test starts and ends without any."""
+    """Working sets and rate-limit counters live in process memory: each test starts and
+    ends without any."""
+    from django.core.cache import cache
+
     from kalkan.vault import workingset
 
     workingset.drop_all()
+    cache.clear()  # rate-limit counters too
     yield
     workingset.drop_all()
+    cache.clear()
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from kalkan.records.gazetteer import REGIONS, regions_of
+
 MAX_NARRATIVE = 20_000
 MAX_LINE = 300
 
@@ -127,6 +129,7 @@ class ReportForm(forms.Form):
     when_day = forms.IntegerField(label=_("Day"), min_value=1, max_value=31, required=False)
     when_approximate = forms.BooleanField(label=_("Approximately"), required=False)
     country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
     place = _text(_("Town or region (optional)"))
     help_wanted = forms.MultipleChoiceField(
         label=_("What help would you like?"), choices=HELP, required=False,
@@ -146,6 +149,15 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, urgent: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.urgent = urgent
+        # Grouped by country, named in the reader's language; no script needed.
+        self.fields["region"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *(
+                (label, [(r.code, r.name()) for r in regions_of(code)])
+                for code, label in COUNTRIES
+                if regions_of(code)
+            ),
+        ]
         this_year = timezone.now().year
         self.fields["when_year"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
@@ -165,6 +177,9 @@ class ReportForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         data["fuzzy_date"] = self._fuzzy_date(data)
+        if data.get("region"):
+            # The region decides the country; a mismatch would only be a slip of the finger.
+            data["country"] = REGIONS[data["region"]].country
         if data.get("contact_method") and not data.get("contact_details"):
             self.add_error(
                 "contact_details",

@@ -50,7 +50,7 @@ def _answers(form: ReportForm, channel: str = "web") -> dict[str, Any]:
     answers: dict[str, Any] = {
         name: data.get(name)
         for name in ("reporter_role", "acts", "perpetrators", "when", "fuzzy_date", "country",
-                     "place", "help_wanted")
+                     "region", "place", "help_wanted")
     }
     if form.urgent:
         answers["urgent"] = {

@@ -4,20 +4,12 @@ wrong receipts get one generic answer, and guessing is limited even from 127.0.0
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from kalkan.intake.models import Mailbox, Message
 from kalkan.intake.services import Submission, reply, submit_report
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.test import Client
 
 from kalkan.core.testing import csrf_token_in
 from kalkan.intake.models import Evidence, Report
@@ -243,3 +244,38 @@ def test_a_date_in_the_future_is_explained(client, organisation, monkeypatch):
     response = client.post("/en/report/", dict(STORY, when_year="2026", when_month="12"))
     assert "This date is in the future." in response.content.decode()
     assert Report.objects.count() == 0
+
+
+def test_the_region_is_picked_from_a_list_in_the_persons_language(client, organisation, bota):
+    page = client.get("/ky/report/").content.decode()
+    assert "Ысык-Көл облусу" in page and "<optgroup" in page
+    client.post("/en/report/", dict(STORY, country="KZ", region="kg.naryn"))
+    report = Report.objects.get()
+    fields = read(report, open_content_key(report.content_key, bota.keyring()))
+    answers = json.loads(fields["answers"])
+    assert answers["region"] == "kg.naryn"
+    assert answers["country"] == "KG"  # the region decides
+
+
+def test_an_unknown_region_is_refused(client, organisation):
+    response = client.post("/en/report/", dict(STORY, region="xx.nowhere"))
+    assert "Select a valid choice." in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_submissions_are_limited_per_session_and_globally(client, organisation, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    statuses = [client.post("/en/report/", STORY).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert Report.objects.count() == 5
+    settings.INTAKE_LIMITS = dict(
+        settings.INTAKE_LIMITS, submission={"session": (100, 3600), "global": (1, 60)}
+    )
+    cache.clear()
+    assert Client().post("/en/report/", STORY).status_code == 200
+    refused = Client().post("/en/report/", STORY)
+    assert refused.status_code == 429
+    assert b"Too many tries in a short time." in refused.content
+    cache.clear()

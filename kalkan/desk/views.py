@@ -15,20 +15,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kalkan.accounts.decorators import capability_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
-from kalkan.core.csrf import csrf_protect
 from kalkan.intake.forms import OnBehalfForm
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply, submit_report
-from kalkan.intake.uploads import SealedUploadHandler
-from kalkan.intake.views import install_sealed_uploads, submission_from
+from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
 from kalkan.vault.files import open_file
-from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import open_content_key, read
 from kalkan.vault.session import keyring_of
 
@@ -45,10 +41,6 @@ class ReplyForm(forms.Form):
     )
 
 
-def _keyring(request: HttpRequest) -> Keyring | None:
-    return keyring_of(request)
-
-
 @capability_required(Capability.READ_REPORTS)
 def reports(request: HttpRequest) -> HttpResponse:
     rows = Report.objects.exclude(status=Report.Status.SPAM).order_by(
@@ -61,7 +53,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, pk: str) -> HttpResponse:
     item = get_object_or_404(Report.objects.select_related("content_key", "mailbox"), pk=pk)
-    keyring = _keyring(request)
+    keyring = keyring_of(request)
     form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and keyring is not None:
         reply(item.mailbox, keyring, form.cleaned_data["text"])
@@ -116,7 +108,7 @@ def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
         raise Http404
     item = get_object_or_404(Evidence.objects.select_related("content_key"), pk=pk)
     stored = item.working_file if kind == "working" else item.original_file
-    keyring = _keyring(request)
+    keyring = keyring_of(request)
     if not stored or keyring is None:
         raise Http404
     try:
@@ -136,28 +128,19 @@ def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
     return response
 
 
-@csrf_exempt  # checked inside, once the sealing upload handler is in place
 @capability_required(Capability.READ_REPORTS)
 @require_http_methods(["GET", "POST"])
-def enter_on_behalf(request: HttpRequest, urgent: bool = False) -> HttpResponseBase:
-    handler = install_sealed_uploads(request)
-    try:
-        return _enter_on_behalf(request, handler, urgent)
-    finally:
-        handler.abandon_unless_kept()
-
-
-@csrf_protect
-def _enter_on_behalf(
-    request: HttpRequest, handler: SealedUploadHandler, urgent: bool
+@with_sealed_uploads
+def enter_on_behalf(
+    request: HttpRequest, handler: SealedUploadHandler, urgent: bool = False
 ) -> HttpResponse:
     form = OnBehalfForm(request.POST if request.method == "POST" else None, urgent=urgent)
-    keyring = _keyring(request)
+    keyring = keyring_of(request)
     if request.method == "POST" and form.is_valid() and keyring is not None and not (
         handler.problems.too_large or handler.problems.too_many
     ):
         receipt = submit_report(
-            submission_from(form, form.cleaned_data["channel"]),
+            form.submission(form.cleaned_data["channel"]),
             handler.problems.stored,
             keyring,
         )

@@ -12,8 +12,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kalkan.intake.services import Submission
 from kalkan.records.gazetteer import REGIONS, regions_of
 
 MAX_NARRATIVE = 20_000
@@ -190,6 +192,31 @@ class ReportForm(forms.Form):
                 self.add_error(name, _("This text contains characters that cannot be stored."))
         return data
 
+    def submission(self, channel: str = "web") -> Submission:
+        """The validated answers as the intake service stores them."""
+        data = self.cleaned_data
+        answers: dict[str, Any] = {
+            name: data.get(name)
+            for name in ("reporter_role", "acts", "perpetrators", "when", "fuzzy_date",
+                         "country", "region", "place", "help_wanted")
+        }
+        if self.urgent:
+            answers["urgent"] = {
+                name: data.get(name) for name in ("where_now", "since_when", "lawyer", "reach_now")
+            }
+        answers["channel"] = channel
+        answers["language"] = get_language()
+        return Submission(
+            narrative=data["narrative"],
+            answers=answers,
+            contact={
+                name: data.get(name) or ""
+                for name in ("contact_method", "contact_details", "safe_times", "code_word")
+            },
+            consent={purpose: purpose in data.get("consent", []) for purpose, _label in CONSENTS},
+            urgent=self.urgent,
+        )
+
     def _fuzzy_date(self, data: dict[str, Any]) -> dict[str, Any]:
         """Year, month and day as far as known, with their precision (data-model.md)."""
         year, month, day = data.get("when_year"), data.get("when_month"), data.get("when_day")
@@ -228,3 +255,13 @@ class OnBehalfForm(ReportForm):
     plus how it reached us."""
 
     channel = forms.ChoiceField(label=_("How did this reach us?"), choices=CHANNELS)
+
+
+class FollowUpForm(forms.Form):
+    """What a reporter adds from the mailbox."""
+
+    follow_up = forms.CharField(
+        required=False,
+        max_length=MAX_NARRATIVE,
+        widget=forms.Textarea(attrs={"rows": 4, "id": "id_follow_up"}),
+    )

@@ -11,14 +11,19 @@ from __future__ import annotations
 import io
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
 
+from kalkan.core.csrf import csrf_protect
 from kalkan.vault.files import SealedFileWriter, StoredFile, delete_file
 from kalkan.vault.models import ContentKey
 from kalkan.vault.records import new_content_key
@@ -172,3 +177,42 @@ class SealedUploadHandler(FileUploadHandler):
                 delete_file(upload.stored.name)
             ContentKey.objects.filter(pk=upload.content_key.pk).delete()
         self.problems.stored.clear()
+
+
+def install_sealed_uploads(request: HttpRequest) -> SealedUploadHandler:
+    """Every uploaded byte of this request goes through the sealing handler straight into
+    encryption: Django's own handlers would keep files in memory or a plaintext temp file."""
+    handler = SealedUploadHandler(
+        request,
+        max_file_bytes=settings.INTAKE_MAX_FILE_BYTES,
+        max_total_bytes=settings.INTAKE_MAX_REPORT_BYTES,
+        max_files=settings.INTAKE_MAX_FILES,
+    )
+    request.upload_handlers = [handler]
+    return handler
+
+
+UploadView = Callable[..., HttpResponse]
+
+
+def with_sealed_uploads(view: UploadView) -> Callable[..., HttpResponseBase]:
+    """For views that take files: `view(request, uploads, *args)`.
+
+    The handler must be installed before anything reads the body, and Django's CSRF check
+    reads it; so the view is CSRF-exempt outside, the handler goes in, and then the same
+    check as the middleware's runs (Django's advice for changing upload handlers). Files
+    that the view did not `keep()` (invalid form, CSRF failure, a connection that broke)
+    are removed afterwards, with their keys.
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        uploads = install_sealed_uploads(request)
+        try:
+            return protected(request, uploads, *args, **kwargs)
+        finally:
+            uploads.abandon_unless_kept()
+
+    return wrapper

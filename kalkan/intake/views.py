@@ -6,78 +6,34 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from kalkan.core.csrf import csrf_protect
 from kalkan.intake import limits
-from kalkan.intake.forms import MAX_NARRATIVE, ReportForm
+from kalkan.intake.forms import FollowUpForm, ReportForm
 from kalkan.intake.services import (
-    Submission,
     add_follow_up,
     find_mailbox,
     replies_for_reporter,
     submit_report,
 )
-from kalkan.intake.uploads import SealedUploadHandler
+from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
 
 
 def start(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/start.html")
 
 
-def install_sealed_uploads(request: HttpRequest) -> SealedUploadHandler:
-    """Install the sealing upload handler. It must happen before anything reads the body,
-    the CSRF check included: hence csrf_exempt outside and csrf_protect inside."""
-    handler = SealedUploadHandler(
-        request,
-        max_file_bytes=settings.INTAKE_MAX_FILE_BYTES,
-        max_total_bytes=settings.INTAKE_MAX_REPORT_BYTES,
-        max_files=settings.INTAKE_MAX_FILES,
-    )
-    # Every uploaded byte goes through this handler straight into encryption: Django's own
-    # handlers would keep files in memory or in a plaintext temporary file.
-    request.upload_handlers = [handler]
-    return handler
-
-
-def _answers(form: ReportForm, channel: str = "web") -> dict[str, Any]:
-    data = form.cleaned_data
-    answers: dict[str, Any] = {
-        name: data.get(name)
-        for name in ("reporter_role", "acts", "perpetrators", "when", "fuzzy_date", "country",
-                     "region", "place", "help_wanted")
-    }
-    if form.urgent:
-        answers["urgent"] = {
-            name: data.get(name) for name in ("where_now", "since_when", "lawyer", "reach_now")
-        }
-    answers["channel"] = channel
-    answers["language"] = get_language()
-    return answers
-
-
-@csrf_exempt  # checked below, once the upload handler is in place (Django's own advice)
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest, urgent: bool = False) -> HttpResponseBase:
-    handler = install_sealed_uploads(request)
-    try:
-        return _report(request, handler, urgent)
-    finally:
-        handler.abandon_unless_kept()
-
-
-@csrf_protect
-def _report(request: HttpRequest, handler: SealedUploadHandler, urgent: bool) -> HttpResponse:
+@with_sealed_uploads
+def report(
+    request: HttpRequest, handler: SealedUploadHandler, urgent: bool = False
+) -> HttpResponse:
     if request.method != "POST":
         return render(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
     if not limits.allow(request, "submission"):
-        request.POST  # noqa: B018 (read the body so its files can be discarded)
-        handler.discard_all()
         return _busy(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
     form = ReportForm(request.POST, urgent=urgent)
     problem = ""
@@ -94,33 +50,16 @@ def _report(request: HttpRequest, handler: SealedUploadHandler, urgent: bool) ->
             "count": settings.INTAKE_MAX_FILES
         }
     if problem or not form.is_valid():
-        handler.discard_all()
         return render(
             request,
             "intake/report.html",
             {"form": form, "problem": problem, "files_dropped": bool(request.FILES)},
             status=413 if problem else 200,
         )
-    receipt = submit_report(submission_from(form), handler.problems.stored)
+    receipt = submit_report(form.submission(), handler.problems.stored)
     handler.keep()
     # Shown in the response to the POST only: never stored, never in a URL, never cached.
     return render(request, "intake/receipt.html", {"receipt": receipt})
-
-
-def submission_from(form: ReportForm, channel: str = "web") -> Submission:
-    """The validated form as what the intake service stores (also used by staff entry)."""
-    data = form.cleaned_data
-    return Submission(
-        narrative=data["narrative"],
-        answers=_answers(form, channel),
-        contact={
-            name: data.get(name) or ""
-            for name in ("contact_method", "contact_details", "safe_times", "code_word")
-        },
-        consent={purpose: purpose in data.get("consent", []) for purpose, _label in
-                 ReportForm.base_fields["consent"].choices},  # type: ignore[attr-defined]
-        urgent=form.urgent,
-    )
 
 
 @require_http_methods(["POST"])
@@ -141,29 +80,18 @@ def _busy(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
     return render(request, template, context, status=429)
 
 
-@csrf_exempt  # checked below, once the upload handler is in place (Django's own advice)
 @require_http_methods(["GET", "POST"])
-def mailbox(request: HttpRequest) -> HttpResponseBase:
+@with_sealed_uploads
+def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     """Open the mailbox with the receipt: the team's replies, and a form to add more. The
     report itself is never shown back."""
-    handler = install_sealed_uploads(request)
-    try:
-        return _mailbox(request, handler)
-    finally:
-        handler.abandon_unless_kept()
-
-
-@csrf_protect
-def _mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     if request.method != "POST":
         return render(request, "intake/mailbox_open.html", {})
     typed = request.POST.get("receipt", "")[:60]
     if not limits.allow(request, "receipt"):
-        handler.discard_all()
         return _busy(request, "intake/mailbox_open.html", {})
     found = find_mailbox(typed)
     if found is None:
-        handler.discard_all()
         # The same answer, after the same pause, for any wrong or malformed receipt.
         time.sleep(settings.RECEIPT_FAILURE_DELAY)
         return render(
@@ -173,14 +101,17 @@ def _mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse
             status=404,
         )
     box, unlock_key = found
+    form = FollowUpForm(request.POST)
+    refused_files = handler.problems.too_large or handler.problems.too_many
     sent = False
-    follow_up = request.POST.get("follow_up", "").strip()
-    if handler.problems.too_large or handler.problems.too_many:
-        handler.discard_all()
-    elif follow_up or handler.problems.stored:
-        add_follow_up(box, follow_up[:MAX_NARRATIVE], handler.problems.stored)
-        handler.keep()
-        sent = True
+    if form.is_valid() and not refused_files:
+        text = form.cleaned_data["follow_up"]
+        if text or handler.problems.stored:
+            add_follow_up(box, text, handler.problems.stored)
+            handler.keep()
+            sent = True
+            form = FollowUpForm()
+    # Refused files or a text too long: the typed text comes back, nothing is lost.
     return render(
         request,
         "intake/mailbox.html",
@@ -188,6 +119,7 @@ def _mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse
             "receipt": typed,
             "entries": replies_for_reporter(box, unlock_key),
             "sent": sent,
-            "refused_files": handler.problems.too_large or handler.problems.too_many,
+            "refused_files": refused_files,
+            "form": form,
         },
     )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from kalkan.core.testing import cli_env, free_port, fresh_database, kalkan
+from kalkan.core.testing import free_port, fresh_database, kalkan, serve
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -31,21 +28,10 @@ def test_it_initialises_serves_and_verifies_on_the_suites_database(tmp_path):
     )
     assert init.returncode == 0, init.stderr
     port = free_port()
-    env = cli_env(database)
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "kalkan.cli", "serve", "--data-dir", str(data),
-         "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
-    )
+    server = serve(data, port, **database)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                status, headers, body = _get(base + "/ru/staff/login/")
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                time.sleep(0.3)
+        status, headers, body = _get(base + "/ru/staff/login/")
         assert status == 200
         assert "Вход для сотрудников".encode() in body
         # No server software or version is announced.

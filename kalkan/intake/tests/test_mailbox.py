@@ -68,3 +68,22 @@ def test_guessing_is_limited_globally(receipt, settings):
 
 def test_the_mailbox_needs_csrf(csrf_client, receipt):
     assert csrf_client.post("/en/mailbox/", {"receipt": receipt}).status_code == 403
+
+
+def test_refused_files_or_too_much_text_lose_nothing_typed(client, receipt, settings):
+    import io
+
+    settings.INTAKE_MAX_FILE_BYTES = 1000
+    big = io.BytesIO(b"\0" * 5000)
+    big.name = "video.mp4"
+    page = client.post(
+        "/en/mailbox/", {"receipt": receipt, "follow_up": "They came back tonight", "files": [big]}
+    ).content.decode()
+    assert "The files were too large or too many, and were not saved." in page
+    assert "They came back tonight</textarea>" in page
+    long_text = "x" * 20_001
+    page = client.post("/en/mailbox/", {"receipt": receipt, "follow_up": long_text})
+    page = page.content.decode()
+    assert "Ensure this value has at most 20000 characters" in page
+    assert long_text in page
+    assert Message.objects.count() == 0

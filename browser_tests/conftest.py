@@ -21,7 +21,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from kalkan.core.testing import cli_env, free_port
+from kalkan.core.testing import PASSPHRASE_PATTERN, cli_env, free_port
 
 CHROMIUM = os.environ.get("KALKAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -74,7 +74,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         log.seek(0)
         output = log.read()
         assert server.poll() is None, f"kalkan demo stopped:\n{output}"
-        passphrases = dict(re.findall(r"^\s+(\S+)\s+([a-z]+(?:-[a-z]+){5})\s", output, re.M))
+        passphrases = dict(re.findall(rf"^\s+(\S+)\s+({PASSPHRASE_PATTERN})\s", output, re.M))
         assert "admin.aru" in passphrases, output
         yield DemoServer(url, data_dir, passphrases)
     finally:

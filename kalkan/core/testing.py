@@ -154,6 +154,10 @@ def fresh_database() -> dict[str, str]:
     return {"DATABASE_URL": urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))}
 
 
+# A printed passphrase: six list words joined by "-". Four list words have a hyphen of their
+# own (t-shirt, yo-yo, drop-down, felt-tip), so a line may show up to nine.
+PASSPHRASE_PATTERN = r"[a-z]+(?:-[a-z]+){5,9}"  # noqa: S105 (a pattern, not a secret)
+
 CLI_ENV_DROPPED = ("DATABASE_URL", "KALKAN_DATA_DIR", "DJANGO_SETTINGS_MODULE")
 
 

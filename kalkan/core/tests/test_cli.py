@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kalkan.core.testing import kalkan
+from kalkan.core.testing import PASSPHRASE_PATTERN, kalkan
 
 
 def test_it_creates_an_instance(tmp_path):
@@ -144,7 +144,7 @@ def test_the_demo_builds_an_instance_with_one_login_per_role(tmp_path):
     result = kalkan("demo", "--no-serve", "--data-dir", str(data))
     assert result.returncode == 0, result.stderr
     for name in ("admin.aru", "responder.bek", "documenter.saule", "analyst.temir"):
-        assert re.search(rf"^  {re.escape(name)}\s+[a-z]+(-[a-z]+){{5}}\s", result.stdout, re.M)
+        assert re.search(rf"^  {re.escape(name)}\s+{PASSPHRASE_PATTERN}\s", result.stdout, re.M)
     assert re.search(r"Current codes: admin\.aru \d{6}", result.stdout)
     assert (data / "DEMO").exists()
     again = kalkan("demo", "--no-serve", "--data-dir", str(data))

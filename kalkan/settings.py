@@ -245,3 +245,24 @@ LOGGING = {
         "django": {"handlers": ["stderr"], "level": "WARNING"},
     },
 }
+
+# The response desk. A detained person nobody has reached for this many hours raises an
+# alert; `kalkan escalate` (run by a systemd timer) does the checking and sends alerts.
+KALKAN_DETENTION_NO_CONTACT_HOURS = envint(
+    "KALKAN_DETENTION_NO_CONTACT_HOURS", 6, minimum=1, maximum=7 * 24
+)
+# Where alert links point (the onion or intranet address staff use), without a path.
+KALKAN_BASE_URL = envstr("KALKAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Content-free alerts go by e-mail through this SMTP server, and/or as a POST to a webhook.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = envstr("KALKAN_SMTP_HOST", "")
+EMAIL_PORT = envint("KALKAN_SMTP_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = envstr("KALKAN_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = envstr("KALKAN_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = envbool("KALKAN_SMTP_STARTTLS", True)
+EMAIL_USE_SSL = envbool("KALKAN_SMTP_TLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = envstr("KALKAN_ALERT_FROM", "alerts@localhost")
+KALKAN_ALERT_WEBHOOK = envstr("KALKAN_ALERT_WEBHOOK", "")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("KALKAN_SMTP_STARTTLS and KALKAN_SMTP_TLS: choose one")

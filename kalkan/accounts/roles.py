@@ -20,6 +20,9 @@ class Capability(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     SEAL_SERVER = "seal_server"
     READ_REPORTS = "read_reports"
+    WORK_CASES = "work_cases"
+    MANAGE_PARTNERS = "manage_partners"
+    MANAGE_ALERTS = "manage_alerts"
 
 
 MATRIX: dict[str, frozenset[Capability]] = {
@@ -29,9 +32,12 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.VIEW_AUDIT_LOG,
             Capability.SEAL_SERVER,
             Capability.READ_REPORTS,
+            Capability.WORK_CASES,
+            Capability.MANAGE_PARTNERS,
+            Capability.MANAGE_ALERTS,
         }
     ),
-    Role.RESPONDER: frozenset({Capability.READ_REPORTS}),
+    Role.RESPONDER: frozenset({Capability.READ_REPORTS, Capability.WORK_CASES}),
     Role.DOCUMENTER: frozenset({Capability.READ_REPORTS}),
     Role.ANALYST: frozenset(),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -11,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from kalkan.audit.models import AuditEntry, AuditHead
+from kalkan.vault import crypto
 from kalkan.vault import services as vault
 from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import Compartment
 
 GENESIS_HASH = "0" * 64
 DETAILS = "audit-details"
@@ -22,6 +25,14 @@ def read_details(entry: AuditEntry, keyring: Keyring) -> dict[str, object] | Non
     """The entry's details for someone holding its epoch's key; None otherwise."""
     if not entry.details:
         return {}
+    if entry.details.startswith("c:"):
+        # A restricted case's entry: only its members hold the key.
+        _, compartment_id, b64 = entry.details.split(":", 2)
+        secret = keyring.compartment_secrets.get(compartment_id)
+        if secret is None:
+            return None
+        plain = crypto.open_sealed(secret, base64.b64decode(b64))
+        return dict(json.loads(plain))
     data = vault.open_for_organisation(entry.details, DETAILS, keyring)
     return None if data is None else dict(json.loads(data))
 
@@ -49,17 +60,28 @@ def record(
     actor_id: int | None,
     object_id: str = "",
     details: dict[str, str | int | bool] | None = None,
+    compartment: Compartment | None = None,
 ) -> AuditEntry:
     """Append one entry. Runs in its own atomic block so it commits with the action it logs.
 
     Details are sealed to the organisation's current key: written without any unlock,
     readable only by staff. The chain hashes the sealed form.
     """
-    stored_details = (
-        vault.seal_for_organisation(json.dumps(details, sort_keys=True).encode(), DETAILS)
-        if details
-        else ""
-    )
+    if compartment is not None:
+        # About a restricted case: which one is sealed to its members, so the log tells
+        # others only that a case they cannot see was touched, and by whom.
+        details = {**(details or {}), "object": object_id}
+        object_id = ""
+        sealed = crypto.seal_to(
+            bytes(compartment.public_key), json.dumps(details, sort_keys=True).encode()
+        )
+        stored_details = f"c:{compartment.id}:{base64.b64encode(sealed).decode('ascii')}"
+    elif details:
+        stored_details = vault.seal_for_organisation(
+            json.dumps(details, sort_keys=True).encode(), DETAILS
+        )
+    else:
+        stored_details = ""
     at = timezone.now().replace(microsecond=0)
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(

@@ -30,6 +30,7 @@ class Report(SealedRecord):
         NEW = "new"
         SEEN = "seen"
         SPAM = "spam"
+        DUPLICATE = "duplicate"
 
     narrative = models.BinaryField(default=b"")
     # The guided questions, the urgent questions and the help wanted, as JSON.
@@ -72,6 +73,8 @@ class Message(SealedRecord):
     # A reply's copy for the reporter: a sealed box to their public key, readable with the
     # receipt. Empty for the reporter's own follow-ups, which are never shown back.
     reporter_copy = models.BinaryField(default=b"")
+    # A follow-up the team has not opened yet (the triage inbox shows it).
+    seen = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["revision"]

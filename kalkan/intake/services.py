@@ -148,7 +148,10 @@ def replies_for_reporter(box: Mailbox, unlock_key: bytes) -> list[MailboxEntry]:
 
 def add_follow_up(box: Mailbox, text: str, uploads: list[SealedUpload]) -> Message:
     with transaction.atomic():
-        message, key = new_sealed(Message, None, mailbox=box, from_reporter=True)
+        # Into the case's compartment when the report is in a restricted case.
+        message, key = new_sealed(
+            Message, None, box.report.content_key.compartment, mailbox=box, from_reporter=True
+        )
         write(message, key, body=text)
         attach_evidence(box.report, message, uploads)
     return message
@@ -157,7 +160,10 @@ def add_follow_up(box: Mailbox, text: str, uploads: list[SealedUpload]) -> Messa
 def reply(box: Mailbox, keyring: Keyring, text: str) -> Message:
     """A staff reply: sealed for the team, and a copy sealed to the reporter's key."""
     with transaction.atomic():
-        message, key = new_sealed(Message, keyring, mailbox=box, from_reporter=False)
+        message, key = new_sealed(
+            Message, keyring, box.report.content_key.compartment,
+            mailbox=box, from_reporter=False, seen=True,
+        )
         message.reporter_copy = crypto.seal_to(
             bytes(box.reporter_public_key), text.encode("utf-8")
         )

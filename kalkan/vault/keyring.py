@@ -12,6 +12,8 @@ class Keyring:
     user_id: int | None
     staff_secret: bytes | None
     org_secrets: dict[int, bytes] = field(default_factory=dict)
+    # Restricted compartments the person is a member of: compartment id -> secret.
+    compartment_secrets: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def current_epoch(self) -> int:
@@ -23,12 +25,22 @@ class Keyring:
         except KeyError:
             raise PermissionError(f"no key for epoch {epoch}") from None
 
+    def compartment_secret(self, compartment_id: object) -> bytes:
+        try:
+            return self.compartment_secrets[str(compartment_id)]
+        except KeyError:
+            raise PermissionError("not a member of this compartment") from None
+
+    def without_compartments(self) -> Keyring:
+        return Keyring(self.user_id, self.staff_secret, dict(self.org_secrets))
+
     def to_bytes(self) -> bytes:
         return json.dumps(
             {
                 "user": self.user_id,
                 "staff": _b64(self.staff_secret) if self.staff_secret else None,
                 "org": {str(e): _b64(k) for e, k in self.org_secrets.items()},
+                "compartments": {c: _b64(k) for c, k in self.compartment_secrets.items()},
             }
         ).encode()
 
@@ -39,6 +51,9 @@ class Keyring:
             user_id=raw["user"],
             staff_secret=base64.b64decode(raw["staff"]) if raw["staff"] else None,
             org_secrets={int(e): base64.b64decode(k) for e, k in raw["org"].items()},
+            compartment_secrets={
+                c: base64.b64decode(k) for c, k in raw.get("compartments", {}).items()
+            },
         )
 
 

@@ -82,6 +82,48 @@ class VaultState(models.Model):
         return "sealed" if self.sealed_by_panic else "open"
 
 
+class Compartment(models.Model):
+    """A restricted group of records (a restricted case) with a key pair of its own.
+
+    Its secret is sealed only to the named members' staff keys and to the escrow key; the
+    content keys of its records are wrapped under it instead of under the organisation
+    epoch. Whoever is not a member holds no key that opens them, whatever a view checks.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    public_key = models.BinaryField()
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="compartments")
+    # A member left while nobody who holds the key was at hand: the next member who opens
+    # it moves its records to a new key (kalkan.vault.services.mend_compartment).
+    rotate_pending = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"compartment {self.id}"
+
+
+class CompartmentWrap(models.Model):
+    """A compartment's secret sealed to one member, or (holder empty) to the escrow key."""
+
+    compartment = models.ForeignKey(Compartment, on_delete=models.CASCADE, related_name="wraps")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="compartment_wraps",
+    )
+    sealed = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compartment", "holder"], name="one_compartment_wrap_per_holder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"wrap of {self.compartment_id} for {self.holder_id or 'escrow'}"
+
+
 class ContentKey(models.Model):
     """A record's own key, wrapped to an organisation epoch.
 
@@ -97,6 +139,11 @@ class ContentKey(models.Model):
     sealed_in_epoch = models.PositiveIntegerField()
     wrapped = models.BinaryField()
     by_intake = models.BooleanField(default=False)
+    # Set for the records of a restricted case: then the key is wrapped under the
+    # compartment's key, never under an organisation epoch.
+    compartment = models.ForeignKey(
+        Compartment, null=True, on_delete=models.PROTECT, related_name="content_keys"
+    )
 
     def __str__(self) -> str:
         return f"content key {self.id}"

@@ -12,15 +12,16 @@ record id, field name, the epoch it was first sealed in, and the model's schema 
 from __future__ import annotations
 
 import hashlib
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.models import ContentKey, OrgEpoch, Revision, SealedRecord
+from kalkan.vault.models import Compartment, ContentKey, OrgEpoch, Revision, SealedRecord
 from kalkan.vault.services import current_epoch
 
 R = TypeVar("R", bound=SealedRecord)
@@ -30,21 +31,51 @@ def _epoch_wrap_key(org_secret: bytes) -> bytes:
     return hashlib.blake2b(org_secret, digest_size=32, person=b"kalkan-ckwrap").digest()
 
 
+def _compartment_wrap_key(compartment_secret: bytes) -> bytes:
+    return hashlib.blake2b(
+        compartment_secret, digest_size=32, person=b"kalkan-cmwrap"
+    ).digest()
+
+
 def _key_aad(key_id: object, epoch: int) -> bytes:
     return crypto.aad("content-key", str(key_id), epoch)
 
 
-def new_content_key(keyring: Keyring | None) -> tuple[ContentKey, bytes]:
-    """A fresh content key, wrapped to the current epoch: symmetrically when the writer holds
-    that epoch's secret, else sealed to its public key (intake, nobody unlocked)."""
+def _compartment_key_aad(key_id: object, compartment_id: object) -> bytes:
+    return crypto.aad("content-key", str(key_id), "compartment", str(compartment_id))
+
+
+def new_content_key(
+    keyring: Keyring | None, compartment: Compartment | None = None
+) -> tuple[ContentKey, bytes]:
+    """A fresh content key, wrapped to the current epoch (or, for a restricted case, to its
+    compartment): symmetrically when the writer holds that secret, else sealed to its public
+    key (intake, nobody unlocked)."""
     epoch = current_epoch()
     if epoch is None:
         raise RuntimeError("no organisation keys yet: run `kalkan init`")
     key = crypto.random_key()
     row = ContentKey(epoch=epoch, sealed_in_epoch=epoch.number)
-    _wrap(row, key, epoch, keyring)
+    if compartment is None:
+        _wrap(row, key, epoch, keyring)
+    else:
+        _wrap_in_compartment(row, key, compartment, keyring)
     row.save()
     return row, key
+
+
+def _wrap_in_compartment(
+    row: ContentKey, key: bytes, compartment: Compartment, keyring: Keyring | None
+) -> None:
+    secret = keyring.compartment_secrets.get(str(compartment.id)) if keyring else None
+    associated = _compartment_key_aad(row.id, compartment.id)
+    if secret is not None:
+        row.wrapped = crypto.wrap_key(_compartment_wrap_key(secret), key, associated)
+        row.by_intake = False
+    else:
+        row.wrapped = crypto.seal_to(bytes(compartment.public_key), associated + key)
+        row.by_intake = True
+    row.compartment = compartment
 
 
 def _wrap(row: ContentKey, key: bytes, epoch: OrgEpoch, keyring: Keyring | None) -> None:
@@ -58,14 +89,22 @@ def _wrap(row: ContentKey, key: bytes, epoch: OrgEpoch, keyring: Keyring | None)
         )
         row.by_intake = True
     row.epoch = epoch
+    row.compartment = None
 
 
 def open_content_key(row: ContentKey, keyring: Keyring) -> bytes:
-    """The record's key; PermissionError when the keyring lacks the epoch's secret."""
-    secret = keyring.org_secret(row.epoch_id)
-    associated = _key_aad(row.id, row.epoch_id)
-    if not row.by_intake:
-        return crypto.unwrap_key(_epoch_wrap_key(secret), bytes(row.wrapped), associated)
+    """The record's key; PermissionError when the keyring lacks the epoch's secret, or the
+    record belongs to a restricted compartment the person is not a member of."""
+    if row.compartment_id is not None:
+        secret = keyring.compartment_secret(row.compartment_id)
+        associated = _compartment_key_aad(row.id, row.compartment_id)
+        if not row.by_intake:
+            return crypto.unwrap_key(_compartment_wrap_key(secret), bytes(row.wrapped), associated)
+    else:
+        secret = keyring.org_secret(row.epoch_id)
+        associated = _key_aad(row.id, row.epoch_id)
+        if not row.by_intake:
+            return crypto.unwrap_key(_epoch_wrap_key(secret), bytes(row.wrapped), associated)
     plain = crypto.open_sealed(secret, bytes(row.wrapped))
     if not plain.startswith(associated):
         raise crypto.Tampered("content key moved")
@@ -79,7 +118,12 @@ def rewrap_content_keys(keyring: Keyring, *, batch: int = 2000) -> int:
     if epoch is None or epoch.number not in keyring.org_secrets:
         return 0
     moved = 0
-    stale = ContentKey.objects.exclude(epoch=epoch, by_intake=False).order_by("id")
+    # Keys of restricted compartments move only with their compartment (move_keys).
+    stale = (
+        ContentKey.objects.filter(compartment__isnull=True)
+        .exclude(epoch=epoch, by_intake=False)
+        .order_by("id")
+    )
     while True:
         rows = list(stale[:batch])
         if not rows:
@@ -90,6 +134,48 @@ def rewrap_content_keys(keyring: Keyring, *, batch: int = 2000) -> int:
                 _wrap(row, key, epoch, keyring)
                 row.save(update_fields=["epoch", "wrapped", "by_intake"])
         moved += len(rows)
+
+
+def move_keys(
+    rows: Iterable[ContentKey], keyring: Keyring, compartment: Compartment | None
+) -> int:
+    """Re-wrap content keys (keys only, never content) into a compartment, or back to the
+    current epoch (compartment None). The caller bumps the records' revisions so that
+    working sets drop or pick them up. Returns how many moved."""
+    epoch = current_epoch()
+    if epoch is None:
+        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    moved = 0
+    with transaction.atomic():
+        for row in rows:
+            if row.compartment_id == (compartment.id if compartment else None) and not (
+                row.by_intake
+            ):
+                continue
+            key = open_content_key(row, keyring)
+            if compartment is None:
+                _wrap(row, key, epoch, keyring)
+            else:
+                _wrap_in_compartment(row, key, compartment, keyring)
+            row.save(update_fields=["epoch", "wrapped", "by_intake", "compartment"])
+            moved += 1
+    return moved
+
+
+def readable_by(queryset: QuerySet[R], keyring: Keyring | None) -> QuerySet[R]:
+    """Only the records whose keys this keyring can open: never a restricted compartment's
+    records for a non-member (nor their number). The keys would not open anyway; filtering
+    here keeps them out of lists and counts too."""
+    held = list(keyring.compartment_secrets) if keyring else []
+    return queryset.filter(
+        Q(content_key__compartment__isnull=True) | Q(content_key__compartment__in=held)
+    )
+
+
+def bump_revisions(model: type[SealedRecord], ids: Iterable[Any]) -> None:
+    """Give records new revision numbers (their keys moved): working sets re-read them."""
+    for record_id in ids:
+        model._default_manager.filter(pk=record_id).update(revision=next_revision())
 
 
 def next_revision() -> int:
@@ -105,9 +191,15 @@ def field_aad(record: SealedRecord, field: str) -> bytes:
     )
 
 
-def new_sealed(model: type[R], keyring: Keyring | None, **plain: object) -> tuple[R, bytes]:
-    """An unsaved record of `model` with its own content key (saved) and today's date."""
-    row, key = new_content_key(keyring)
+def new_sealed(
+    model: type[R],
+    keyring: Keyring | None,
+    compartment: Compartment | None = None,
+    **plain: object,
+) -> tuple[R, bytes]:
+    """An unsaved record of `model` with its own content key (saved) and today's date;
+    in `compartment` for the records of a restricted case."""
+    row, key = new_content_key(keyring, compartment)
     record = model(content_key=row, created_on=timezone.now().date(), **plain)
     return record, key
 

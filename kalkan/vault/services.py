@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,7 +21,15 @@ from django.utils import timezone
 from kalkan.accounts.models import User
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.models import Escrow, OrgEpoch, OrgKeyWrap, StaffKey, VaultState
+from kalkan.vault.models import (
+    Compartment,
+    CompartmentWrap,
+    Escrow,
+    OrgEpoch,
+    OrgKeyWrap,
+    StaffKey,
+    VaultState,
+)
 
 
 class VaultBusy(Exception):
@@ -108,6 +116,9 @@ def enrol_keys(user: User, passphrase: str, granting: Keyring) -> None:
     staff_secret, staff_public = crypto.new_keypair()
     with transaction.atomic():
         OrgKeyWrap.objects.filter(holder=user).delete()
+        # Sealed to the old staff key, which is gone: a fellow member wraps the restricted
+        # compartments again (mend_compartment) when they next open them.
+        CompartmentWrap.objects.filter(holder=user).delete()
         StaffKey.objects.filter(user=user).delete()
         _store_staff_key(user, passphrase, staff_secret, staff_public)
         grant_keys(user, granting)
@@ -126,6 +137,19 @@ def grant_keys(user: User, granting: Keyring) -> int:
             defaults={"sealed": crypto.seal_to(bytes(staff_key.public_key), org_secret)},
         )
         granted += made
+    # Restricted compartments only where the person is a named member.
+    for compartment in Compartment.objects.filter(
+        members=user, id__in=list(granting.compartment_secrets)
+    ):
+        _, made = CompartmentWrap.objects.get_or_create(
+            compartment=compartment,
+            holder=user,
+            defaults={
+                "sealed": crypto.seal_to(
+                    bytes(staff_key.public_key), granting.compartment_secret(compartment.id)
+                )
+            },
+        )
     return granted
 
 
@@ -172,7 +196,9 @@ def unlock(user: User | None, passphrase: str) -> Keyring | None:
         wrap.epoch_id: crypto.open_sealed(staff_secret, bytes(wrap.sealed))
         for wrap in OrgKeyWrap.objects.filter(holder=user)
     }
-    return Keyring(user_id=user.pk, staff_secret=staff_secret, org_secrets=org_secrets)
+    keyring = Keyring(user_id=user.pk, staff_secret=staff_secret, org_secrets=org_secrets)
+    sync_compartments(keyring)
+    return keyring
 
 
 def take_new_wraps(keyring: Keyring) -> bool:
@@ -191,6 +217,119 @@ def take_new_wraps(keyring: Keyring) -> bool:
     return added
 
 
+def sync_compartments(keyring: Keyring) -> bool:
+    """Make the keyring hold exactly the restricted compartments wrapped to the person now:
+    open ones added since, forget ones they were taken out of. Returns whether it changed."""
+    if keyring.staff_secret is None or keyring.user_id is None:
+        return False
+    wraps = {
+        str(compartment_id): sealed
+        for compartment_id, sealed in CompartmentWrap.objects.filter(
+            holder_id=keyring.user_id
+        ).values_list("compartment_id", "sealed")
+    }
+    changed = False
+    for compartment_id in list(keyring.compartment_secrets):
+        if compartment_id not in wraps:
+            del keyring.compartment_secrets[compartment_id]
+            changed = True
+    for compartment_id, sealed in wraps.items():
+        if compartment_id not in keyring.compartment_secrets:
+            keyring.compartment_secrets[compartment_id] = crypto.open_sealed(
+                keyring.staff_secret, bytes(sealed)
+            )
+            changed = True
+    return changed
+
+
+# --- restricted compartments ----------------------------------------------------------------
+
+
+def new_compartment(members: Iterable[User], keyring: Keyring) -> Compartment:
+    """A compartment whose secret only the members (and the escrow key) hold; the creator's
+    keyring holds it at once. Members need staff keys."""
+    secret, public = crypto.new_keypair()
+    with transaction.atomic():
+        compartment = Compartment.objects.create(public_key=public)
+        escrow = Escrow.objects.get()
+        CompartmentWrap.objects.create(
+            compartment=compartment,
+            holder=None,
+            sealed=crypto.seal_to(bytes(escrow.public_key), secret),
+        )
+        keyring.compartment_secrets[str(compartment.id)] = secret
+        for member in members:
+            add_member(compartment, member, keyring)
+    return compartment
+
+
+def add_member(compartment: Compartment, user: User, keyring: Keyring) -> None:
+    """Name the person a member and seal the compartment's secret to their staff key."""
+    secret = keyring.compartment_secret(compartment.id)
+    compartment.members.add(user)
+    staff_key = StaffKey.objects.filter(user=user).first()
+    if staff_key is not None:
+        CompartmentWrap.objects.update_or_create(
+            compartment=compartment,
+            holder=user,
+            defaults={"sealed": crypto.seal_to(bytes(staff_key.public_key), secret)},
+        )
+
+
+def drop_member(compartment: Compartment, user: User) -> None:
+    """Take the person out: their wrap goes now, and the compartment must move to a new key
+    (their sessions may still hold the old one), which mend_compartment does."""
+    with transaction.atomic():
+        compartment.members.remove(user)
+        CompartmentWrap.objects.filter(compartment=compartment, holder=user).delete()
+        Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=True)
+    compartment.rotate_pending = True
+
+
+def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:
+    """Run by a member who holds the key: wrap it to members who lost their wrap
+    (re-enrolled), and if someone left, move every record to a new key pair that the old
+    one cannot open. Returns the compartment now in use (a new one after a rotation)."""
+    from kalkan.vault.records import bump_revisions, move_keys
+
+    members = list(compartment.members.filter(is_active=True))
+    if not compartment.rotate_pending:
+        wrapped = set(
+            CompartmentWrap.objects.filter(compartment=compartment).values_list(
+                "holder_id", flat=True
+            )
+        )
+        for member in members:
+            if member.pk not in wrapped:
+                add_member(compartment, member, keyring)
+        return compartment
+    with transaction.atomic():
+        successor = new_compartment(members, keyring)
+        rows = list(compartment.content_keys.all())
+        move_keys(rows, keyring, successor)
+        from kalkan.vault.workingset import SOURCES
+
+        moved = {row.id for row in rows}
+        for source in SOURCES:
+            ids = source.model._default_manager.filter(content_key_id__in=moved).values_list(
+                "pk", flat=True
+            )
+            bump_revisions(source.model, list(ids))
+        _after_rotation(compartment, successor)
+        compartment.delete()
+    keyring.compartment_secrets.pop(str(compartment.id), None)
+    return successor
+
+
+# Apps that point at compartments (a restricted case) re-point to the successor here.
+ROTATION_HOOKS: list[Callable[[Compartment, Compartment], None]] = []
+
+
+def _after_rotation(old: Compartment, new: Compartment) -> None:
+    for hook in ROTATION_HOOKS:
+        hook(old, new)
+
+
 def change_passphrase(user: User, current: str, new: str) -> bool:
     """Re-wrap the person's secret key under the new passphrase; nothing else changes."""
     keyring = unlock(user, current)
@@ -207,6 +346,9 @@ def remove_staff_keys(user: User, keyring: Keyring) -> int:
     remaining staff (and the escrow key) can open. Returns the new epoch's number."""
     with transaction.atomic():
         OrgKeyWrap.objects.filter(holder=user).delete()
+        for compartment in Compartment.objects.filter(members=user):
+            drop_member(compartment, user)
+        CompartmentWrap.objects.filter(holder=user).delete()
         StaffKey.objects.filter(user=user).delete()
         end_sessions_of(user)
         latest = current_epoch()
@@ -240,6 +382,7 @@ def panic() -> None:
 
     with transaction.atomic():
         OrgKeyWrap.objects.filter(holder__isnull=False).delete()
+        CompartmentWrap.objects.filter(holder__isnull=False).delete()
         Session.objects.all().delete()
         VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": True})
     workingset.drop_all()
@@ -253,6 +396,12 @@ def open_with_escrow(escrow_secret: bytes) -> Keyring:
     keyring = Keyring(user_id=None, staff_secret=None)
     for wrap in OrgKeyWrap.objects.filter(holder__isnull=True):
         keyring.org_secrets[wrap.epoch_id] = crypto.open_sealed(escrow_secret, bytes(wrap.sealed))
+    # Recovery opens the restricted compartments too; it gives each back only to its
+    # members (grant_keys).
+    for cwrap in CompartmentWrap.objects.filter(holder__isnull=True):
+        keyring.compartment_secrets[str(cwrap.compartment_id)] = crypto.open_sealed(
+            escrow_secret, bytes(cwrap.sealed)
+        )
     return keyring
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.services import current_epoch, take_new_wraps
+from kalkan.vault.services import current_epoch, sync_compartments, take_new_wraps
 
 COOKIE_NAME = "kalkan_keys"
 SESSION_FIELD = "kalkan_sealed_keys"
@@ -56,7 +56,11 @@ def keyring_of(request: HttpRequest) -> Keyring | None:
     if keyring.user_id != request.user.pk:
         return None
     latest = current_epoch()
-    if latest is not None and latest.number not in keyring.org_secrets and take_new_wraps(keyring):
+    renewed = latest is not None and latest.number not in keyring.org_secrets and (
+        take_new_wraps(keyring)
+    )
+    # Added to or taken out of a restricted case since the last request: effective now.
+    if sync_compartments(keyring) or renewed:
         keep(request, keyring)
     request._kalkan_keyring = keyring  # type: ignore[attr-defined]
     return keyring

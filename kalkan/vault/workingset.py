@@ -86,8 +86,11 @@ class WorkingSet:
         with self.lock:
             return int(self.db.execute("SELECT revision FROM state").fetchone()[0])
 
-    def put_many(self, rows: Iterable[tuple[str, str, int, dict[str, str]]]) -> int:
-        """Add or replace records: (id, kind, revision, fields)."""
+    def put_many(
+        self, rows: Iterable[tuple[str, str, int, dict[str, str]]], *, advance: bool = True
+    ) -> int:
+        """Add or replace records: (id, kind, revision, fields). `advance` moves the
+        revision the set has caught up to (not when adding records out of order)."""
         count = 0
         with self.lock, self.db:
             top = self.revision
@@ -96,13 +99,7 @@ class WorkingSet:
                     "SELECT n, fields FROM records WHERE id = ?", (record_id,)
                 ).fetchone()
                 if old is not None:
-                    # A contentless index forgets a row when told the text it indexed.
-                    old_text = "\n".join(json.loads(old[1]).values())
-                    self.db.execute(
-                        "INSERT INTO search (search, rowid, text) VALUES ('delete', ?, ?)",
-                        (old[0], old_text),
-                    )
-                    self.db.execute("DELETE FROM records WHERE n = ?", (old[0],))
+                    self._forget(old[0], old[1])
                 n = self.db.execute(
                     "INSERT INTO records (id, kind, revision, fields) VALUES (?, ?, ?, ?)",
                     (record_id, kind, revision, json.dumps(fields, ensure_ascii=False)),
@@ -111,10 +108,30 @@ class WorkingSet:
                     "INSERT INTO search (rowid, text) VALUES (?, ?)",
                     (n, "\n".join(fields.values())),
                 )
-                top = max(top, revision)
+                if advance:
+                    top = max(top, revision)
                 count += 1
             self.db.execute("UPDATE state SET revision = ?", (top,))
         return count
+
+    def _forget(self, n: int, fields_json: str) -> None:
+        # A contentless index forgets a row when told the text it indexed.
+        old_text = "\n".join(json.loads(fields_json).values())
+        self.db.execute(
+            "INSERT INTO search (search, rowid, text) VALUES ('delete', ?, ?)", (n, old_text)
+        )
+        self.db.execute("DELETE FROM records WHERE n = ?", (n,))
+
+    def remove(self, record_id: str) -> bool:
+        """Forget a record (its key moved out of reach: a restricted case). Returns whether
+        it was there."""
+        with self.lock, self.db:
+            old = self.db.execute(
+                "SELECT n, fields FROM records WHERE id = ?", (record_id,)
+            ).fetchone()
+            if old is not None:
+                self._forget(old[0], old[1])
+            return old is not None
 
     def search(self, words: str, kind: str | None = None, limit: int = 100) -> list[str]:
         """Record ids matching all the words (each as a prefix), best first."""
@@ -158,6 +175,13 @@ class WorkingSet:
 
 def _fingerprint(keyring: Keyring) -> str:
     return "-".join(str(e) for e in sorted(keyring.org_secrets)) or "none"
+
+
+def _set_key(keyring: Keyring) -> str:
+    """Working sets are shared by the keyrings that open the same records: the same epochs
+    and the same restricted compartments."""
+    compartments = ",".join(sorted(keyring.compartment_secrets))
+    return _fingerprint(keyring) + (f"+{compartments}" if compartments else "")
 
 
 def _epochs_of(fingerprint: str) -> set[int]:
@@ -234,38 +258,59 @@ def load_snapshot(keyring: Keyring) -> WorkingSet | None:
         return None
 
 
-def catch_up(working_set: WorkingSet, keyring: Keyring, *, batch: int = 2000) -> int:
-    """Decrypt and index every record newer than the working set. Returns how many."""
+def catch_up(
+    working_set: WorkingSet,
+    keyring: Keyring,
+    *,
+    batch: int = 2000,
+    compartments_only: bool = False,
+) -> int:
+    """Decrypt and index every record newer than the working set (or, compartments_only,
+    every record of the keyring's restricted compartments). Returns how many."""
     done = 0
+    since = working_set.revision
     for source in SOURCES:
-        since = working_set.revision
-        queryset = (
-            source.model._default_manager.filter(revision__gt=since)
-            .select_related("content_key")
-            .order_by("revision")
-        )
+        manager = source.model._default_manager
+        if compartments_only:
+            selected = manager.filter(
+                content_key__compartment__in=list(keyring.compartment_secrets)
+            )
+        else:
+            selected = manager.filter(revision__gt=since)
+        queryset = selected.select_related("content_key").order_by("revision")
         rows = []
         for record in queryset.iterator(chunk_size=batch):
             try:
                 key = open_content_key(record.content_key, keyring)
             except PermissionError:
-                continue  # sealed in an epoch this keyring does not hold
+                # Sealed in an epoch this keyring does not hold, or moved into a restricted
+                # case the person is not a member of: out of their working set.
+                working_set.remove(str(record.id))
+                continue
             rows.append(
                 (str(record.id), source.kind, record.revision, read(record, key, source.fields))
             )
             if len(rows) >= batch:
-                done += working_set.put_many(rows)
+                done += working_set.put_many(rows, advance=not compartments_only)
                 rows = []
-        done += working_set.put_many(rows)
+        done += working_set.put_many(rows, advance=not compartments_only)
     return done
 
 
 def build(keyring: Keyring) -> WorkingSet:
-    """Snapshot if there is one, plus whatever changed since; else everything from scratch."""
-    working_set = load_snapshot(keyring)
-    fresh = working_set is None or not _snapshot_path(keyring).exists()
-    if working_set is None:
-        working_set = WorkingSet.empty()
+    """Snapshot if there is one, plus whatever changed since; else everything from scratch.
+
+    Snapshots hold only what the organisation keys open: a member of restricted cases gets
+    a copy of that, plus their compartments' records indexed afresh (they are few)."""
+    if keyring.compartment_secrets:
+        base = build(keyring.without_compartments())
+        combined = WorkingSet.from_bytes(base.to_bytes())
+        catch_up(combined, keyring, compartments_only=True)
+        catch_up(combined, keyring)
+        return combined
+    loaded = load_snapshot(keyring)
+    fresh = loaded is None or not _snapshot_path(keyring).exists()
+    working_set = loaded if loaded is not None else WorkingSet.empty()
     changed = catch_up(working_set, keyring)
     if fresh or changed:
         save_snapshot(working_set, keyring)
@@ -281,7 +326,7 @@ _holders: dict[str, set[str]] = {}
 
 def for_session(session_key: str, keyring: Keyring) -> WorkingSet:
     _start_sweeper()
-    fingerprint = _fingerprint(keyring)
+    fingerprint = _set_key(keyring)
     with _lock:
         working_set = _sets.get(fingerprint)
         if working_set is None:

@@ -8,42 +8,32 @@ from __future__ import annotations
 
 import json
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kalkan.accounts.decorators import capability_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.desk.forms import ReplyForm, SetAsideForm
+from kalkan.desk.models import CaseReport
 from kalkan.intake.forms import OnBehalfForm
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply, submit_report
 from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
 from kalkan.vault.files import open_file
-from kalkan.vault.records import open_content_key, read
+from kalkan.vault.records import open_content_key, read, readable_by
 from kalkan.vault.session import keyring_of
-
-
-class ReplyForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("Reply to the reporter"),
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy(
-            "The reporter reads this with their receipt. Write nothing that would harm them "
-            "if someone else read it."
-        ),
-    )
 
 
 @capability_required(Capability.READ_REPORTS)
 def reports(request: HttpRequest) -> HttpResponse:
-    rows = Report.objects.exclude(status=Report.Status.SPAM).order_by(
+    rows = readable_by(Report.objects.all(), keyring_of(request)).exclude(
+        status__in=[Report.Status.SPAM, Report.Status.DUPLICATE]
+    ).order_by(
         "-urgent", "-created_on", "-revision"
     )
     return render(request, "desk/reports.html", {"reports": rows[:200]})
@@ -52,12 +42,15 @@ def reports(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.READ_REPORTS)
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, pk: str) -> HttpResponse:
-    item = get_object_or_404(Report.objects.select_related("content_key", "mailbox"), pk=pk)
     keyring = keyring_of(request)
+    item = get_object_or_404(
+        readable_by(Report.objects.all(), keyring).select_related("content_key", "mailbox"), pk=pk
+    )
     form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and keyring is not None:
         reply(item.mailbox, keyring, form.cleaned_data["text"])
-        record("report.reply", actor_id=request.user.pk, object_id=str(item.pk))
+        record("report.reply", actor_id=request.user.pk, object_id=str(item.pk),
+               compartment=item.content_key.compartment)
         messages.success(request, _("Your reply is waiting in the reporter's mailbox."))
         return redirect("desk:report", pk=item.pk)
     fields: dict[str, str] | None = None
@@ -79,7 +72,9 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
                 files.append((evidence, json.loads(meta)))
     if item.status == Report.Status.NEW and fields is not None:
         Report.objects.filter(pk=item.pk).update(status=Report.Status.SEEN)
-    record("report.view", actor_id=request.user.pk, object_id=str(item.pk))
+    record("report.view", actor_id=request.user.pk, object_id=str(item.pk),
+           compartment=item.content_key.compartment)
+    link = CaseReport.objects.filter(report=item).first()
     answers = json.loads(fields["answers"]) if fields and fields.get("answers") else {}
     contact = json.loads(fields["contact"]) if fields and fields.get("contact") else {}
     consent = json.loads(fields["consent"]) if fields and fields.get("consent") else {}
@@ -95,6 +90,8 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
             "thread": thread,
             "files": files,
             "form": form,
+            "case_id": link.case_id if link else None,
+            "set_aside_form": SetAsideForm(),
         },
     )
 
@@ -106,9 +103,11 @@ def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
     other opening."""
     if kind not in ("working", "original"):
         raise Http404
-    item = get_object_or_404(Evidence.objects.select_related("content_key"), pk=pk)
-    stored = item.working_file if kind == "working" else item.original_file
     keyring = keyring_of(request)
+    item = get_object_or_404(
+        readable_by(Evidence.objects.all(), keyring).select_related("content_key"), pk=pk
+    )
+    stored = item.working_file if kind == "working" else item.original_file
     if not stored or keyring is None:
         raise Http404
     try:
@@ -116,7 +115,8 @@ def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
     except PermissionError:
         raise Http404 from None
     meta = json.loads(read(item, key)["meta"])
-    record(f"evidence.{kind}", actor_id=request.user.pk, object_id=str(item.pk))
+    record(f"evidence.{kind}", actor_id=request.user.pk, object_id=str(item.pk),
+           compartment=item.content_key.compartment)
     name = str(meta.get("name") or "file")
     if kind == "working":
         name = name.rsplit(".", 1)[0] + "-cleaned.jpg"

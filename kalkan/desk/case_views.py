@@ -1,0 +1,528 @@
+"""The response desk: the triage inbox, cases and everything done in them, "my tasks".
+
+A case is looked up only among the cases the person's keys open (visible_cases), so a
+restricted case is "not found" for everyone else, whatever the URL. Every view and every
+change of a case is in the audit log; a restricted case's entries are sealed to its members.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kalkan.accounts.decorators import capability_required
+from kalkan.accounts.models import User
+from kalkan.accounts.roles import Capability
+from kalkan.audit.services import record
+from kalkan.desk import services
+from kalkan.desk.forms import (
+    ActionForm,
+    CaseForm,
+    MembersForm,
+    NoteForm,
+    ReplyForm,
+    RiskForm,
+    SetAsideForm,
+    StatusForm,
+    TaskForm,
+)
+from kalkan.desk.models import Action, Case, CaseReport, Task
+from kalkan.desk.vocab import ACTION_KINDS, OUTCOMES, RISKS, TRANSITIONS
+from kalkan.intake.forms import ACTS, HELP, REPORTER_ROLES
+from kalkan.intake.models import Evidence, Message, Report
+from kalkan.intake.services import reply
+from kalkan.records.gazetteer import REGIONS
+from kalkan.vault import workingset
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.records import readable_by
+from kalkan.vault.session import keyring_of
+
+INBOX_ROWS = 100
+
+
+def _keyring(request: HttpRequest) -> Keyring:
+    keyring = keyring_of(request)
+    if keyring is None:  # the vault middleware logs such a session out before we get here
+        raise Http404
+    return keyring
+
+
+def _me(request: HttpRequest) -> User:
+    return cast(User, request.user)  # capability_required let only staff through
+
+
+def _working_set(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSet:
+    return workingset.for_session(str(request.session.session_key), keyring)
+
+
+def _case(request: HttpRequest, pk: Any) -> tuple[Case, Keyring]:
+    """The case if this person's keys open it, else 404 (a restricted case of which they are
+    not a member does not exist for them)."""
+    keyring = _keyring(request)
+    case = get_object_or_404(
+        services.visible_cases(keyring).select_related("content_key", "compartment"), pk=pk
+    )
+    return services.mend(case, keyring), keyring
+
+
+def _log(request: HttpRequest, action: str, case: Case, **details: str | int | bool) -> None:
+    record(action, actor_id=request.user.pk, object_id=str(case.pk), details=details or None,
+           compartment=case.compartment)
+
+
+_LABELS = {**dict(REPORTER_ROLES), **dict(HELP)}
+_ACTS = dict(ACTS)
+
+
+def glance(fields: dict[str, str] | None) -> dict[str, Any]:
+    """What a responder needs to decide at a glance, from a report's decrypted fields."""
+    if not fields:
+        return {}
+    answers = services.json_field(fields, "answers", {})
+    region = REGIONS.get(answers.get("region") or "")
+    narrative = fields.get("narrative", "")
+    return {
+        "snippet": narrative[:200] + ("…" if len(narrative) > 200 else ""),
+        "role": _LABELS.get(answers.get("reporter_role") or "", ""),
+        "acts": [_ACTS.get(a, a) for a in answers.get("acts") or []],
+        "help": [_LABELS.get(h, h) for h in answers.get("help_wanted") or []],
+        "region": region.name() if region else "",
+        "country": answers.get("country") or "",
+        "urgent": answers.get("urgent") or {},
+        "channel": answers.get("channel") or "",
+    }
+
+
+# --- the inbox -------------------------------------------------------------------------------
+
+
+@capability_required(Capability.WORK_CASES)
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    keyring = _keyring(request)
+    now = timezone.now()
+    working = _working_set(request, keyring)
+    cases = services.visible_cases(keyring)
+    escalated = list(
+        cases.filter(pk__in=services.escalated_case_ids(now)).order_by("contact_deadline")
+    )
+    # Cases where the reporter wrote and nobody has read it yet.
+    followed_up = list(
+        cases.filter(
+            report_links__report__mailbox__messages__from_reporter=True,
+            report_links__report__mailbox__messages__seen=False,
+        )
+        .exclude(pk__in=[c.pk for c in escalated])
+        .annotate(unread=Count("report_links__report__mailbox__messages"))
+        .order_by("priority")
+    )
+    waiting = (
+        readable_by(Report.objects.all(), keyring)
+        .filter(case_link__isnull=True, status__in=[Report.Status.NEW, Report.Status.SEEN])
+        .annotate(
+            unread=Count(
+                "mailbox__messages",
+                filter=Q(mailbox__messages__from_reporter=True, mailbox__messages__seen=False),
+            )
+        )
+        .order_by("-urgent", "revision")
+    )
+    total = waiting.count()
+    rows = [(report, glance(working.fields(str(report.pk)))) for report in waiting[:INBOX_ROWS]]
+    open_cases = cases.exclude(status=Case.Status.CLOSED).order_by("priority", "-revision")
+    return render(
+        request,
+        "desk/inbox.html",
+        {
+            "escalated": [(c, _title(working, c)) for c in escalated],
+            "followed_up": [(c, _title(working, c)) for c in followed_up],
+            "rows": rows,
+            "total": total,
+            "open_cases": [(c, _title(working, c)) for c in open_cases[:200]],
+            "now": now,
+        },
+    )
+
+
+def _title(working: workingset.WorkingSet, case: Case) -> str:
+    fields = working.fields(str(case.pk)) or {}
+    return fields.get("title") or _("Case of %(day)s") % {"day": case.created_on.isoformat()}
+
+
+def _selected_reports(request: HttpRequest, keyring: Keyring) -> list[Report]:
+    ids = request.POST.getlist("report")
+    try:
+        found = list(
+            readable_by(Report.objects.all(), keyring)
+            .filter(pk__in=ids)
+            .select_related("content_key")
+        )
+    except Exception:  # noqa: BLE001 (a malformed id: treat as nothing chosen)
+        return []
+    return found if len(found) == len(set(ids)) else []
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def open_case(request: HttpRequest) -> HttpResponseBase:
+    """A case from the reports ticked in the inbox (or an empty one)."""
+    keyring = _keyring(request)
+    reports = _selected_reports(request, keyring)
+    if request.POST.getlist("report") and not reports:
+        messages.error(request, _("Those reports could not be found. Nothing was changed."))
+        return redirect("cases:inbox")
+    if any(CaseReport.objects.filter(report=r).exists() for r in reports):
+        messages.error(request, _("One of those reports is already in a case."))
+        return redirect("cases:inbox")
+    case = services.open_case(reports, keyring, _me(request))
+    _log(request, "case.open", case, reports=len(reports))
+    messages.success(request, _("Case opened."))
+    return redirect("cases:case", pk=case.pk)
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def attach(request: HttpRequest) -> HttpResponseBase:
+    """Add the reports ticked in the inbox to an existing case."""
+    keyring = _keyring(request)
+    reports = _selected_reports(request, keyring)
+    try:
+        case = services.visible_cases(keyring).select_related("content_key", "compartment").get(
+            pk=request.POST.get("case", "")
+        )
+    except (Case.DoesNotExist, ValueError, Exception):  # noqa: BLE001 (malformed id too)
+        case = None
+    if case is None or not reports:
+        messages.error(request, _("Choose one or more reports and a case."))
+        return redirect("cases:inbox")
+    try:
+        for report in reports:
+            services.attach_report(case, report, keyring)
+    except services.DeskError:
+        messages.error(request, _("One of those reports is already in a case."))
+        return redirect("cases:inbox")
+    _log(request, "case.attach", case, reports=len(reports))
+    messages.success(request, _("Added to the case."))
+    return redirect("cases:case", pk=case.pk)
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def set_aside(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    """Mark a report as spam or a duplicate, with the reason why."""
+    keyring = _keyring(request)
+    report = get_object_or_404(
+        readable_by(Report.objects.all(), keyring).select_related("content_key"), pk=pk
+    )
+    form = SetAsideForm(request.POST)
+    duplicate_of = None
+    if form.is_valid() and form.cleaned_data.get("duplicate_of"):
+        duplicate_of = readable_by(Report.objects.all(), keyring).filter(
+            pk=form.cleaned_data["duplicate_of"]
+        ).exclude(pk=report.pk).first()
+        if duplicate_of is None:
+            form.add_error("duplicate_of", _("No such report."))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("desk:report", pk=report.pk)
+    services.set_aside(
+        report, form.cleaned_data["decision"], form.cleaned_data["reason"], keyring,
+        _me(request), duplicate_of,
+    )
+    record(f"report.{form.cleaned_data['decision']}", actor_id=request.user.pk,
+           object_id=str(report.pk), compartment=report.content_key.compartment)
+    messages.success(request, _("The report was set aside."))
+    return redirect("cases:inbox")
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@capability_required(Capability.WORK_CASES)
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    keyring = _keyring(request)
+    working = _working_set(request, keyring)
+    show = request.GET.get("show", "open")
+    cases = services.visible_cases(keyring).prefetch_related("assignees")
+    if show == "open":
+        cases = cases.exclude(status=Case.Status.CLOSED)
+    elif show == "closed":
+        cases = cases.filter(status=Case.Status.CLOSED)
+    elif show == "mine":
+        cases = cases.filter(assignees=_me(request)).exclude(status=Case.Status.CLOSED)
+    cases = cases.order_by("priority", "-revision")
+    total = cases.count()
+    return render(
+        request,
+        "desk/cases.html",
+        {"rows": [(c, _title(working, c)) for c in cases[:200]], "total": total, "show": show},
+    )
+
+
+@capability_required(Capability.WORK_CASES)
+@require_GET
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    keyring = _keyring(request)
+    working = _working_set(request, keyring)
+    now = timezone.now()
+    overdue_only = request.GET.get("overdue") == "1"
+    tasks = readable_by(Task.objects.all(), keyring).filter(done_at__isnull=True)
+    if request.GET.get("all") != "1":
+        tasks = tasks.filter(assignee=_me(request))
+    if overdue_only:
+        tasks = tasks.filter(due_at__lte=now)
+    tasks = tasks.select_related("case").order_by("due_at")
+    rows = [
+        (task, (working.fields(str(task.pk)) or {}).get("title", ""),
+         _title(working, task.case))
+        for task in tasks[:500]
+    ]
+    return render(
+        request,
+        "desk/tasks.html",
+        {"rows": rows, "now": now, "overdue_only": overdue_only,
+         "everyone": request.GET.get("all") == "1"},
+    )
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any) -> HttpResponse:
+    fields = services.open_fields(case, keyring)
+    risk = services.json_field(fields, "risk", {})
+    reports = []
+    for link in case.report_links.select_related("report__content_key", "report__mailbox"):
+        report = link.report
+        report_fields = services.open_fields(report, keyring)
+        thread = [
+            (m, services.open_fields(m, keyring)["body"])
+            for m in Message.objects.filter(mailbox=report.mailbox).select_related("content_key")
+        ]
+        files = [
+            (e, json.loads(services.open_fields(e, keyring)["meta"]))
+            for e in Evidence.objects.filter(report=report).select_related("content_key")
+        ]
+        reports.append({
+            "report": report,
+            "fields": report_fields,
+            "glance": glance(report_fields),
+            "contact": services.json_field(report_fields, "contact", {}),
+            "consent": [k for k, v in services.json_field(report_fields, "consent", {}).items()
+                        if v],
+            "thread": thread,
+            "files": files,
+            "reply_form": forms.get(f"reply_{report.pk}") or ReplyForm(prefix=str(report.pk)),
+        })
+        Message.objects.filter(mailbox=report.mailbox, from_reporter=True, seen=False).update(
+            seen=True
+        )
+    actions = []
+    kinds, outcomes = dict(ACTION_KINDS), dict(OUTCOMES)
+    for action in Action.objects.filter(case=case).select_related("content_key", "by"):
+        details = json.loads(services.open_fields(action, keyring)["details"])
+        actions.append((action, details, kinds.get(details["kind"], details["kind"]),
+                        outcomes.get(details["outcome"], details["outcome"])))
+    tasks = [
+        (t, services.open_fields(t, keyring)["title"])
+        for t in case.tasks.select_related("content_key", "assignee")
+    ]
+    notes = [
+        (n, services.open_fields(n, keyring)["body"])
+        for n in case.notes.select_related("content_key", "by")
+    ]
+    history = [
+        (s, services.open_fields(s, keyring)["reason"])
+        for s in case.status_changes.select_related("content_key", "by")
+    ]
+    allowed = TRANSITIONS.get(case.status, ())
+    members = list(case.compartment.members.order_by("username")) if case.compartment else []
+    return render(
+        request,
+        "desk/case.html",
+        {
+            "case": case,
+            "fields": fields,
+            "risks": [(label, risk.get(code, {})) for code, label in RISKS
+                      if risk.get(code, {}).get("present")],
+            "reports": reports,
+            "actions": actions,
+            "tasks": tasks,
+            "notes": notes,
+            "history": history,
+            "members": members,
+            "now": timezone.now(),
+            "case_form": forms.get("case_form") or CaseForm(initial={
+                "title": fields["title"], "summary": fields["summary"],
+                "priority": case.priority, "assignees": list(case.assignees.all()),
+            }),
+            "status_form": forms.get("status_form")
+            or StatusForm(current=case.status, allowed=allowed),
+            "risk_form": forms.get("risk_form")
+            or RiskForm(initial=RiskForm.initial_from(risk, fields["safety_plan"])),
+            "action_form": forms.get("action_form") or ActionForm(),
+            "task_form": forms.get("task_form") or TaskForm(),
+            "note_form": forms.get("note_form") or NoteForm(),
+            "members_form": forms.get("members_form")
+            or MembersForm(initial={"members": members or [request.user]}),
+        },
+        status=400 if forms else 200,
+    )
+
+
+@capability_required(Capability.WORK_CASES)
+@require_GET
+def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    case, keyring = _case(request, pk)
+    _log(request, "case.view", case)
+    return _case_page(request, case, keyring)
+
+
+def _changed(request: HttpRequest, case: Case, action: str, text: str,
+             **details: str | int | bool) -> HttpResponseBase:
+    _log(request, action, case, **details)
+    messages.success(request, text)
+    return redirect("cases:case", pk=case.pk)
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def edit(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    case, keyring = _case(request, pk)
+    form = CaseForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, keyring, case_form=form)
+    services.update_case(
+        case, keyring, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"],
+        priority=form.cleaned_data["priority"], assignees=form.cleaned_data["assignees"],
+    )
+    return _changed(request, case, "case.edit", _("Saved."))
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def status(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    case, keyring = _case(request, pk)
+    form = StatusForm(request.POST, current=case.status, allowed=TRANSITIONS.get(case.status, ()))
+    if not form.is_valid():
+        return _case_page(request, case, keyring, status_form=form)
+    before = case.status
+    services.change_status(case, form.cleaned_data["to"], form.cleaned_data["reason"], keyring,
+                           _me(request))
+    return _changed(request, case, "case.status", _("Status changed."),
+                    before=before, after=case.status)
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def risk(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    case, keyring = _case(request, pk)
+    form = RiskForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, keyring, risk_form=form)
+    services.save_risk(case, keyring, form.risk(), form.cleaned_data["safety_plan"])
+    return _changed(request, case, "case.risk", _("Risk assessment saved."))
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def contact(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    case, _keys = _case(request, pk)
+    try:
+        services.record_contact(case)
+    except services.DeskError:
+        messages.error(request, _("There is no detention timer running for this case."))
+        return redirect("cases:case", pk=case.pk)
+    return _changed(request, case, "case.contact", _("Contact recorded: the timer starts again."))
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def add_action(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    case, keyring = _case(request, pk)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, keyring, action_form=form)
+    services.add_action(case, keyring, _me(request), **form.cleaned_data)
+    return _changed(request, case, "case.action", _("Action recorded."))
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def add_task(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    case, keyring = _case(request, pk)
+    form = TaskForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, keyring, task_form=form)
+    services.add_task(case, keyring, title=form.cleaned_data["title"],
+                      due_at=form.cleaned_data["due_at"], assignee=form.cleaned_data["assignee"])
+    return _changed(request, case, "case.task", _("Task added."))
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def task_done(request: HttpRequest, pk: Any, task: Any) -> HttpResponseBase:
+    case, _keys = _case(request, pk)
+    item = get_object_or_404(Task, pk=task, case=case)
+    services.complete_task(item)
+    _log(request, "case.task_done", case)
+    messages.success(request, _("Task done."))
+    if request.POST.get("back") == "tasks":
+        return redirect("cases:my_tasks")
+    return redirect("cases:case", pk=case.pk)
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def add_note(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    case, keyring = _case(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, keyring, note_form=form)
+    services.add_note(case, keyring, _me(request), form.cleaned_data["body"])
+    return _changed(request, case, "case.note", _("Note added."))
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def reply_to_reporter(request: HttpRequest, pk: Any, report: Any) -> HttpResponseBase:
+    case, keyring = _case(request, pk)
+    link = get_object_or_404(CaseReport.objects.select_related("report__mailbox"),
+                             case=case, report_id=report)
+    form = ReplyForm(request.POST, prefix=str(link.report_id))
+    if not form.is_valid():
+        return _case_page(request, case, keyring, **{f"reply_{link.report_id}": form})
+    reply(link.report.mailbox, keyring, form.cleaned_data["text"])
+    return _changed(request, case, "case.reply",
+                    _("Your reply is waiting in the reporter's mailbox."))
+
+
+@capability_required(Capability.WORK_CASES)
+@require_POST
+def members(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    """Restrict the case to named staff, or change who they are."""
+    case, keyring = _case(request, pk)
+    form = MembersForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, keyring, members_form=form)
+    chosen: set[User] = set(form.cleaned_data["members"]) | {_me(request)}
+    if case.compartment is None:
+        services.restrict(case, chosen, keyring, _me(request))
+        return _changed(request, case, "case.restrict",
+                        _("Only the people named can see this case now."), members=len(chosen))
+    current = set(case.compartment.members.all())
+    for person in chosen - current:
+        services.add_case_member(case, person, keyring)
+    for person in current - chosen:
+        case = services.remove_case_member(case, person, keyring)
+    return _changed(request, case, "case.members", _("Saved."), members=len(chosen))
+

@@ -7,11 +7,12 @@ to a real person.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import OutputWrapper
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Role
@@ -19,6 +20,9 @@ from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import current_code, device_of
 from kalkan.audit.services import record
 from kalkan.core.instance import DEMO_MARKER_FILE
+from kalkan.desk import services as desk
+from kalkan.desk.models import Case
+from kalkan.intake.models import Mailbox
 from kalkan.intake.services import Submission, find_mailbox, reply, submit_report
 from kalkan.vault.escrow_words import to_words
 from kalkan.vault.services import Founding, found_organisation
@@ -102,14 +106,80 @@ DEMO_REPORTS = [
 
 
 def _demo_reports(founding: Founding) -> str:
-    """Submit the fictional reports through intake's own service; a responder answers one."""
+    """Submit the fictional reports through intake's own service; a responder answers one,
+    and works cases in every state."""
     receipts = [submit_report(submission, []) for submission in DEMO_REPORTS]
     box = find_mailbox(receipts[0])
     if box is not None:
         responder = User.objects.get(username="responder.bek")
         reply(box[0], founding.keyring, "Здравствуйте. Юрист может позвонить вам завтра в 18:00.")
         record("report.reply", actor_id=responder.pk, object_id=str(box[0].report_id))
+    _demo_cases(founding, [find_mailbox(r) for r in receipts])
     return receipts[0]
+
+
+def _demo_cases(founding: Founding, boxes: list[tuple[Mailbox, bytes] | None]) -> None:
+    """Fictional cases in every state, with risk, actions, tasks, notes, a restricted case
+    and a detention whose no-contact timer has run out. The urgent report (the second) stays
+    in the inbox for a visitor to triage."""
+    keys = founding.keyring
+    bek = User.objects.get(username="responder.bek")
+    aru = User.objects.get(username="admin.aru")
+    reports = [box[0].report for box in boxes if box is not None]
+    now = timezone.now()
+
+    detention = desk.open_case([reports[0]], keys, bek, title="Задержание у кафе «Арча»",
+                               priority=Case.Priority.URGENT)
+    desk.change_status(detention, Case.Status.ACTIVE, "", keys, bek)
+    desk.save_risk(detention, keys, {
+        "detained": {"present": True, "notes": "Отдел в Таш-Булаке, телефон изъят"},
+        "extortion": {"present": True, "notes": "Требуют 500 долларов"},
+    }, "Юрист едет в отдел; друзьям сменить пароли в приложении знакомств.")
+    desk.add_action(detention, keys, bek, kind="lawyer", outcome="in_progress",
+                    done_on=now.date(), notes="Юрист Айдай выехала в отдел.")
+    desk.add_task(detention, keys, title="Позвонить юристу после допроса",
+                  due_at=now - timedelta(hours=1), assignee=bek)
+    # Nobody has reached him for longer than the no-contact limit: the alarm is on.
+    Case.objects.filter(pk=detention.pk).update(contact_deadline=now - timedelta(hours=2))
+
+    outing = desk.open_case([reports[2]], keys, bek, title="Жаңаөзек: видео с сотрудниками",
+                            priority=Case.Priority.HIGH)
+    desk.change_status(outing, Case.Status.ACTIVE, "", keys, bek)
+    desk.save_risk(outing, keys, {"outed": {"present": True, "notes": "Адреса в видео"},
+                                  "further_attack": {"present": True, "notes": ""}},
+                   "Two colleagues stay with friends until the video is taken down.")
+    desk.add_action(outing, keys, bek, kind="digital_security", outcome="done",
+                    done_on=now.date() - timedelta(days=3),
+                    notes="Takedown requests sent to the platform.")
+    desk.change_status(outing, Case.Status.MONITORING, "Video removed; watching for reposts.",
+                       keys, bek)
+
+    family = desk.open_case([reports[3]], keys, bek, title="Locked in at home by family")
+    desk.change_status(family, Case.Status.TRIAGE, "", keys, bek)
+    desk.save_risk(family, keys, {"family_threat": {"present": True,
+                                                    "notes": "Threat of a 'treatment' centre"}},
+                   "Code word on Telegram means: call the shelter hotline now.")
+    desk.add_action(family, keys, bek, kind="shelter", outcome="planned", done_on=None,
+                    notes="A bed at the partner shelter from Friday.")
+    desk.add_task(family, keys, title="Confirm the shelter bed",
+                  due_at=now + timedelta(days=2), assignee=bek)
+    desk.add_note(family, keys, bek, "Write only in weekday mornings (safe times).")
+
+    desk.open_case([], keys, bek, title="Hotline call: threats at work")
+
+    closed = desk.open_case([], keys, bek, title="Evicted from a flat in Karakol-Tash")
+    desk.change_status(closed, Case.Status.ACTIVE, "", keys, bek)
+    desk.add_action(closed, keys, bek, kind="emergency_funds", outcome="done",
+                    done_on=now.date() - timedelta(days=20), notes="Two months' rent paid.")
+    desk.change_status(closed, Case.Status.CLOSED, "Found a new flat; safe.", keys, bek)
+
+    reopened = desk.open_case([], keys, bek, title="Blackmail through a dating app")
+    desk.change_status(reopened, Case.Status.CLOSED, "Blackmailer stopped writing.", keys, bek)
+    desk.change_status(reopened, Case.Status.REOPENED, "New messages with threats.", keys, bek)
+
+    hidden = desk.open_case([], keys, bek, title="Restricted: a staff member's own case")
+    desk.add_note(hidden, keys, bek, "Only Bek and Aru can see this case.")
+    desk.restrict(hidden, [aru], keys, bek)
 
 
 def _print_codes(out: OutputWrapper) -> None:

@@ -16,6 +16,17 @@ from kalkan.desk.vocab import ACTION_KINDS, OUTCOMES, RISKS
 MAX_TEXT = 20_000
 
 
+class OnCasePage(forms.Form):
+    """Several forms share the case page: each gets its own id prefix (not field names), so
+    every label points at its own field."""
+
+    id_prefix = "case"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 def staff_choices() -> forms.ModelMultipleChoiceField:
     return forms.ModelMultipleChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
@@ -36,7 +47,9 @@ class ReplyForm(forms.Form):
     )
 
 
-class CaseForm(forms.Form):
+class CaseForm(OnCasePage):
+    id_prefix = "case"
+
     title = forms.CharField(
         label=_("Short title"), max_length=200, required=False,
         help_text=_("For the team only; it is encrypted like everything else."),
@@ -64,7 +77,9 @@ class CaseForm(forms.Form):
         )
 
 
-class StatusForm(forms.Form):
+class StatusForm(OnCasePage):
+    id_prefix = "status"
+
     to = forms.ChoiceField(label=_("New status"), choices=Case.Status.choices)
     reason = forms.CharField(
         label=_("Reason"), max_length=MAX_TEXT, required=False,
@@ -88,7 +103,9 @@ class StatusForm(forms.Form):
         return data
 
 
-class RiskForm(forms.Form):
+class RiskForm(OnCasePage):
+    id_prefix = "risk"
+
     """One checkbox and one note per risk factor, and the safety plan."""
 
     safety_plan = forms.CharField(
@@ -126,7 +143,9 @@ class RiskForm(forms.Form):
         return [(self[f"{code}_present"], self[f"{code}_notes"]) for code, _label in RISKS]
 
 
-class ActionForm(forms.Form):
+class ActionForm(OnCasePage):
+    id_prefix = "action"
+
     kind = forms.ChoiceField(label=_("Action"), choices=ACTION_KINDS)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=OUTCOMES)
     done_on = forms.DateField(
@@ -145,7 +164,9 @@ class ActionForm(forms.Form):
         return value
 
 
-class TaskForm(forms.Form):
+class TaskForm(OnCasePage):
+    id_prefix = "task"
+
     title = forms.CharField(label=_("Task"), max_length=500)
     due_at = forms.DateTimeField(
         label=_("Due"),
@@ -166,7 +187,9 @@ class TaskForm(forms.Form):
         )
 
 
-class NoteForm(forms.Form):
+class NoteForm(OnCasePage):
+    id_prefix = "note"
+
     body = forms.CharField(
         label=_("Note"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -194,7 +217,9 @@ class SetAsideForm(forms.Form):
         return data
 
 
-class MembersForm(forms.Form):
+class MembersForm(OnCasePage):
+    id_prefix = "members"
+
     members = forms.ModelMultipleChoiceField(
         label=_("Who may see this case"),
         queryset=User.objects.none(),

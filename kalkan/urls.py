@@ -10,6 +10,9 @@ urlpatterns = i18n_patterns(
     path("staff/audit/", include("kalkan.audit.urls")),
     path("staff/emergency/", include("kalkan.vault.urls")),
     path("staff/reports/", include("kalkan.desk.urls")),
+    path("staff/cases/", include("kalkan.desk.case_urls")),
+    path("staff/on-call/", include("kalkan.desk.alert_urls")),
+    path("staff/referrals/", include("kalkan.desk.referral_urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

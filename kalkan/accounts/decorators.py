@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 
 View = Callable[..., HttpResponseBase]
@@ -73,3 +74,10 @@ def recent_auth_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in staff member (the view's decorators have made sure there is one)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user

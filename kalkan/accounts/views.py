@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +13,7 @@ from django_otp import login as otp_login
 
 from kalkan.accounts import services
 from kalkan.accounts.decorators import (
+    acting_user,
     capability_required,
     mark_recent_auth,
     recent_auth_required,
@@ -27,10 +27,9 @@ from kalkan.audit.services import record
 from kalkan.core.words import new_passphrase
 from kalkan.vault import services as vault
 from kalkan.vault import workingset
-from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import StaffKey
 from kalkan.vault.session import keep as keep_keys
-from kalkan.vault.session import keyring_of
+from kalkan.vault.session import keyring_of, keyring_required
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -104,7 +103,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def confirm_view(request: HttpRequest) -> HttpResponse:
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     error = ""
-    user = _actor(request)
+    user = acting_user(request)
     if request.method == "POST" and form.is_valid():
         result = services.check_credentials(
             user.username,
@@ -151,8 +150,8 @@ def add_staff(request: HttpRequest) -> HttpResponse:
         enrolment = services.enrol_staff(
             form.cleaned_data["username"],
             form.cleaned_data["role"],
-            actor=_actor(request),
-            keyring=_keyring(request),
+            actor=acting_user(request),
+            keyring=keyring_required(request),
         )
         return _show_enrolment(request, enrolment)
     return render(request, "accounts/add_staff.html", {"form": form})
@@ -173,19 +172,8 @@ def _show_enrolment(request: HttpRequest, enrolment: services.Enrolment) -> Http
     )
 
 
-def _keyring(request: HttpRequest) -> Keyring:
-    """The logged-in person's unlocked keys (the vault middleware ends sessions without)."""
-    keyring = keyring_of(request)
-    if keyring is None:
-        raise PermissionDenied
-    return keyring
 
 
-def _actor(request: HttpRequest) -> User:
-    """The logged-in staff member (the view's decorators have made sure there is one)."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
 
 
 @capability_required(Capability.MANAGE_STAFF)
@@ -213,13 +201,15 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in MEMBER_ACTIONS:
         raise Http404
     person = get_object_or_404(User, pk=pk)
-    actor = _actor(request)
+    actor = acting_user(request)
     try:
         if action == "reenrol":
-            enrolment = services.reenrol_staff(person, actor=actor, keyring=_keyring(request))
+            enrolment = services.reenrol_staff(
+                person, actor=actor, keyring=keyring_required(request)
+            )
             return _show_enrolment(request, enrolment)
         if action == "disable":
-            keyring = _keyring(request)
+            keyring = keyring_required(request)
             services.disable_staff(person, actor=actor, keyring=keyring)
             keep_keys(request, keyring)  # now with the new epoch's key
             messages.success(
@@ -231,7 +221,7 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "grant":
             if person.is_active and StaffKey.objects.filter(user=person).exists():
-                vault.grant_keys(person, _keyring(request))
+                vault.grant_keys(person, keyring_required(request))
                 record("staff.grant", actor_id=actor.pk, object_id=str(person.pk))
                 messages.success(request, _("The organisation keys are given back."))
         elif action == "unlock":
@@ -253,7 +243,7 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def passphrase(request: HttpRequest) -> HttpResponse:
     """Change one's own passphrase. Only the person's key is re-wrapped; nothing else moves."""
-    user = _actor(request)
+    user = acting_user(request)
     form = PassphraseForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

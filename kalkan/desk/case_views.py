@@ -8,17 +8,17 @@ change of a case is in the audit log; a restricted case's entries are sealed to 
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kalkan.accounts.decorators import capability_required
+from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
@@ -43,20 +43,13 @@ from kalkan.records.gazetteer import REGIONS
 from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import readable_by
-from kalkan.vault.session import keyring_of
+from kalkan.vault.session import keyring_required
 
 INBOX_ROWS = 100
 
 
-def _keyring(request: HttpRequest) -> Keyring:
-    keyring = keyring_of(request)
-    if keyring is None:  # the vault middleware logs such a session out before we get here
-        raise Http404
-    return keyring
 
 
-def _me(request: HttpRequest) -> User:
-    return cast(User, request.user)  # capability_required let only staff through
 
 
 def _working_set(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSet:
@@ -66,7 +59,7 @@ def _working_set(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSe
 def _case(request: HttpRequest, pk: Any) -> tuple[Case, Keyring]:
     """The case if this person's keys open it, else 404 (a restricted case of which they are
     not a member does not exist for them)."""
-    keyring = _keyring(request)
+    keyring = keyring_required(request)
     case = get_object_or_404(
         services.visible_cases(keyring).select_related("content_key", "compartment"), pk=pk
     )
@@ -107,7 +100,7 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
 @capability_required(Capability.WORK_CASES)
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    keyring = _keyring(request)
+    keyring = keyring_required(request)
     now = timezone.now()
     working = _working_set(request, keyring)
     cases = services.visible_cases(keyring)
@@ -174,7 +167,7 @@ def _selected_reports(request: HttpRequest, keyring: Keyring) -> list[Report]:
 @require_POST
 def open_case(request: HttpRequest) -> HttpResponseBase:
     """A case from the reports ticked in the inbox (or an empty one)."""
-    keyring = _keyring(request)
+    keyring = keyring_required(request)
     reports = _selected_reports(request, keyring)
     if request.POST.getlist("report") and not reports:
         messages.error(request, _("Those reports could not be found. Nothing was changed."))
@@ -182,7 +175,7 @@ def open_case(request: HttpRequest) -> HttpResponseBase:
     if any(CaseReport.objects.filter(report=r).exists() for r in reports):
         messages.error(request, _("One of those reports is already in a case."))
         return redirect("cases:inbox")
-    case = services.open_case(reports, keyring, _me(request))
+    case = services.open_case(reports, keyring, acting_user(request))
     _log(request, "case.open", case, reports=len(reports))
     messages.success(request, _("Case opened."))
     return redirect("cases:case", pk=case.pk)
@@ -192,7 +185,7 @@ def open_case(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 def attach(request: HttpRequest) -> HttpResponseBase:
     """Add the reports ticked in the inbox to an existing case."""
-    keyring = _keyring(request)
+    keyring = keyring_required(request)
     reports = _selected_reports(request, keyring)
     try:
         case = services.visible_cases(keyring).select_related("content_key", "compartment").get(
@@ -218,7 +211,7 @@ def attach(request: HttpRequest) -> HttpResponseBase:
 @require_POST
 def set_aside(request: HttpRequest, pk: Any) -> HttpResponseBase:
     """Mark a report as spam or a duplicate, with the reason why."""
-    keyring = _keyring(request)
+    keyring = keyring_required(request)
     report = get_object_or_404(
         readable_by(Report.objects.all(), keyring).select_related("content_key"), pk=pk
     )
@@ -235,7 +228,7 @@ def set_aside(request: HttpRequest, pk: Any) -> HttpResponseBase:
         return redirect("desk:report", pk=report.pk)
     services.set_aside(
         report, form.cleaned_data["decision"], form.cleaned_data["reason"], keyring,
-        _me(request), duplicate_of,
+        acting_user(request), duplicate_of,
     )
     record(f"report.{form.cleaned_data['decision']}", actor_id=request.user.pk,
            object_id=str(report.pk), compartment=report.content_key.compartment)
@@ -249,7 +242,7 @@ def set_aside(request: HttpRequest, pk: Any) -> HttpResponseBase:
 @capability_required(Capability.WORK_CASES)
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    keyring = _keyring(request)
+    keyring = keyring_required(request)
     working = _working_set(request, keyring)
     show = request.GET.get("show", "open")
     cases = services.visible_cases(keyring).prefetch_related("assignees")
@@ -258,7 +251,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     elif show == "closed":
         cases = cases.filter(status=Case.Status.CLOSED)
     elif show == "mine":
-        cases = cases.filter(assignees=_me(request)).exclude(status=Case.Status.CLOSED)
+        cases = cases.filter(assignees=acting_user(request)).exclude(status=Case.Status.CLOSED)
     cases = cases.order_by("priority", "-revision")
     total = cases.count()
     return render(
@@ -271,13 +264,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.WORK_CASES)
 @require_GET
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    keyring = _keyring(request)
+    keyring = keyring_required(request)
     working = _working_set(request, keyring)
     now = timezone.now()
     overdue_only = request.GET.get("overdue") == "1"
     tasks = readable_by(Task.objects.all(), keyring).filter(done_at__isnull=True)
     if request.GET.get("all") != "1":
-        tasks = tasks.filter(assignee=_me(request))
+        tasks = tasks.filter(assignee=acting_user(request))
     if overdue_only:
         tasks = tasks.filter(due_at__lte=now)
     tasks = tasks.select_related("case").order_by("due_at")
@@ -417,7 +410,7 @@ def status(request: HttpRequest, pk: Any) -> HttpResponseBase:
         return _case_page(request, case, keyring, status_form=form)
     before = case.status
     services.change_status(case, form.cleaned_data["to"], form.cleaned_data["reason"], keyring,
-                           _me(request))
+                           acting_user(request))
     return _changed(request, case, "case.status", _("Status changed."),
                     before=before, after=case.status)
 
@@ -452,7 +445,7 @@ def add_action(request: HttpRequest, pk: Any) -> HttpResponseBase:
     form = ActionForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, keyring, action_form=form)
-    services.add_action(case, keyring, _me(request), **form.cleaned_data)
+    services.add_action(case, keyring, acting_user(request), **form.cleaned_data)
     return _changed(request, case, "case.action", _("Action recorded."))
 
 
@@ -488,7 +481,7 @@ def add_note(request: HttpRequest, pk: Any) -> HttpResponseBase:
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, keyring, note_form=form)
-    services.add_note(case, keyring, _me(request), form.cleaned_data["body"])
+    services.add_note(case, keyring, acting_user(request), form.cleaned_data["body"])
     return _changed(request, case, "case.note", _("Note added."))
 
 
@@ -514,9 +507,9 @@ def members(request: HttpRequest, pk: Any) -> HttpResponseBase:
     form = MembersForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, keyring, members_form=form)
-    chosen: set[User] = set(form.cleaned_data["members"]) | {_me(request)}
+    chosen: set[User] = set(form.cleaned_data["members"]) | {acting_user(request)}
     if case.compartment is None:
-        services.restrict(case, chosen, keyring, _me(request))
+        services.restrict(case, chosen, keyring, acting_user(request))
         return _changed(request, case, "case.restrict",
                         _("Only the people named can see this case now."), members=len(chosen))
     current = set(case.compartment.members.all())

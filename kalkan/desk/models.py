@@ -177,7 +177,7 @@ class TriageDecision(SealedRecord):
 
 class Partner(SealedRecord):
     """A partner organisation that receives referrals, encrypted to its public key (X25519,
-    made with `kalkan partner-key`; its secret never comes here)."""
+    made by the partner with tools/kalkan_referral.py; its secret never comes here)."""
 
     # details: JSON {"contact", "services", "notes"}.
     SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("name", "details")

@@ -29,8 +29,27 @@ def to_words(secret: bytes) -> list[str]:
     return [*reversed(words), _check_word(secret)]
 
 
+def split_words(text: str) -> list[str]:
+    """The words as typed, separated by spaces or hyphens. Four list words have a hyphen of
+    their own (t-shirt, yo-yo, drop-down, felt-tip): a pair of pieces that forms one of them
+    is that word, never two."""
+    known = set(WORDS)
+    words: list[str] = []
+    for token in text.lower().split():
+        if token in known:
+            words.append(token)
+            continue
+        pieces = [p for p in token.split("-") if p]
+        while pieces:
+            if len(pieces) > 1 and f"{pieces[0]}-{pieces[1]}" in known:
+                words.append(f"{pieces.pop(0)}-{pieces.pop(0)}")
+            else:
+                words.append(pieces.pop(0))
+    return words
+
+
 def from_words(text: str) -> bytes:
-    words = text.lower().replace("-", " ").split()
+    words = split_words(text)
     if len(words) != WORD_COUNT + 1:
         raise BadEscrowWords(f"expected {WORD_COUNT + 1} words, got {len(words)}")
     index = {word: i for i, word in enumerate(WORDS)}

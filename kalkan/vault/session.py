@@ -10,6 +10,7 @@ import binascii
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from kalkan.vault import crypto
@@ -63,6 +64,14 @@ def keyring_of(request: HttpRequest) -> Keyring | None:
     if sync_compartments(keyring) or renewed:
         keep(request, keyring)
     request._kalkan_keyring = keyring  # type: ignore[attr-defined]
+    return keyring
+
+
+def keyring_required(request: HttpRequest) -> Keyring:
+    """The logged-in person's unlocked keys (the vault middleware ends sessions without)."""
+    keyring = keyring_of(request)
+    if keyring is None:
+        raise PermissionDenied
     return keyring
 
 

@@ -39,7 +39,7 @@ def detained_report(organisation):
     return receipt, calm
 
 
-def _report(keys, words: str) -> Report:  # type: ignore[no-untyped-def]
+def _report(keys, words: str) -> Report:
     """The report whose story holds these words."""
     for report in Report.objects.select_related("content_key"):
         if words in services.open_fields(report, keys)["narrative"]:
@@ -48,7 +48,7 @@ def _report(keys, words: str) -> Report:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def keys(bota):  # type: ignore[no-untyped-def]
+def keys(bota):
     return bota.keyring()
 
 
@@ -231,7 +231,7 @@ def _urls(case: Case, task: Task, report: Report) -> list[tuple[str, str, dict[s
 
 
 @pytest.fixture
-def world(bota, keys, detained_report):  # type: ignore[no-untyped-def]
+def world(bota, keys, detained_report):
     report = _report(keys, "Timur Aliyev")
     case = services.open_case([report], keys, bota.user)
     task = services.add_task(case, keys, title="t", due_at=timezone.now(), assignee=None)

@@ -23,7 +23,7 @@ SECRET_WORDS = "Nurlan Kasymov hiding at the blue house"
 
 
 @pytest.fixture
-def restricted(client, organisation, amir, bota):  # type: ignore[no-untyped-def]
+def restricted(client, organisation, amir, bota):
     """Bota takes a report into a case and restricts it to himself alone, through the web."""
     receipt = submit_report(Submission(narrative=SECRET_WORDS, urgent=True), [])
     other = submit_report(Submission(narrative="A stolen phone, nothing more"), [])
@@ -49,7 +49,7 @@ def case_due() -> datetime:
     return timezone.now() + timedelta(days=1)
 
 
-def _outsider(amir) -> Client:  # type: ignore[no-untyped-def]
+def _outsider(amir) -> Client:
     return log_in(Client(), amir)
 
 

@@ -14,7 +14,7 @@ from kalkan.vault.tests.sealed_notes.models import Note
 
 
 @pytest.fixture
-def hidden_note(amir, bota):  # type: ignore[no-untyped-def]
+def hidden_note(amir, bota):
     """A note in a compartment of which Bota alone is a member (Amir is the admin)."""
     keys = bota.keyring()
     compartment = vault.new_compartment([bota.user], keys)

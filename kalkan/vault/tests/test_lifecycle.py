@@ -121,6 +121,20 @@ def test_escrow_words_round_trip_and_catch_mistakes():
         from_words(" ".join(words[:-1]))
 
 
+def test_escrow_words_with_a_hyphen_of_their_own_still_recover():
+    """t-shirt, yo-yo, drop-down and felt-tip are list words: a secret that spells one of
+    them (about one instance in a hundred) must come back, however the words are joined."""
+    from kalkan.core.words import WORDS
+
+    for word in ("t-shirt", "yo-yo", "drop-down", "felt-tip"):
+        number = WORDS.index(word) * len(WORDS) ** 18 + 12345
+        secret = number.to_bytes(32, "big")
+        words = to_words(secret)
+        assert word in words
+        assert from_words(" ".join(words)) == secret
+        assert from_words("  ".join(words).upper()) == secret
+
+
 def test_parallel_unlocks_are_capped(bota, settings):
     settings.VAULT_UNLOCK_WAIT_SECONDS = 0.2
     slots = vault._slots

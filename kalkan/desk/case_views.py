@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -36,7 +36,7 @@ from kalkan.desk.forms import (
 )
 from kalkan.desk.models import Action, Case, CaseReport, Task
 from kalkan.desk.vocab import ACTION_KINDS, OUTCOMES, RISKS, TRANSITIONS
-from kalkan.intake.forms import ACTS, HELP, REPORTER_ROLES
+from kalkan.intake.forms import ACTS, HELP, LAWYER, REPORTER_ROLES
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply
 from kalkan.records.gazetteer import REGIONS
@@ -82,6 +82,9 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
     answers = services.json_field(fields, "answers", {})
     region = REGIONS.get(answers.get("region") or "")
     narrative = fields.get("narrative", "")
+    urgent = dict(answers.get("urgent") or {})
+    if urgent.get("lawyer"):
+        urgent["lawyer"] = dict(LAWYER).get(urgent["lawyer"], urgent["lawyer"])
     return {
         "snippet": narrative[:200] + ("…" if len(narrative) > 200 else ""),
         "role": _LABELS.get(answers.get("reporter_role") or "", ""),
@@ -89,7 +92,7 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
         "help": [_LABELS.get(h, h) for h in answers.get("help_wanted") or []],
         "region": region.name() if region else "",
         "country": answers.get("country") or "",
-        "urgent": answers.get("urgent") or {},
+        "urgent": urgent,
         "channel": answers.get("channel") or "",
     }
 
@@ -107,29 +110,33 @@ def inbox(request: HttpRequest) -> HttpResponse:
     escalated = list(
         cases.filter(pk__in=services.escalated_case_ids(now)).order_by("contact_deadline")
     )
-    # Cases where the reporter wrote and nobody has read it yet.
+    # Cases where the reporter wrote and nobody has read it yet: from the unread messages,
+    # which are few, not from every case.
+    unread_cases = Message.objects.filter(
+        from_reporter=True, seen=False, mailbox__report__case_link__isnull=False
+    ).values_list("mailbox__report__case_link__case_id", flat=True)
     followed_up = list(
-        cases.filter(
-            report_links__report__mailbox__messages__from_reporter=True,
-            report_links__report__mailbox__messages__seen=False,
-        )
+        cases.filter(pk__in=set(unread_cases))
         .exclude(pk__in=[c.pk for c in escalated])
-        .annotate(unread=Count("report_links__report__mailbox__messages"))
         .order_by("priority")
     )
     waiting = (
         readable_by(Report.objects.all(), keyring)
         .filter(case_link__isnull=True, status__in=[Report.Status.NEW, Report.Status.SEEN])
-        .annotate(
-            unread=Count(
-                "mailbox__messages",
-                filter=Q(mailbox__messages__from_reporter=True, mailbox__messages__seen=False),
-            )
-        )
         .order_by("-urgent", "revision")
     )
     total = waiting.count()
-    rows = [(report, glance(working.fields(str(report.pk)))) for report in waiting[:INBOX_ROWS]]
+    shown = list(waiting[:INBOX_ROWS])
+    unread = dict(
+        Message.objects.filter(
+            from_reporter=True, seen=False, mailbox__report__in=[r.pk for r in shown]
+        )
+        .values_list("mailbox__report_id")
+        .annotate(n=Count("pk"))
+    )
+    for report in shown:
+        report.unread = unread.get(report.pk, 0)  # type: ignore[attr-defined]
+    rows = [(report, glance(working.fields(str(report.pk)))) for report in shown]
     open_cases = cases.exclude(status=Case.Status.CLOSED).order_by("priority", "-revision")
     return render(
         request,

@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kalkan.accounts.models import User
+from kalkan.accounts.roles import MATRIX, Capability
 from kalkan.desk.models import Case, TriageDecision
 from kalkan.desk.vocab import ACTION_KINDS, OUTCOMES, RISKS
 
@@ -27,12 +29,11 @@ class OnCasePage(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def staff_choices() -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+def case_workers() -> QuerySet[User]:
+    """Who can be assigned to, or named on, a case: active staff whose role works cases."""
+    roles = [role for role, capabilities in MATRIX.items()
+             if Capability.WORK_CASES in capabilities]
+    return User.objects.filter(is_active=True, role__in=roles).order_by("username")
 
 
 class ReplyForm(forms.Form):
@@ -72,9 +73,7 @@ class CaseForm(OnCasePage):
         super().__init__(*args, **kwargs)
         field = self.fields["assignees"]
         assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 (declared above)
-        field.queryset = User.objects.filter(is_active=True).exclude(role="analyst").order_by(
-            "username"
-        )
+        field.queryset = case_workers()
 
 
 class StatusForm(OnCasePage):
@@ -182,9 +181,7 @@ class TaskForm(OnCasePage):
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 (declared above)
-        field.queryset = User.objects.filter(is_active=True).exclude(role="analyst").order_by(
-            "username"
-        )
+        field.queryset = case_workers()
 
 
 class NoteForm(OnCasePage):
@@ -235,6 +232,4 @@ class MembersForm(OnCasePage):
         super().__init__(*args, **kwargs)
         field = self.fields["members"]
         assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101 (declared above)
-        field.queryset = User.objects.filter(is_active=True, key__isnull=False).exclude(
-            role="analyst"
-        ).order_by("username")
+        field.queryset = case_workers().filter(key__isnull=False)

@@ -63,6 +63,7 @@ class Case(SealedRecord):
 
     class Meta:
         ordering = ["priority", "revision"]
+        indexes = [models.Index(fields=["status", "priority"])]
 
     def __str__(self) -> str:
         return f"case {self.id}"
@@ -149,6 +150,7 @@ class Task(SealedRecord):
 
     class Meta:
         ordering = ["done_at", "due_at"]
+        indexes = [models.Index(fields=["assignee", "done_at", "due_at"])]
 
     def __str__(self) -> str:
         return f"task {self.id}"

@@ -44,6 +44,8 @@ class Report(SealedRecord):
 
     class Meta:
         ordering = ["-urgent", "revision"]
+        # The triage inbox and the alerts select by state without reading sealed columns.
+        indexes = [models.Index(fields=["status", "urgent", "revision"])]
 
     def __str__(self) -> str:
         return f"report {self.id}"
@@ -78,6 +80,7 @@ class Message(SealedRecord):
 
     class Meta:
         ordering = ["revision"]
+        indexes = [models.Index(fields=["from_reporter", "seen"])]
 
     def __str__(self) -> str:
         return f"message {self.id}"

@@ -26,7 +26,7 @@ def detained_report(organisation):
         Submission(
             narrative="Police took my friend Timur Aliyev from the cafe on Oak Lane tonight",
             answers={"reporter_role": "witness", "acts": ["detention"], "help_wanted": ["legal"],
-                     "country": "KG", "region": "KG-C",
+                     "country": "KG", "region": "kg.chuy",
                      "urgent": {"where_now": "District 4 station", "since_when": "22:00",
                                 "lawyer": "no"}},
             contact={"contact_method": "signal", "contact_details": "+996 555 010 203"},
@@ -60,7 +60,8 @@ def test_urgent_report_is_first_in_the_inbox_with_what_a_responder_needs(
     rows = page.split("<tbody>")[1].split("<tr>")[1:]
     assert "urgent" in rows[0] and "Timur Aliyev" in rows[0]
     assert "District 4 station" in rows[0] and "A lawyer or legal advice" in rows[0]
-    assert "Chüy" in rows[0] or "Chuy" in rows[0] or "KG-C" not in rows[0]
+    assert "Lawyer:</strong> No" in rows[0]
+    assert "Chüy Region" in rows[0]
     assert "threats to me online" in rows[1]
     assert "2 reports waiting" in page
 
@@ -278,3 +279,15 @@ def test_case_page_titles_are_not_leaked_into_urls_or_titles(client, bota, world
     case = world[0]
     page = client.get(f"/en/staff/cases/{case.pk}/").content.decode()
     assert not re.search(r"<title>[^<]*Timur", page)
+
+
+def test_only_people_who_work_cases_can_be_assigned(client, bota, chingiz, dana, world):
+    log_in(client, bota)
+    case = world[0]
+    page = client.get(f"/en/staff/cases/{case.pk}/").content.decode()
+    assigned = page.split('id="details"')[1]
+    assert "bota" in assigned and "chingiz" not in assigned and "dana" not in assigned
+    response = client.post(f"/en/staff/cases/{case.pk}/edit/",
+                           {"title": "t", "priority": "2", "assignees": [chingiz.user.pk]})
+    assert response.status_code == 400
+    assert list(case.assignees.all()) == [bota.user]

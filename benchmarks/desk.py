@@ -39,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.vault import peak_rss_mb, setup  # noqa: E402 (after the path is set)
+from benchmarks.vault import WORDS, peak_rss_mb, setup  # noqa: E402 (after the path is set)
 
 STAFF = [  # fictional; "bench" is the responder whose session is measured
     ("bench", "responder"),
@@ -54,12 +54,6 @@ PAGES = [
     ("tasks", "my tasks"),
 ]
 
-WORDS = (
-    "задержали милиция телефон кафе Бишкек Ош Алматы Астана шантаж деньги угрожали "
-    "семья работа видео аккаунт приложение встреча избили отдел камера адвокат "
-    "кармалган телефонун алып коюшту ұстады ақша қорқытты отбасы police station phone "
-    "detained extortion beaten video outing lawyer threatened family dating app"
-).split()
 ROLES = ["self", "witness", "relative", "organisation"]
 ACTS = ["detention", "assault", "threats", "extortion", "entrapment", "outing",
         "device_search", "online_harassment", "family_violence", "discrimination", "other"]

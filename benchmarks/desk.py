@@ -122,7 +122,7 @@ def report_rows(
                    "safe_times": words(rng, 0, 3), "code_word": rng.choice(WORDS)}
         consent = {purpose: rng.random() < 0.6 for purpose in CONSENTS}
         if i < linked:
-            status = "seen"  # taken into a case
+            status = "in_case"  # taken into a case
         else:
             status = weighted(rng, [("seen", 80), ("new", 12), ("spam", 5), ("duplicate", 3)])
         yield (
@@ -316,7 +316,7 @@ def prepare(data_dir: Path, n_cases: int, n_reports: int) -> dict[str, float]:
         "reports": float(Report.objects.count()),
         "reports_in_cases": float(CaseReport.objects.count()),
         "reports_waiting": float(Report.objects.filter(
-            case_link__isnull=True, status__in=["new", "seen"]).count()),
+            status__in=["new", "seen"]).count()),
         "cases": float(Case.objects.count()),
         "cases_open": float(Case.objects.exclude(status="closed").count()),
         "messages": float(Message.objects.count()),

@@ -122,7 +122,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     waiting = (
         readable_by(Report.objects.all(), keyring)
-        .filter(case_link__isnull=True, status__in=[Report.Status.NEW, Report.Status.SEEN])
+        .filter(status__in=[Report.Status.NEW, Report.Status.SEEN])
         .order_by("-urgent", "revision")
     )
     total = waiting.count()

@@ -132,8 +132,7 @@ def attach_report(case: Case, report: Report, keyring: Keyring) -> None:
         if CaseReport.objects.filter(report=report).exclude(case=case).exists():
             raise DeskError("already in another case")
         CaseReport.objects.get_or_create(case=case, report=report)
-        if report.status == Report.Status.NEW:
-            Report.objects.filter(pk=report.pk).update(status=Report.Status.SEEN)
+        Report.objects.filter(pk=report.pk).update(status=Report.Status.IN_CASE)
         if case.compartment is not None:
             gather(case, keyring)
 

@@ -70,7 +70,7 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
             for evidence in Evidence.objects.filter(report=item).select_related("content_key"):
                 meta = read(evidence, open_content_key(evidence.content_key, keyring))["meta"]
                 files.append((evidence, json.loads(meta)))
-    if item.status == Report.Status.NEW and fields is not None:
+    if item.status == Report.Status.NEW and fields is not None:  # never undoes a later state
         Report.objects.filter(pk=item.pk).update(status=Report.Status.SEEN)
     record("report.view", actor_id=request.user.pk, object_id=str(item.pk),
            compartment=item.content_key.compartment)

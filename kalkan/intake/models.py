@@ -31,6 +31,7 @@ class Report(SealedRecord):
         SEEN = "seen"
         SPAM = "spam"
         DUPLICATE = "duplicate"
+        IN_CASE = "in_case"  # taken into a case: it leaves the triage inbox
 
     narrative = models.BinaryField(default=b"")
     # The guided questions, the urgent questions and the help wanted, as JSON.

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "kalkan.vault",
     "kalkan.intake",
     "kalkan.desk",
+    "kalkan.records",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,10 @@ class Capability(StrEnum):
     WORK_CASES = "work_cases"
     MANAGE_PARTNERS = "manage_partners"
     MANAGE_ALERTS = "manage_alerts"
+    CODE_RECORDS = "code_records"
+    SEARCH_RECORDS = "search_records"
+    EXPORT_RECORDS = "export_records"
+    MANAGE_VOCABULARIES = "manage_vocabularies"
 
 
 MATRIX: dict[str, frozenset[Capability]] = {
@@ -35,11 +39,22 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.WORK_CASES,
             Capability.MANAGE_PARTNERS,
             Capability.MANAGE_ALERTS,
+            Capability.CODE_RECORDS,
+            Capability.SEARCH_RECORDS,
+            Capability.EXPORT_RECORDS,
+            Capability.MANAGE_VOCABULARIES,
         }
     ),
     Role.RESPONDER: frozenset({Capability.READ_REPORTS, Capability.WORK_CASES}),
-    Role.DOCUMENTER: frozenset({Capability.READ_REPORTS}),
-    Role.ANALYST: frozenset(),
+    Role.DOCUMENTER: frozenset(
+        {
+            Capability.READ_REPORTS,
+            Capability.CODE_RECORDS,
+            Capability.SEARCH_RECORDS,
+            Capability.EXPORT_RECORDS,
+        }
+    ),
+    Role.ANALYST: frozenset({Capability.SEARCH_RECORDS}),
 }
 
 

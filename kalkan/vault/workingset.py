@@ -18,9 +18,11 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -33,31 +35,59 @@ from kalkan.vault.records import open_content_key, read
 
 
 @dataclass(frozen=True)
+class Indexed:
+    """What the working set keeps of one record: the fields shown in lists, the text that
+    search finds, and facet values (name -> values) that filters and counts use."""
+
+    fields: dict[str, str]
+    text: str
+    facets: dict[str, list[str]] = dataclass_field(default_factory=dict)
+
+
+# An indexer turns a batch of (record, its decrypted fields) into Indexed entries, one per
+# record, in order; it may read related records with the keyring (an act reads its event,
+# victim and perpetrators). None: the fields as they are, their text searchable.
+Indexer = Callable[[list[tuple[Any, dict[str, str]]], Keyring], list[Indexed]]
+
+
+@dataclass(frozen=True)
 class Source:
     model: type[SealedRecord]
     kind: str
     fields: tuple[str, ...]
+    indexer: Indexer | None = None
 
 
 SOURCES: list[Source] = []
 
 
-def register(model: type[SealedRecord], *, kind: str, fields: Iterable[str]) -> None:
+def register(
+    model: type[SealedRecord], *, kind: str, fields: Iterable[str], indexer: Indexer | None = None
+) -> None:
     if all(source.kind != kind for source in SOURCES):
-        SOURCES.append(Source(model, kind, tuple(fields)))
+        SOURCES.append(Source(model, kind, tuple(fields), indexer))
 
 
 # The full-text index shares its rowid with `records` and keeps no copy of the text
 # (contentless): the text lives once, in records.fields, which halves the memory a working
 # set takes.
-_SCHEMA = """
+# Facets are rows (record, name, value), so a filter is "n IN (...)" and a facet count is a
+# GROUP BY over the matching records. The schema version is the database's user_version:
+# a snapshot of another version is rebuilt rather than trusted.
+SCHEMA_VERSION = 2
+_SCHEMA = f"""
 CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
                       revision INTEGER NOT NULL, fields TEXT NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(text, content = '',
                                        tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE texts (n INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE facets (n INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX facets_by_value ON facets (name, value, n);
+CREATE INDEX facets_by_record ON facets (n, name);
 CREATE TABLE state (revision INTEGER NOT NULL);
 INSERT INTO state VALUES (0);
-"""
+PRAGMA user_version = {SCHEMA_VERSION};
+"""  # noqa: S608 (constants only)
 
 
 class WorkingSet:
@@ -75,6 +105,8 @@ class WorkingSet:
     def from_bytes(cls, data: bytes | memoryview) -> WorkingSet:
         db = sqlite3.connect(":memory:", check_same_thread=False)
         db.deserialize(data)
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError("a working set of another schema version")
         return cls(db)
 
     def to_bytes(self) -> bytes:
@@ -87,26 +119,40 @@ class WorkingSet:
             return int(self.db.execute("SELECT revision FROM state").fetchone()[0])
 
     def put_many(
-        self, rows: Iterable[tuple[str, str, int, dict[str, str]]], *, advance: bool = True
+        self,
+        rows: Iterable[tuple[str, str, int, dict[str, str] | Indexed]],
+        *,
+        advance: bool = True,
     ) -> int:
-        """Add or replace records: (id, kind, revision, fields). `advance` moves the
-        revision the set has caught up to (not when adding records out of order)."""
+        """Add or replace records: (id, kind, revision, fields or Indexed). `advance`
+        moves the revision the set has caught up to (not when adding records out of
+        order)."""
         count = 0
         with self.lock, self.db:
             top = self.revision
-            for record_id, kind, revision, fields in rows:
+            for record_id, kind, revision, entry in rows:
+                indexed = entry if isinstance(entry, Indexed) else Indexed(
+                    dict(entry), "\n".join(entry.values())
+                )
                 old = self.db.execute(
-                    "SELECT n, fields FROM records WHERE id = ?", (record_id,)
+                    "SELECT n FROM records WHERE id = ?", (record_id,)
                 ).fetchone()
                 if old is not None:
-                    self._forget(old[0], old[1])
+                    self._forget(old[0])
                 n = self.db.execute(
                     "INSERT INTO records (id, kind, revision, fields) VALUES (?, ?, ?, ?)",
-                    (record_id, kind, revision, json.dumps(fields, ensure_ascii=False)),
+                    (record_id, kind, revision, json.dumps(indexed.fields, ensure_ascii=False)),
                 ).lastrowid
-                self.db.execute(
-                    "INSERT INTO search (rowid, text) VALUES (?, ?)",
-                    (n, "\n".join(fields.values())),
+                self.db.execute("INSERT INTO search (rowid, text) VALUES (?, ?)",
+                                (n, indexed.text))
+                if indexed.text != "\n".join(indexed.fields.values()):
+                    # Kept only when it is not the fields' own text (memory: 100,000 records).
+                    self.db.execute("INSERT INTO texts (n, text) VALUES (?, ?)",
+                                    (n, indexed.text))
+                self.db.executemany(
+                    "INSERT INTO facets (n, name, value) VALUES (?, ?, ?)",
+                    [(n, name, value) for name, values in indexed.facets.items()
+                     for value in dict.fromkeys(values)],
                 )
                 if advance:
                     top = max(top, revision)
@@ -114,12 +160,18 @@ class WorkingSet:
             self.db.execute("UPDATE state SET revision = ?", (top,))
         return count
 
-    def _forget(self, n: int, fields_json: str) -> None:
+    def _forget(self, n: int) -> None:
         # A contentless index forgets a row when told the text it indexed.
-        old_text = "\n".join(json.loads(fields_json).values())
-        self.db.execute(
-            "INSERT INTO search (search, rowid, text) VALUES ('delete', ?, ?)", (n, old_text)
-        )
+        row = self.db.execute("SELECT text FROM texts WHERE n = ?", (n,)).fetchone()
+        if row is None:
+            row = self.db.execute("SELECT fields FROM records WHERE n = ?", (n,)).fetchone()
+            row = ("\n".join(json.loads(row[0]).values()),) if row else None
+        if row is not None:
+            self.db.execute(
+                "INSERT INTO search (search, rowid, text) VALUES ('delete', ?, ?)", (n, row[0])
+            )
+        for table in ("texts", "facets"):
+            self.db.execute(f"DELETE FROM {table} WHERE n = ?", (n,))  # noqa: S608 (fixed names)
         self.db.execute("DELETE FROM records WHERE n = ?", (n,))
 
     def remove(self, record_id: str) -> bool:
@@ -127,10 +179,10 @@ class WorkingSet:
         it was there."""
         with self.lock, self.db:
             old = self.db.execute(
-                "SELECT n, fields FROM records WHERE id = ?", (record_id,)
+                "SELECT n FROM records WHERE id = ?", (record_id,)
             ).fetchone()
             if old is not None:
-                self._forget(old[0], old[1])
+                self._forget(old[0])
             return old is not None
 
     def search(self, words: str, kind: str | None = None, limit: int = 100) -> list[str]:
@@ -152,6 +204,65 @@ class WorkingSet:
         with self.lock:
             return [row[0] for row in self.db.execute(sql, params)]
 
+    def find(self, query: Query) -> Found:
+        """Records of one kind matching the words, phrases, filters and ranges, a page of
+        their ids, how many there are, and the facet counts over all of them."""
+        where = ["r.kind = ?"]
+        params: list[object] = [query.kind]
+        match = fts_query(query.words, query.alternatives)
+        if match:
+            where.append("r.n IN (SELECT rowid FROM search WHERE search MATCH ?)")
+            params.append(match)
+        for name, values in query.filters.items():
+            if values:
+                marks = ",".join("?" * len(values))
+                where.append(
+                    f"r.n IN (SELECT n FROM facets WHERE name = ? AND value IN ({marks}))"  # noqa: S608
+                )
+                params += [name, *values]
+        for name, (low, high) in query.ranges.items():
+            if low or high:
+                where.append("r.n IN (SELECT n FROM facets WHERE name = ? AND value >= ? "
+                             "AND value <= ?)")
+                params += [name, low or "", high or "\uffff"]
+        order = {
+            "newest": "(SELECT max(value) FROM facets f WHERE f.n = r.n AND f.name = ?) DESC",
+            "oldest": "(SELECT min(value) FROM facets f WHERE f.n = r.n AND f.name = ?) ASC",
+        }.get(query.sort, "r.n DESC")
+        with self.lock:
+            self.db.execute("DROP TABLE IF EXISTS temp.hits")
+            self.db.execute(
+                f"CREATE TEMP TABLE hits AS SELECT r.n AS n FROM records r "  # noqa: S608
+                f"WHERE {' AND '.join(where)}",
+                params,
+            )
+            total = self.db.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+            page_params: list[object] = []
+            if query.sort in ("newest", "oldest"):
+                page_params.append(query.sort_facet)
+            if match and query.sort == "relevance":
+                sql = ("SELECT r.id FROM search JOIN records r ON r.n = search.rowid "
+                       "WHERE search MATCH ? AND r.n IN (SELECT n FROM temp.hits) "
+                       "ORDER BY search.rank LIMIT ? OFFSET ?")
+                page_params = [match]
+            else:
+                sql = (f"SELECT r.id FROM records r WHERE r.n IN (SELECT n FROM temp.hits) "  # noqa: S608
+                       f"ORDER BY {order} LIMIT ? OFFSET ?")
+            page_params += [query.limit, query.offset]
+            ids = [row[0] for row in self.db.execute(sql, page_params)]
+            counts: dict[str, list[tuple[str, int]]] = {name: [] for name in query.facets}
+            if query.facets:
+                marks = ",".join("?" * len(query.facets))
+                for name, value, count in self.db.execute(
+                    f"SELECT name, value, count(*) FROM facets "  # noqa: S608
+                    f"WHERE name IN ({marks}) AND n IN (SELECT n FROM temp.hits) "
+                    "GROUP BY name, value ORDER BY name, count(*) DESC, value",
+                    list(query.facets),
+                ):
+                    counts[name].append((value, count))
+            self.db.execute("DROP TABLE temp.hits")
+        return Found(ids, total, counts)
+
     def fields(self, record_id: str) -> dict[str, str] | None:
         with self.lock:
             row = self.db.execute(
@@ -168,6 +279,53 @@ class WorkingSet:
                     ).fetchone()[0]
                 )
             return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str
+    words: str = ""
+    # name -> values: a record matches any of the values of a name, and every name given.
+    filters: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    # name -> (lowest, highest) compared as text (ISO dates, zero-padded numbers).
+    ranges: dict[str, tuple[str, str]] = dataclass_field(default_factory=dict)
+    facets: tuple[str, ...] = ()
+    sort: str = "relevance"  # relevance, newest, oldest (by sort_facet)
+    sort_facet: str = "date"
+    limit: int = 50
+    offset: int = 0
+    # Other spellings a word may have been indexed under (Cyrillic/Latin names).
+    alternatives: Callable[[str], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    ids: list[str]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+
+
+def fts_query(words: str, alternatives: Callable[[str], list[str]] | None = None) -> str:
+    """An FTS5 query from what a person typed: "quoted phrases" match as phrases, other
+    words as prefixes, all of them required; a word also matches its alternatives."""
+    parts = []
+    for index, chunk in enumerate(words.split('"')):
+        if index % 2:  # inside quotes
+            tokens = [t for t in _tokens(chunk)]
+            if tokens:
+                parts.append('"' + " ".join(tokens) + '"')
+            continue
+        for token in _tokens(chunk):
+            options = [f'"{token}"*'] + [f'"{alt}"*' for alt in (
+                alternatives(token) if alternatives else []) if alt and alt != token]
+            parts.append(options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")")
+    return " AND ".join(parts)
+
+
+def _tokens(text: str) -> list[str]:
+    # What unicode61 would split on, roughly: anything not a letter or digit.
+    cleaned = "".join(c if c.isalnum() else " " for c in text)
+    return [t for t in cleaned.split() if t]
 
 
 # --- building, snapshots --------------------------------------------------------------------
@@ -278,7 +436,7 @@ def catch_up(
         else:
             selected = manager.filter(revision__gt=since)
         queryset = selected.select_related("content_key").order_by("revision")
-        rows = []
+        pending: list[tuple[Any, dict[str, str]]] = []
         for record in queryset.iterator(chunk_size=batch):
             try:
                 key = open_content_key(record.content_key, keyring)
@@ -287,14 +445,33 @@ def catch_up(
                 # case the person is not a member of: out of their working set.
                 working_set.remove(str(record.id))
                 continue
-            rows.append(
-                (str(record.id), source.kind, record.revision, read(record, key, source.fields))
-            )
-            if len(rows) >= batch:
-                done += working_set.put_many(rows, advance=not compartments_only)
-                rows = []
-        done += working_set.put_many(rows, advance=not compartments_only)
+            pending.append((record, read(record, key, source.fields)))
+            if len(pending) >= batch:
+                done += _put(working_set, source, pending, keyring, compartments_only)
+                pending = []
+        done += _put(working_set, source, pending, keyring, compartments_only)
     return done
+
+
+def _put(
+    working_set: WorkingSet,
+    source: Source,
+    batch: list[tuple[Any, dict[str, str]]],
+    keyring: Keyring,
+    compartments_only: bool,
+) -> int:
+    if not batch:
+        return 0
+    entries: list[dict[str, str] | Indexed]
+    if source.indexer is None:
+        entries = [fields for _record, fields in batch]
+    else:
+        entries = list(source.indexer(batch, keyring))
+    return working_set.put_many(
+        [(str(record.id), source.kind, record.revision, entry)
+         for (record, _fields), entry in zip(batch, entries, strict=True)],
+        advance=not compartments_only,
+    )
 
 
 def build(keyring: Keyring) -> WorkingSet:

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "kalkan.records"
+    label = "records"
+
+    def ready(self) -> None:
+        from kalkan.records.indexing import index_acts, index_events, index_persons
+        from kalkan.records.models import Act, Event, Person
+        from kalkan.vault.workingset import register
+
+        # Acts are what search finds and counts; persons are found by pseudonym; events by
+        # their title and story. Real names (Person.identity) are never indexed.
+        register(Act, kind="act", fields=("details",), indexer=index_acts)
+        register(Person, kind="person", fields=("pseudonym", "profile"), indexer=index_persons)
+        register(Event, kind="event", fields=("title", "description", "details"),
+                 indexer=index_events)

@@ -1,0 +1,221 @@
+"""What the working set keeps of acts and persons, for search, filters and facet counts.
+
+An act's entry is made of the act and what surrounds it — its event (title, story, place,
+dates, violation status), its victim (pseudonym, characteristics) and its perpetrators
+(types, pseudonyms) — so that one query finds "detentions by police in Chüy in 2025 of human
+rights defenders". Labels of the codes go into the text in all four languages, so a word in
+any of them finds the act; names go in with their Latin skeletons (kalkan.records.names).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from kalkan.records import gazetteer
+from kalkan.records.models import Act, Event, Information, Involvement, Person
+from kalkan.records.names import name_tokens
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import SealedRecord
+from kalkan.vault.records import open_content_key, read
+from kalkan.vault.workingset import Indexed
+
+LANGUAGES = ("en", "ru", "ky", "kk")
+# The facets an act carries; search pages count them.
+ACT_FACETS = (
+    "act_type", "perpetrator_type", "country", "region", "year", "violation_status",
+    "victim_characteristic", "hrd", "gender_identity", "sexual_orientation", "age_band",
+    "reliability",
+)
+
+
+def _vocabulary(name: str) -> Any:
+    from kalkan.records.vocabularies import vocabulary
+
+    return vocabulary(name)
+
+
+def with_ancestors(vocabulary_name: str, codes: list[str]) -> list[str]:
+    """The codes and every broader term above them: a filter on "violence" finds beatings."""
+    vocab = _vocabulary(vocabulary_name)
+    out: list[str] = []
+    for code in codes:
+        if not code:
+            continue
+        out += [term.code for term in vocab.ancestors(code)] if vocab.get(code) else []
+        out.append(code)
+    return list(dict.fromkeys(out))
+
+
+def labels(vocabulary_name: str, codes: list[str]) -> str:
+    vocab = _vocabulary(vocabulary_name)
+    return " ".join(vocab.label(code, language) for code in codes for language in LANGUAGES
+                    if vocab.get(code))
+
+
+def fuzzy_iso(date: dict[str, Any] | None) -> str:
+    """A fuzzy date as sortable text: "2025", "2025-03", "2025-03-14" ("" when unknown)."""
+    if not date or not date.get("year"):
+        return ""
+    text = f"{int(date['year']):04d}"
+    if date.get("month"):
+        text += f"-{int(date['month']):02d}"
+        if date.get("day"):
+            text += f"-{int(date['day']):02d}"
+    return text
+
+
+def _open_many(
+    model: type[SealedRecord], ids: set[Any], keyring: Keyring
+) -> dict[Any, dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
+    if not ids:
+        return out
+    for row in model._default_manager.filter(pk__in=ids).select_related("content_key"):
+        try:
+            fields = read(row, open_content_key(row.content_key, keyring))
+        except PermissionError:
+            continue
+        out[row.pk] = {
+            name: (json.loads(value) if name in ("details", "profile", "identity") and value
+                   else ({} if name in ("details", "profile", "identity") else value))
+            for name, value in fields.items()
+        }
+    return out
+
+
+def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:
+    acts = [record for record, _fields in batch]
+    events = _open_many(Event, {a.event_id for a in acts}, keyring)
+    involvements: dict[Any, list[tuple[Any, dict[str, Any]]]] = defaultdict(list)
+    rows = list(Involvement.objects.filter(act__in=acts).select_related("content_key"))
+    for row in rows:
+        try:
+            details = json.loads(read(row, open_content_key(row.content_key, keyring))["details"]
+                                 or "{}")
+        except PermissionError:
+            continue
+        involvements[row.act_id].append((row.perpetrator_id, details))
+    persons = _open_many(
+        Person,
+        {a.victim_id for a in acts} | {pid for invs in involvements.values() for pid, _ in invs},
+        keyring,
+    )
+    reliability: dict[Any, set[str]] = defaultdict(set)
+    for info in Information.objects.filter(event_id__in=list(events)).select_related(
+        "content_key"
+    ):
+        try:
+            details = json.loads(read(info, open_content_key(info.content_key, keyring))
+                                 ["details"] or "{}")
+        except PermissionError:
+            continue
+        if details.get("reliability"):
+            reliability[info.event_id].add(details["reliability"])
+    return [
+        _act_entry(act, json.loads(fields.get("details") or "{}"), events.get(act.event_id, {}),
+                   persons, involvements.get(act.pk, []), sorted(reliability[act.event_id]))
+        for act, fields in batch
+    ]
+
+
+def _act_entry(
+    act: Act,
+    details: dict[str, Any],
+    event: dict[str, Any],
+    persons: dict[Any, dict[str, Any]],
+    involvements: list[tuple[Any, dict[str, Any]]],
+    reliability: list[str],
+) -> Indexed:
+    event_details = event.get("details") or {}
+    victim = persons.get(act.victim_id, {})
+    profile = victim.get("profile") or {}
+    act_type = details.get("type") or ""
+    perpetrator_types = [t for _pid, inv in involvements for t in inv.get("perpetrator_types", [])]
+    place = (details.get("place") or {}).get("code") or (
+        event_details.get("place") or {}).get("code") or ""
+    known = gazetteer.place(place) if place else None
+    country = known.country.lower() if known else ""
+    date = fuzzy_iso(details.get("start")) or fuzzy_iso(event_details.get("start"))
+    characteristics = list(details.get("victim_characteristics") or [])
+    characteristics += [c for c in profile.get("characteristics") or [] if c not in characteristics]
+    names = [victim.get("pseudonym", "")] + [
+        persons.get(pid, {}).get("pseudonym", "") for pid, _inv in involvements
+    ]
+    names = [name for name in names if name]
+    text = "\n".join(filter(None, [
+        event.get("title", ""), event.get("description", ""), details.get("stated_reason", ""),
+        details.get("notes", ""), " ".join(names), name_tokens(" ".join(names)),
+        labels("act_types", with_ancestors("act_types", [act_type])),
+        labels("perpetrator_types", perpetrator_types),
+        gazetteer.label_path(place, "en") if known else "",
+        " ".join(gazetteer.label_path(place, lang) for lang in ("ru", "ky", "kk")) if known else "",
+    ]))
+    facets = {
+        "act_type": with_ancestors("act_types", [act_type]),
+        "perpetrator_type": with_ancestors("perpetrator_types", perpetrator_types),
+        "country": [country] if country else [],
+        "region": [gazetteer.coarsen(place)] if known and known.level != "country" else [],
+        "place": [place] if place else [],
+        "year": [date[:4]] if date else [],
+        "date": [date] if date else [],
+        "violation_status": [event_details.get("violation_status") or "unknown"],
+        "victim_characteristic": characteristics,
+        "hrd": ["yes" if "hrd" in characteristics or profile.get("hrd_role") else "no"],
+        "gender_identity": [_code(profile.get("gender_identity"))],
+        "sexual_orientation": [_code(profile.get("sexual_orientation"))],
+        "age_band": [profile.get("age_band") or "unknown"],
+        "reliability": reliability,
+        "event": [str(act.event_id)],
+    }
+    fields = {
+        "event": str(act.event_id),
+        "title": event.get("title", ""),
+        "type": act_type,
+        "date": date,
+        "place": place,
+        "victim": victim.get("pseudonym", ""),
+        "victim_id": str(act.victim_id),
+        "perpetrators": ",".join(dict.fromkeys(perpetrator_types)),
+    }
+    return Indexed(fields, text, {k: [v for v in vals if v] for k, vals in facets.items()})
+
+
+def _code(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("code") or "not_stated")
+    return str(value or "not_stated")
+
+
+def index_persons(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:
+    """Persons are found by pseudonym in any spelling (to pick them while coding and to
+    suggest duplicates); their real names are never indexed."""
+    out = []
+    for person, fields in batch:
+        profile = json.loads(fields.get("profile") or "{}")
+        pseudonym = fields.get("pseudonym", "")
+        out.append(Indexed(
+            {"pseudonym": pseudonym, "kind": profile.get("kind") or "individual",
+             "age_band": profile.get("age_band") or ""},
+            f"{pseudonym}\n{name_tokens(pseudonym)}",
+            {"kind": [profile.get("kind") or "individual"],
+             "merged": ["yes" if person.merged_into_id else "no"]},
+        ))
+    return out
+
+
+def index_events(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:
+    out = []
+    for event, fields in batch:
+        details = json.loads(fields.get("details") or "{}")
+        place = (details.get("place") or {}).get("code") or ""
+        date = fuzzy_iso(details.get("start"))
+        out.append(Indexed(
+            {"title": fields.get("title", ""), "date": date, "place": place},
+            f"{fields.get('title', '')}\n{fields.get('description', '')}",
+            {"date": [date] if date else [], "place": [place] if place else [],
+             "region": [gazetteer.coarsen(place)] if place and gazetteer.place(place) else [],
+             "merged": ["yes" if event.merged_into_id else "no"]},
+        ))
+    return out

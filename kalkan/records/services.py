@@ -1,0 +1,264 @@
+"""Coding reports into the documentation model: persons, events, acts, involvements,
+sources, interventions and chains, all sealed through the vault.
+
+    victim = new_person(keyring, pseudonym="Timur K.", profile={...})
+    event = new_event(keyring, by, title="…", description="…", details={...}, reports=[r])
+    act = add_act(event, keyring, victim=victim, details={"type": "detention", ...})
+    add_involvement(act, keyring, perpetrator=police, details={"perpetrator_types": [...]})
+
+The records of an event are sealed with the event's key family: the organisation's, or the
+compartment of the restricted case its report belongs to. Whenever something an act's
+search entry is made of changes (its event, victim, perpetrators), the act's revision moves
+so that working sets re-index it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from kalkan.accounts.models import User
+from kalkan.intake.models import Report
+from kalkan.records.models import (
+    Act,
+    ChainLink,
+    Event,
+    Information,
+    Intervention,
+    Involvement,
+    Person,
+)
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import Compartment, SealedRecord
+from kalkan.vault.records import (
+    bump_revisions,
+    new_sealed,
+    open_content_key,
+    read,
+    readable_by,
+    write,
+)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def opened(record: SealedRecord, keyring: Keyring) -> dict[str, Any]:
+    """The record's sealed fields, JSON ones parsed."""
+    fields = read(record, open_content_key(record.content_key, keyring))
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in ("details", "profile", "identity"):
+            out[name] = json.loads(value) if value else {}
+        else:
+            out[name] = value
+    return out
+
+
+def _compartment_of_reports(reports: Iterable[Report]) -> Compartment | None:
+    compartments = {r.content_key.compartment_id for r in reports} - {None}
+    if len(compartments) > 1:
+        raise ValueError("reports from different restricted cases cannot make one event")
+    return Compartment.objects.filter(pk__in=compartments).first()
+
+
+def _family(record: SealedRecord) -> Compartment | None:
+    return record.content_key.compartment
+
+
+# --- persons ----------------------------------------------------------------------------------
+
+
+def new_person(
+    keyring: Keyring,
+    *,
+    pseudonym: str,
+    profile: dict[str, Any] | None = None,
+    identity: dict[str, Any] | None = None,
+    compartment: Compartment | None = None,
+) -> Person:
+    with transaction.atomic():
+        person, key = new_sealed(Person, keyring, compartment)
+        write(person, key, pseudonym=pseudonym, profile=_dump(profile or {}),
+              identity=_dump(identity or {}))
+    return person
+
+
+def update_person(
+    person: Person,
+    keyring: Keyring,
+    *,
+    pseudonym: str,
+    profile: dict[str, Any],
+    identity: dict[str, Any] | None = None,
+) -> None:
+    key = open_content_key(person.content_key, keyring)
+    fields = {"pseudonym": pseudonym, "profile": _dump(profile)}
+    if identity is not None:
+        fields["identity"] = _dump(identity)
+    with transaction.atomic():
+        write(person, key, **fields)
+        _reindex_acts_of_persons([person.pk])
+
+
+def _reindex_acts_of_persons(person_ids: list[Any]) -> None:
+    acts = set(Act.objects.filter(victim_id__in=person_ids).values_list("pk", flat=True))
+    acts |= set(
+        Involvement.objects.filter(perpetrator_id__in=person_ids).values_list("act_id", flat=True)
+    )
+    bump_revisions(Act, acts)
+
+
+# --- events and what they are made of ------------------------------------------------------------
+
+
+def new_event(
+    keyring: Keyring,
+    by: User | None,
+    *,
+    title: str,
+    description: str = "",
+    details: dict[str, Any] | None = None,
+    reports: Iterable[Report] = (),
+) -> Event:
+    """An event, coded from zero or more reports (sealed in their restricted case's
+    compartment if they are in one)."""
+    reports = list(reports)
+    with transaction.atomic():
+        event, key = new_sealed(Event, keyring, _compartment_of_reports(reports), coded_by=by)
+        write(event, key, title=title, description=description, details=_dump(details or {}))
+        event.reports.set(reports)
+    return event
+
+
+def update_event(
+    event: Event, keyring: Keyring, *, title: str, description: str, details: dict[str, Any]
+) -> None:
+    key = open_content_key(event.content_key, keyring)
+    with transaction.atomic():
+        write(event, key, title=title, description=description, details=_dump(details))
+        bump_revisions(Act, list(event.acts.values_list("pk", flat=True)))
+
+
+def add_act(event: Event, keyring: Keyring, *, victim: Person, details: dict[str, Any]) -> Act:
+    with transaction.atomic():
+        act, key = new_sealed(Act, keyring, _family(event), event=event, victim=victim)
+        write(act, key, details=_dump(details))
+    return act
+
+
+def update_act(act: Act, keyring: Keyring, *, details: dict[str, Any]) -> None:
+    write(act, open_content_key(act.content_key, keyring), details=_dump(details))
+
+
+def add_involvement(
+    act: Act, keyring: Keyring, *, perpetrator: Person, details: dict[str, Any]
+) -> Involvement:
+    with transaction.atomic():
+        involvement, key = new_sealed(
+            Involvement, keyring, _family(act), act=act, perpetrator=perpetrator
+        )
+        write(involvement, key, details=_dump(details))
+        bump_revisions(Act, [act.pk])
+    return involvement
+
+
+def add_information(
+    event: Event, keyring: Keyring, *, source: Person | None, details: dict[str, Any]
+) -> Information:
+    with transaction.atomic():
+        information, key = new_sealed(
+            Information, keyring, _family(event), event=event, source=source
+        )
+        write(information, key, details=_dump(details))
+        bump_revisions(Act, list(event.acts.values_list("pk", flat=True)))
+    return information
+
+
+def add_intervention(
+    event: Event,
+    keyring: Keyring,
+    *,
+    details: dict[str, Any],
+    victim: Person | None = None,
+    party: Person | None = None,
+) -> Intervention:
+    with transaction.atomic():
+        intervention, key = new_sealed(
+            Intervention, keyring, _family(event), event=event, victim=victim, party=party
+        )
+        write(intervention, key, details=_dump(details))
+    return intervention
+
+
+def link_events(
+    first: Event, second: Event, keyring: Keyring, *, relation: str, notes: str = ""
+) -> ChainLink:
+    with transaction.atomic():
+        link, key = new_sealed(
+            ChainLink, keyring, _family(first), from_event=first, to_event=second
+        )
+        write(link, key, details=_dump({"relation": relation, "notes": notes}))
+    return link
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def visible_events(keyring: Keyring | None) -> Any:
+    return readable_by(Event.objects.filter(merged_into__isnull=True), keyring)
+
+
+def visible_persons(keyring: Keyring | None) -> Any:
+    return readable_by(Person.objects.filter(merged_into__isnull=True), keyring)
+
+
+def event_bundle(event: Event, keyring: Keyring) -> dict[str, Any]:
+    """Everything of an event, decrypted: for its page and for exports."""
+    persons: dict[Any, dict[str, Any]] = {}
+
+    def person(pk: Any) -> dict[str, Any] | None:
+        if pk is None:
+            return None
+        if pk not in persons:
+            row = Person.objects.select_related("content_key").get(pk=pk)
+            persons[pk] = {"id": str(pk), **opened(row, keyring)}
+        return persons[pk]
+
+    acts = []
+    for act in event.acts.select_related("content_key").order_by("revision"):
+        involvements = [
+            {"id": str(inv.pk), "perpetrator": person(inv.perpetrator_id),
+             **opened(inv, keyring)}
+            for inv in act.involvements.select_related("content_key").order_by("revision")
+        ]
+        acts.append({"id": str(act.pk), "victim": person(act.victim_id),
+                     "involvements": involvements, **opened(act, keyring)})
+    sources = [
+        {"id": str(info.pk), "source": person(info.source_id), **opened(info, keyring)}
+        for info in event.sources.select_related("content_key").order_by("revision")
+    ]
+    interventions = [
+        {"id": str(item.pk), "victim": person(item.victim_id), "party": person(item.party_id),
+         **opened(item, keyring)}
+        for item in event.interventions.select_related("content_key").order_by("revision")
+    ]
+    links = [
+        {"id": str(link.pk), "to": str(link.to_event_id), **opened(link, keyring)}
+        for link in readable_by(
+            ChainLink.objects.filter(from_event=event), keyring
+        ).select_related("content_key")
+    ]
+    return {
+        "id": str(event.pk),
+        **opened(event, keyring),
+        "reports": [str(pk) for pk in event.reports.values_list("pk", flat=True)],
+        "acts": acts,
+        "sources": sources,
+        "interventions": interventions,
+        "links": links,
+    }

@@ -60,7 +60,9 @@ def opened(record: SealedRecord, keyring: Keyring) -> dict[str, Any]:
 
 
 def _compartment_of_reports(reports: Iterable[Report]) -> Compartment | None:
-    compartments = {r.content_key.compartment_id for r in reports} - {None}
+    compartments = {
+        r.content_key.compartment_id for r in reports if r.content_key.compartment_id
+    }
     if len(compartments) > 1:
         raise ValueError("reports from different restricted cases cannot make one event")
     return Compartment.objects.filter(pk__in=compartments).first()

@@ -213,3 +213,19 @@ class Custody(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.item_id}"
+
+
+class SavedSearch(SealedRecord):
+    """A search someone wants to run again: its name and its query are sealed (a query can
+    name a person or a place)."""
+
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("name", "query")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.BinaryField(default=b"")
+    query = models.BinaryField(default=b"")
+
+    def __str__(self) -> str:
+        return f"saved search {self.id}"

@@ -6,6 +6,7 @@ to a real person.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -22,9 +23,13 @@ from kalkan.audit.services import record
 from kalkan.core.instance import DEMO_MARKER_FILE
 from kalkan.desk import services as desk
 from kalkan.desk.models import Case
-from kalkan.intake.models import Mailbox
+from kalkan.intake.models import Mailbox, Report
 from kalkan.intake.services import Submission, find_mailbox, reply, submit_report
+from kalkan.records import consent
+from kalkan.records import services as records
+from kalkan.records.models import Person
 from kalkan.vault.escrow_words import to_words
+from kalkan.vault.records import open_content_key, read
 from kalkan.vault.services import Founding, found_organisation
 
 DEMO_STAFF = [
@@ -114,8 +119,80 @@ def _demo_reports(founding: Founding) -> str:
         responder = User.objects.get(username="responder.bek")
         reply(box[0], founding.keyring, "Здравствуйте. Юрист может позвонить вам завтра в 18:00.")
         record("report.reply", actor_id=responder.pk, object_id=str(box[0].report_id))
-    _demo_cases(founding, [find_mailbox(r) for r in receipts])
+    boxes = [find_mailbox(r) for r in receipts]
+    _demo_cases(founding, boxes)
+    _demo_records(founding, [box[0].report for box in boxes if box is not None])
     return receipts[0]
+
+
+def _demo_records(founding: Founding, reports: list[Report]) -> None:
+    """The fictional reports coded into events, acts, persons and sources, as a
+    documentation officer would, with consent from the reports."""
+    keys = founding.keyring
+    saule = User.objects.get(username="documenter.saule")
+    month = {"precision": "month", "approximate": False, "day": None}
+
+    def victim(pseudonym: str, report: Report, **profile: object) -> Person:
+        person = records.new_person(keys, pseudonym=pseudonym, profile=dict(profile))
+        answers = json.loads(read(report, open_content_key(report.content_key, keys))["consent"])
+        for purpose in consent.from_intake(answers):
+            consent.record(person, purpose, given=True, on=report.created_on,
+                           how="intake form", keyring=keys, by=saule)
+        return person
+
+    police = records.new_person(keys, pseudonym="Таш-Булак police unit",
+                                profile={"kind": "organisation"})
+    cafe = records.new_event(
+        keys, saule, title="Entrapment and extortion at the Archa café", reports=[reports[0]],
+        description="Lured through a dating app, detained, phone taken, money demanded.",
+        details={"start": {"year": 2026, "month": 11, **month},
+                 "place": {"code": "kg.chuy.sokuluk", "detail": "café «Арча»"},
+                 "violation_status": "confirmed"},
+    )
+    timur = victim("Тимур Б.", reports[0], kind="individual", age_band="25_34",
+                   characteristics=["hrd"], hrd_role="outreach volunteer")
+    for act_type in ("entrapment", "detention", "extortion"):
+        act = records.add_act(cafe, keys, victim=timur, details={
+            "type": act_type, "start": {"year": 2026, "month": 11, **month},
+            **({"extortion": {"amount": "500", "currency": "usd", "payment_method": "cash",
+                              "disclosure_threatened_to": ["family"]}}
+               if act_type == "extortion" else {}),
+        })
+        records.add_involvement(act, keys, perpetrator=police,
+                                details={"perpetrator_types": ["police.district"],
+                                         "degree": "direct"})
+    records.add_information(cafe, keys, source=timur,
+                            details={"source_type": "victim_testimony", "reliability": "high",
+                                     "language": "ru"})
+
+    video = records.new_event(
+        keys, saule, title="Staff named and shown in a video", reports=[reports[2]],
+        details={"start": {"year": 2026, "month": 10, **month},
+                 "place": {"code": "kz.mangystau", "detail": ""},
+                 "violation_status": "confirmed"},
+    )
+    trolls = records.new_person(keys, pseudonym="Anonymous channel «Правда-Жаңаөзек»",
+                                profile={"kind": "group"})
+    staff = victim("Ұйым қызметкерлері", reports[2], kind="organisation",
+                   characteristics=["hrd", "activist"])
+    outing = records.add_act(video, keys, victim=staff, details={"type": "outing"})
+    records.add_involvement(outing, keys, perpetrator=trolls,
+                            details={"perpetrator_types": ["online_accounts"]})
+
+    home = records.new_event(
+        keys, saule, title="Locked at home by family", reports=[reports[3]],
+        details={"start": {"year": 2026, "month": 11, **month},
+                 "place": {"code": "kz.almaty-city", "detail": ""},
+                 "violation_status": "likely"},
+    )
+    dana = victim("Dana S.", reports[3], kind="individual", age_band="18_24")
+    family = records.new_person(keys, pseudonym="Her parents", profile={"kind": "family"})
+    locked = records.add_act(home, keys, victim=dana, details={"type": "family_violence"})
+    records.add_involvement(locked, keys, perpetrator=family,
+                            details={"perpetrator_types": ["family"]})
+    records.add_intervention(home, keys, victim=dana,
+                             details={"party_type": "this_organisation",
+                                      "type": "medical_report", "status": "planned"})
 
 
 def _demo_cases(founding: Founding, boxes: list[tuple[Mailbox, bytes] | None]) -> None:

@@ -13,9 +13,10 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from kalkan.records import gazetteer
+from kalkan.records import gazetteer, local_terms
 from kalkan.records.models import Act, Event, Information, Involvement, Person
 from kalkan.records.names import name_tokens
+from kalkan.records.vocabularies import Vocabulary
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import SealedRecord
 from kalkan.vault.records import open_content_key, read
@@ -30,15 +31,8 @@ ACT_FACETS = (
 )
 
 
-def _vocabulary(name: str) -> Any:
-    from kalkan.records.vocabularies import vocabulary
-
-    return vocabulary(name)
-
-
-def with_ancestors(vocabulary_name: str, codes: list[str]) -> list[str]:
+def with_ancestors(vocab: Vocabulary, codes: list[str]) -> list[str]:
     """The codes and every broader term above them: a filter on "violence" finds beatings."""
-    vocab = _vocabulary(vocabulary_name)
     out: list[str] = []
     for code in codes:
         if not code:
@@ -48,8 +42,7 @@ def with_ancestors(vocabulary_name: str, codes: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def labels(vocabulary_name: str, codes: list[str]) -> str:
-    vocab = _vocabulary(vocabulary_name)
+def labels(vocab: Vocabulary, codes: list[str]) -> str:
     return " ".join(vocab.label(code, language) for code in codes for language in LANGUAGES
                     if vocab.get(code))
 
@@ -113,9 +106,13 @@ def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> lis
             continue
         if details.get("reliability"):
             reliability[info.event_id].add(details["reliability"])
+    # The organisation's lists, local terms included, once per batch.
+    vocabularies = {name: local_terms.current(name, keyring)
+                    for name in ("act_types", "perpetrator_types")}
     return [
         _act_entry(act, json.loads(fields.get("details") or "{}"), events.get(act.event_id, {}),
-                   persons, involvements.get(act.pk, []), sorted(reliability[act.event_id]))
+                   persons, involvements.get(act.pk, []), sorted(reliability[act.event_id]),
+                   vocabularies)
         for act, fields in batch
     ]
 
@@ -127,7 +124,9 @@ def _act_entry(
     persons: dict[Any, dict[str, Any]],
     involvements: list[tuple[Any, dict[str, Any]]],
     reliability: list[str],
+    vocabularies: dict[str, Vocabulary],
 ) -> Indexed:
+    act_types, perpetrator_types_ = vocabularies["act_types"], vocabularies["perpetrator_types"]
     event_details = event.get("details") or {}
     victim = persons.get(act.victim_id, {})
     profile = victim.get("profile") or {}
@@ -147,14 +146,14 @@ def _act_entry(
     text = "\n".join(filter(None, [
         event.get("title", ""), event.get("description", ""), details.get("stated_reason", ""),
         details.get("notes", ""), " ".join(names), name_tokens(" ".join(names)),
-        labels("act_types", with_ancestors("act_types", [act_type])),
-        labels("perpetrator_types", perpetrator_types),
+        labels(act_types, with_ancestors(act_types, [act_type])),
+        labels(perpetrator_types_, perpetrator_types),
         gazetteer.label_path(place, "en") if known else "",
         " ".join(gazetteer.label_path(place, lang) for lang in ("ru", "ky", "kk")) if known else "",
     ]))
     facets = {
-        "act_type": with_ancestors("act_types", [act_type]),
-        "perpetrator_type": with_ancestors("perpetrator_types", perpetrator_types),
+        "act_type": with_ancestors(act_types, [act_type]),
+        "perpetrator_type": with_ancestors(perpetrator_types_, perpetrator_types),
         "country": [country] if country else [],
         "region": [gazetteer.coarsen(place)] if known and known.level != "country" else [],
         "place": [place] if place else [],

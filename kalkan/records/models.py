@@ -229,3 +229,40 @@ class SavedSearch(SealedRecord):
 
     def __str__(self) -> str:
         return f"saved search {self.id}"
+
+
+class LocalTerm(SealedRecord):
+    """A term an administrator added to a vocabulary from the web. Its place in the tree is
+    plain; its labels are sealed (a local term can say more than it should)."""
+
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("labels",)
+
+    vocabulary = models.CharField(max_length=64)
+    # "x_" + random hex: never the same as a shipped code, now or later.
+    code = models.CharField(max_length=64)
+    parent = models.CharField(max_length=128, blank=True)
+    labels = models.BinaryField(default=b"")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vocabulary", "code"], name="one_local_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vocabulary}:{self.code}"
+
+
+class RetiredTerm(models.Model):
+    """A term (shipped or local) an administrator made inactive: records keep it, new
+    records cannot choose it. Never deleted, so it can be made active again."""
+
+    vocabulary = models.CharField(max_length=64)
+    code = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vocabulary", "code"], name="one_retirement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vocabulary}:{self.code} (inactive)"

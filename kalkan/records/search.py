@@ -8,6 +8,7 @@ Filters are facet values (kalkan.records.indexing.ACT_FACETS): a filter on a bro
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -15,9 +16,11 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from kalkan.records import gazetteer
+from kalkan.records import gazetteer, local_terms
 from kalkan.records.indexing import ACT_FACETS
 from kalkan.records.names import alternatives
+from kalkan.records.vocabularies import Vocabulary, vocabulary
+from kalkan.vault.keyring import Keyring
 from kalkan.vault.workingset import Found, Query, WorkingSet
 
 # Facet -> the vocabulary its values come from (None: labelled here or by the gazetteer).
@@ -135,11 +138,26 @@ def asked(params: QueryDict) -> Asked:
     return Asked(words, filters, dates[0], dates[1], sort, page, errors)
 
 
+class Labels:
+    """Labels of facet values in the reader's language, local terms included (the lists
+    are read once per page)."""
+
+    def __init__(self, keyring: Keyring | None) -> None:
+        self.keyring = keyring
+        self.lists: dict[str, Vocabulary] = {}
+
+    def __call__(self, facet: str, value: str) -> str:
+        vocabulary_name = FACET_VOCABULARIES.get(facet)
+        if vocabulary_name:
+            if vocabulary_name not in self.lists:
+                self.lists[vocabulary_name] = local_terms.current(vocabulary_name, self.keyring)
+            return str(self.lists[vocabulary_name].label(value))
+        return label(facet, value)
+
+
 def label(facet: str, value: str) -> str:
     vocabulary_name = FACET_VOCABULARIES.get(facet)
     if vocabulary_name:
-        from kalkan.records.vocabularies import vocabulary
-
         return str(vocabulary(vocabulary_name).label(value))
     if facet in ("country", "region"):
         place = gazetteer.place(value)
@@ -158,7 +176,7 @@ class Row:
     perpetrators: str
 
 
-def rows(working: WorkingSet, found: Found) -> list[Row]:
+def rows(working: WorkingSet, found: Found, label: Callable[[str, str], str] = label) -> list[Row]:
     out = []
     for record_id in found.ids:
         fields = working.fields(record_id) or {}
@@ -174,7 +192,9 @@ def rows(working: WorkingSet, found: Found) -> list[Row]:
     return out
 
 
-def facet_groups(found: Found, asked_: Asked, limit: int = 12) -> list[dict[str, Any]]:
+def facet_groups(
+    found: Found, asked_: Asked, label: Callable[[str, str], str] = label, limit: int = 12
+) -> list[dict[str, Any]]:
     """Facet counts with links that add (or remove) a filter; top values first."""
     groups = []
     for name in ACT_FACETS:

@@ -50,16 +50,17 @@ def search_page(request: HttpRequest) -> HttpResponse:
     record("records.search", actor_id=request.user.pk,
            details={"results": found.total, "filters": len(asked.filters)})
     pages = (found.total + search.PAGE - 1) // search.PAGE
+    labels = search.Labels(keyring)
     return render(
         request,
         "records/search.html",
         {
             "asked": asked,
             "found": found,
-            "rows": search.rows(working, found),
-            "groups": search.facet_groups(found, asked),
+            "rows": search.rows(working, found, labels),
+            "groups": search.facet_groups(found, asked, labels),
             "chosen": [
-                {"title": search.FACET_TITLES[name], "label": search.label(name, value),
+                {"title": search.FACET_TITLES[name], "label": labels(name, value),
                  "href": "?" + asked.params(remove=(name, value))}
                 for name, values in asked.filters.items() for value in values
             ],

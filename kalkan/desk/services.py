@@ -8,7 +8,7 @@ of a restricted case are sealed in its compartment. Views call these and log to 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -137,10 +137,17 @@ def attach_report(case: Case, report: Report, keyring: Keyring) -> None:
             gather(case, keyring)
 
 
+# Other apps' records that belong to a case (documentation coded from its reports): each
+# hook gives (model, queryset) pairs for a case's reports. Registered in the apps' ready().
+CaseRecords = Callable[[QuerySet[Report]], list[tuple[type[SealedRecord], QuerySet[Any]]]]
+CASE_RECORD_HOOKS: list[CaseRecords] = []
+
+
 # The records that belong to a case, by model and how to find them from the case.
 def _case_records(case: Case) -> list[tuple[type[SealedRecord], QuerySet[Any]]]:
     reports = Report.objects.filter(case_link__case=case)
-    return [
+    extra = [pair for hook in CASE_RECORD_HOOKS for pair in hook(reports)]
+    return extra + [
         (Case, Case.objects.filter(pk=case.pk)),
         (StatusChange, StatusChange.objects.filter(case=case)),
         (CaseNote, CaseNote.objects.filter(case=case)),

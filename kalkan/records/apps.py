@@ -8,6 +8,7 @@ class RecordsConfig(AppConfig):
     label = "records"
 
     def ready(self) -> None:
+        from kalkan.desk.services import CASE_RECORD_HOOKS
         from kalkan.records.indexing import index_acts, index_events, index_persons
         from kalkan.records.models import Act, Event, Person
         from kalkan.vault.workingset import register
@@ -18,3 +19,8 @@ class RecordsConfig(AppConfig):
         register(Person, kind="person", fields=("pseudonym", "profile"), indexer=index_persons)
         register(Event, kind="event", fields=("title", "description", "details"),
                  indexer=index_events)
+        # Restricting a case seals what was coded from its reports in the case's key too.
+        from kalkan.records.services import records_of_reports
+
+        if records_of_reports not in CASE_RECORD_HOOKS:
+            CASE_RECORD_HOOKS.append(records_of_reports)

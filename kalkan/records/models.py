@@ -81,9 +81,11 @@ class Act(SealedRecord):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="acts")
     victim = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="suffered")
     details = models.BinaryField(default=b"")
+    # Act 1, 2, 3 of its event, in the order they were coded (revisions change on edits).
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["revision"]
+        ordering = ["position", "revision"]
 
     def __str__(self) -> str:
         return f"act {self.id}"

@@ -148,7 +148,9 @@ def update_event(
 
 def add_act(event: Event, keyring: Keyring, *, victim: Person, details: dict[str, Any]) -> Act:
     with transaction.atomic():
-        act, key = new_sealed(Act, keyring, _family(event), event=event, victim=victim)
+        position = event.acts.count() + 1
+        act, key = new_sealed(Act, keyring, _family(event), event=event, victim=victim,
+                              position=position)
         write(act, key, details=_dump(details))
     return act
 
@@ -208,6 +210,41 @@ def link_events(
     return link
 
 
+# --- restricted cases ---------------------------------------------------------------------------
+
+
+def records_of_reports(reports: Any) -> list[tuple[type[SealedRecord], Any]]:
+    """The documentation coded from these reports, for a case being restricted: its events
+    and everything in them, and the persons who appear in no other event (a person also
+    named elsewhere stays where the other events can reach them)."""
+    from kalkan.records.models import ConsentEntry, EvidenceItem
+
+    events = Event.objects.filter(reports__in=reports).distinct()
+    acts = Act.objects.filter(event__in=events)
+    involvements = Involvement.objects.filter(act__in=acts)
+    mentioned = set(acts.values_list("victim_id", flat=True))
+    mentioned |= set(involvements.values_list("perpetrator_id", flat=True))
+    mentioned |= set(Information.objects.filter(event__in=events, source__isnull=False)
+                     .values_list("source_id", flat=True))
+    elsewhere = set(Act.objects.exclude(event__in=events).values_list("victim_id", flat=True))
+    elsewhere |= set(Involvement.objects.exclude(act__in=acts)
+                     .values_list("perpetrator_id", flat=True))
+    elsewhere |= set(Information.objects.exclude(event__in=events)
+                     .values_list("source_id", flat=True))
+    persons = Person.objects.filter(pk__in=mentioned - elsewhere)
+    return [
+        (Event, events),
+        (Act, acts),
+        (Involvement, involvements),
+        (Information, Information.objects.filter(event__in=events)),
+        (Intervention, Intervention.objects.filter(event__in=events)),
+        (ChainLink, ChainLink.objects.filter(from_event__in=events)),
+        (Person, persons),
+        (ConsentEntry, ConsentEntry.objects.filter(person__in=persons)),
+        (EvidenceItem, EvidenceItem.objects.filter(events__in=events).distinct()),
+    ]
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -232,7 +269,7 @@ def event_bundle(event: Event, keyring: Keyring) -> dict[str, Any]:
         return persons[pk]
 
     acts = []
-    for act in event.acts.select_related("content_key").order_by("revision"):
+    for act in event.acts.select_related("content_key").order_by("position", "revision"):
         involvements = [
             {"id": str(inv.pk), "perpetrator": person(inv.perpetrator_id),
              **opened(inv, keyring)}

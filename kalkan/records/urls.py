@@ -1,0 +1,27 @@
+"""The documentation officer's coding screens, under /<lang>/staff/records/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from kalkan.records import views
+
+app_name = "records"
+
+urlpatterns = [
+    path("events/", views.events, name="events"),
+    path("events/new/", views.new_event, name="new_event"),
+    path("code/<uuid:report>/", views.code_report, name="code_report"),
+    path("events/<uuid:pk>/", views.event_detail, name="event"),
+    path("events/<uuid:pk>/edit/", views.edit_event, name="edit_event"),
+    path("events/<uuid:pk>/acts/", views.add_act, name="add_act"),
+    path("events/<uuid:pk>/perpetrators/", views.add_perpetrator, name="add_perpetrator"),
+    path("events/<uuid:pk>/sources/", views.add_source, name="add_source"),
+    path("events/<uuid:pk>/interventions/", views.add_intervention, name="add_intervention"),
+    path("events/<uuid:pk>/links/", views.link_event, name="link_event"),
+    path("persons/<uuid:pk>/", views.person_detail, name="person"),
+    path("persons/<uuid:pk>/edit/", views.edit_person, name="edit_person"),
+    path("persons/<uuid:pk>/consent/", views.record_consent, name="consent"),
+    path("persons/<uuid:pk>/identity/", views.show_identity, name="identity"),
+    path("persons/<uuid:pk>/identity/edit/", views.edit_identity, name="edit_identity"),
+]

@@ -13,6 +13,10 @@ urlpatterns = i18n_patterns(
     path("staff/cases/", include("kalkan.desk.case_urls")),
     path("staff/on-call/", include("kalkan.desk.alert_urls")),
     path("staff/referrals/", include("kalkan.desk.referral_urls")),
+    path("staff/search/", include("kalkan.records.search_urls")),
+    path("staff/vocabularies/", include("kalkan.records.vocab_urls")),
+    path("staff/records/", include("kalkan.records.urls")),
+    path("staff/exchange/", include("kalkan.records.exchange_urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

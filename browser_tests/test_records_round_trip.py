@@ -1,0 +1,74 @@
+"""In Chromium with JavaScript off: a documentation officer codes a report into an event
+with two acts, two victims and one perpetrator, then finds it by a search for a victim's
+pseudonym (in another script) and by a filter."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from browser_tests.conftest import screenshot
+from browser_tests.test_staff_login import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_code_a_report_then_find_it(browser, demo):
+    token = secrets.token_hex(3)
+    reporter = browser.new_context(java_script_enabled=False).new_page()
+    reporter.goto(f"{demo.url}/en/report/")
+    reporter.check("#id_reporter_role_0")
+    reporter.fill("#id_narrative", f"coded-{token}: two of us were beaten at the market")
+    reporter.check("#id_consent_0")
+    reporter.click("main button[type=submit]")
+    assert reporter.locator(".secret").count() == 1
+
+    page = browser.new_context(java_script_enabled=False).new_page()
+    log_in(page, demo, "documenter.saule", demo.passphrases["documenter.saule"])
+    page.goto(f"{demo.url}/en/staff/records/events/")
+    page.locator("li, tr", has_text=f"coded-{token}").locator("a", has_text="Code this report") \
+        .first.click()
+    assert f"coded-{token}" in page.content()
+    form = page.locator("main form[method=post]")
+    form.locator("[name=title]").fill(f"Market beating {token}")
+    form.locator("[name=start_year]").select_option("2026")
+    form.locator("[name=place]").select_option("kg.osh-city")
+    page.click("text=Save the event")
+    assert f"Market beating {token}" in page.content()
+    event_url = page.url
+
+    victims = [f"Жанибек {token}", f"Aigerim {token}"]
+    for victim, act_type in zip(victims, ("assault", "threats"), strict=True):
+        page.goto(event_url)
+        page.click("text=One act against one victim")
+        act = page.locator("form[action$='/acts/']")
+        act.locator("input[name=victim][value=new]").check()
+        act.locator("[name=victim-pseudonym]").fill(victim)
+        act.locator("[name=type]").select_option(act_type)
+        page.click("text=Add the act")
+        assert victim in page.content(), page.content()[-2000:]
+
+    page.click("text=Who did it, for one of the acts")
+    who = page.locator("form[action$='/perpetrators/']")
+    who.locator("[name=act]").select_option(index=0)
+    who.locator("input[name=perpetrator][value=new]").check()
+    who.locator("[name=perpetrator-pseudonym]").fill(f"Market guards {token}")
+    types = who.locator("[name=perpetrator_types]")
+    if who.locator("select[name=perpetrator_types]").count():
+        types.select_option("police.patrol")
+    else:
+        who.locator("input[name=perpetrator_types][value='police.patrol']").check()
+    page.click("text=Add the perpetrator")
+    assert f"Market guards {token}" in page.content()
+    screenshot(page, "records-event")
+
+    # Search for the first victim in Latin letters: indexed in Cyrillic.
+    page.goto(f"{demo.url}/en/staff/search/?q=Zhanibek+{token}")
+    results = page.locator("main table tbody").inner_text()
+    assert f"Жанибек {token}" in results and f"Aigerim {token}" not in results
+    # And by a filter: the broader "threats and intimidation" finds the threat only.
+    page.goto(f"{demo.url}/en/staff/search/?q={token}&act_type=intimidation")
+    results = page.locator("main table tbody").inner_text()
+    assert f"Aigerim {token}" in results and f"Жанибек {token}" not in results
+    screenshot(page, "records-search")

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from kalkan.intake.models import Report
 from kalkan.vault.models import SealedRecord
@@ -197,11 +198,11 @@ class Custody(models.Model):
     Staff and times are plain here as in the audit log; what the item is stays sealed."""
 
     class Action(models.TextChoices):
-        ADDED = "added"
-        VIEWED = "viewed"
-        DOWNLOADED = "downloaded"
-        EXPORTED = "exported"
-        LINKED = "linked"
+        ADDED = "added", _("added")
+        VIEWED = "viewed", _("viewed")
+        DOWNLOADED = "downloaded", _("downloaded")
+        EXPORTED = "exported", _("exported")
+        LINKED = "linked", _("linked to a record")
 
     item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="custody")
     action = models.CharField(max_length=12, choices=Action.choices)

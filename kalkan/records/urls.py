@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kalkan.records import views
+from kalkan.records import evidence_views, views
 
 app_name = "records"
 
@@ -19,6 +19,13 @@ urlpatterns = [
     path("events/<uuid:pk>/sources/", views.add_source, name="add_source"),
     path("events/<uuid:pk>/interventions/", views.add_intervention, name="add_intervention"),
     path("events/<uuid:pk>/links/", views.link_event, name="link_event"),
+    path("events/<uuid:pk>/evidence/<uuid:upload>/", evidence_views.take_file,
+         name="take_file"),
+    path("events/<uuid:pk>/evidence/", evidence_views.held_elsewhere, name="held_elsewhere"),
+    path("events/<uuid:pk>/merge/", evidence_views.merge_event, name="merge_event"),
+    path("evidence/<uuid:pk>/", evidence_views.item_page, name="evidence"),
+    path("evidence/<uuid:pk>/file/", evidence_views.download, name="evidence_file"),
+    path("persons/<uuid:pk>/merge/", evidence_views.merge_person, name="merge_person"),
     path("persons/<uuid:pk>/", views.person_detail, name="person"),
     path("persons/<uuid:pk>/edit/", views.edit_person, name="edit_person"),
     path("persons/<uuid:pk>/consent/", views.record_consent, name="consent"),

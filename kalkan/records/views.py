@@ -32,6 +32,7 @@ from kalkan.audit import services as audit
 from kalkan.intake.forms import ACTS, PERPETRATORS, REPORTER_ROLES
 from kalkan.intake.models import Report
 from kalkan.records import consent, gazetteer, services
+from kalkan.records.evidence_views import event_extras, person_extras
 from kalkan.records.forms import (
     NEW,
     SOGIESC,
@@ -507,6 +508,7 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
         "found": found,
         "find": find,
         "find_form": FindForm(initial={"find": find}),
+        **event_extras(request, event, keyring),
         **page_forms,
     }, status=400 if bound else 200)
 
@@ -720,6 +722,7 @@ def _person_page(request: HttpRequest, person: Person, keyring: Keyring, *,
                     "how": s.how, "partner": s.partner, "by": s.by} for s in statements],
         "now": [(label_text, now.get(code)) for code, label_text in consent.PURPOSES],
         "identity": identity,
+        **person_extras(request, person, keyring),
         **page_forms,
     }, status=400 if bound else 200)
 

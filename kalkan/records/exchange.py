@@ -522,7 +522,7 @@ class RowError:
 
     def __str__(self) -> str:
         if self.at is None:
-            return _("%(file)s: %(problem)s") % {"file": self.file, "problem": self.problem}
+            return f"{self.file}: {self.problem}"  # the same punctuation in every language
         if self.at.unit == "row":
             return _("%(file)s row %(row)s: %(problem)s") % {
                 "file": self.at.file, "row": self.at.number, "problem": self.problem}

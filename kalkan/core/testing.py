@@ -75,17 +75,23 @@ def _device(user: User) -> TOTPDevice:
 
 @pytest.fixture(autouse=True)
 def no_working_sets_between_tests() -> Iterator[None]:
-    """Working sets and rate-limit counters live in process memory: each test starts and
-    ends without any."""
+    """Working sets and rate-limit counters live in process memory, snapshots in the data
+    directory: each test starts and ends without any."""
+    import shutil
+
+    from django.conf import settings
     from django.core.cache import cache
 
     from kalkan.vault import workingset
 
-    workingset.drop_all()
-    cache.clear()  # rate-limit counters too
+    def forget() -> None:
+        workingset.drop_all()
+        cache.clear()  # rate-limit counters too
+        shutil.rmtree(settings.DATA_DIR / "workingset", ignore_errors=True)
+
+    forget()
     yield
-    workingset.drop_all()
-    cache.clear()
+    forget()
 
 
 @pytest.fixture

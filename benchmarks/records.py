@@ -1,0 +1,295 @@
+"""Search figures on this machine, in one run (issue: Search over the documentation).
+
+    .venv/bin/python benchmarks/records.py [--acts 100000 --repeat 20 --seed 0]
+
+Makes a new instance in a temporary directory (SQLite, the production Argon2id parameters)
+with `--acts` fictional acts and their events, victims, perpetrators and sources
+(kalkan.records.generator; its time is printed, not measured). Then, each in a fresh process:
+
+- ready, cold: from the passphrase (kalkan.vault.services.unlock, one Argon2id run) to a
+  working set built from the records (every act, person and event decrypted and indexed),
+  with the process's peak RSS; the build leaves an encrypted snapshot;
+- ready, warm: the same from that snapshot, as a normal login is; then, in that process,
+  20 representative searches on acts as the search page asks them (words in ru, ky, kk and
+  en from the stories and the vocabulary labels, a quoted phrase, a name written in the
+  other script, filters on act type at the top and at a leaf, perpetrator type, country,
+  region, a range of years, human rights defenders, and words with filters), each with the
+  counts of every facet of kalkan.records.indexing.ACT_FACETS, `--repeat` times each after
+  one unmeasured run (p50, p95); the facet counts over all acts alone (no words, no
+  filters), against the same query without facets; and two searches sorted newest first.
+
+Prints a table with the targets beside the figures, then one JSON line with every figure.
+Nothing here asserts anything about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.desk import percentile  # noqa: E402 (after the path is set)
+from benchmarks.vault import peak_rss_mb, setup  # noqa: E402
+
+TARGETS = {"search_p95_ms": 100.0, "facets_ms": 200.0, "ready_s": 5.0, "rss_mb": 2048.0}
+
+
+# --- generating the data (not timed) ----------------------------------------------------------
+
+
+def prepare(data_dir: Path, acts: int, seed: int) -> dict[str, float]:
+    from django.core.management import call_command
+
+    from kalkan.accounts.roles import Role
+    from kalkan.accounts.services import enrol_staff
+    from kalkan.records.generator import generate
+    from kalkan.vault.services import found_organisation
+
+    call_command("migrate", verbosity=0)
+    founding = found_organisation()
+    enrolment = enrol_staff("bench", Role.DOCUMENTER, actor=None, keyring=founding.keyring)
+    (data_dir / "passphrase").write_text(enrolment.passphrase)
+    start = time.perf_counter()
+    counts = generate(founding.keyring, acts=acts, seed=seed, by=enrolment.user)
+    return {"generate_s": time.perf_counter() - start, "generate_rss_mb": peak_rss_mb(),
+            **{key: float(value) for key, value in counts.items()}}
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def ready(data_dir: Path) -> tuple[Any, dict[str, float]]:
+    """Passphrase to working set, as a login does it."""
+    from kalkan.accounts.models import User
+    from kalkan.vault import workingset
+    from kalkan.vault.services import unlock
+
+    user = User.objects.get(username="bench")
+    passphrase = (data_dir / "passphrase").read_text()
+    baseline = peak_rss_mb()
+    start = time.perf_counter()
+    keyring = unlock(user, passphrase)
+    unlocked = time.perf_counter()
+    assert keyring is not None
+    had_snapshot = workingset._snapshot_path(keyring).exists()
+    working = workingset.build(keyring)
+    done = time.perf_counter()
+    snapshot = workingset._snapshot_path(keyring)
+    return working, {
+        "unlock_s": unlocked - start,
+        "build_s": done - unlocked,
+        "ready_s": done - start,
+        "ready_rss_mb": peak_rss_mb(),
+        "baseline_rss_mb": baseline,
+        "from_snapshot": float(had_snapshot),
+        "records": float(working.count()),
+        "acts_indexed": float(working.count("act")),
+        "snapshot_mb": snapshot.stat().st_size / 1e6 if snapshot.exists() else 0.0,
+    }
+
+
+def _first_word(text: str) -> str:
+    return next(word for word in text.replace("(", " ").split() if len(word) > 3)
+
+
+def queries(acts: int, seed: int) -> list[tuple[str, dict[str, Any]]]:
+    """(label, Query arguments): what people ask the search page, with words that occur
+    in the generated stories and in the vocabulary labels the acts are indexed with."""
+    from kalkan.records.generator import plan
+    from kalkan.records.names import latin
+    from kalkan.records.vocabularies import vocabulary
+
+    act_types = vocabulary("act_types")
+    perpetrators = vocabulary("perpetrator_types")
+    # A victim's name as written in Cyrillic, searched in Latin letters.
+    first = next(plan(min(acts, 500), seed))
+    cyrillic = next(p["pseudonym"] for p in first.persons
+                    if '"individual"' in p["profile"] and not p["pseudonym"].isascii())
+    name = latin(cyrillic.split()[0]).capitalize()
+    years = {"date": ("2020", "2022-99-99")}
+    return [
+        ("ru word: телефон", {"words": "телефон"}),
+        ("ky word: акча", {"words": "акча"}),
+        ("kk word: ақша", {"words": "ақша"}),
+        ("en word: beaten", {"words": "beaten"}),
+        (f"ru label: {_first_word(act_types.label('extortion', 'ru'))}",
+         {"words": _first_word(act_types.label("extortion", "ru"))}),
+        (f"ky label: {_first_word(perpetrators.label('police.district', 'ky'))}",
+         {"words": _first_word(perpetrators.label("police.district", "ky"))}),
+        (f"kk label: {_first_word(act_types.label('online_harassment', 'kk'))}",
+         {"words": _first_word(act_types.label("online_harassment", "kk"))}),
+        ("en label: harassment", {"words": "harassment"}),
+        ('phrase: "приложение для знакомств"', {"words": '"приложение для знакомств"'}),
+        (f"name in Latin: {name} ({cyrillic})", {"words": name}),
+        ("act type, top: intimidation", {"filters": {"act_type": ["intimidation"]}}),
+        ("act type, leaf: detention.arbitrary",
+         {"filters": {"act_type": ["detention.arbitrary"]}}),
+        ("perpetrator: police.district", {"filters": {"perpetrator_type": ["police.district"]}}),
+        ("country: kz", {"filters": {"country": ["kz"]}}),
+        ("region: kg.chuy", {"filters": {"region": ["kg.chuy"]}}),
+        ("years 2020-2022", {"ranges": years}),
+        ("hrd: yes", {"filters": {"hrd": ["yes"]}}),
+        ("телефон + country kg", {"words": "телефон", "filters": {"country": ["kg"]}}),
+        ("ақша + extortion + 2020-2022",
+         {"words": "ақша", "filters": {"act_type": ["extortion"]}, "ranges": years}),
+        ("Бишкек + detention + police + hrd",
+         {"words": "Бишкек", "filters": {"act_type": ["detention"],
+                                         "perpetrator_type": ["police"], "hrd": ["yes"]}}),
+    ]
+
+
+def measure(data_dir: Path, acts: int, seed: int, repeat: int) -> dict[str, Any]:
+    from kalkan.records.indexing import ACT_FACETS
+    from kalkan.records.names import alternatives
+    from kalkan.vault.workingset import Query
+
+    working, figures = ready(data_dir)
+
+    def timed(arguments: dict[str, Any], facets: tuple[str, ...] = ACT_FACETS
+              ) -> tuple[list[float], int]:
+        query = Query(kind="act", facets=facets, limit=50, alternatives=alternatives,
+                      **arguments)
+        total = working.find(query).total  # once unmeasured: the first run warms caches
+        times = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            working.find(query)
+            times.append((time.perf_counter() - began) * 1000)
+        return times, total
+
+    rows = []
+    sorts: list[dict[str, Any]] = []
+    every: list[float] = []
+    for label, arguments in queries(acts, seed):
+        times, total = timed(arguments)
+        every += times
+        rows.append({"query": label, "hits": total, "p50_ms": percentile(times, 0.5),
+                     "p95_ms": percentile(times, 0.95), "max_ms": max(times)})
+    facets, total = timed({})
+    bare, _total = timed({}, facets=())
+    for label, arguments in (("newest first: телефон", {"words": "телефон"}),
+                             ("newest first: all acts", {})):
+        times, hits = timed({**arguments, "sort": "newest"})
+        sorts.append({"query": label, "hits": hits, "p50_ms": percentile(times, 0.5),
+                      "p95_ms": percentile(times, 0.95), "max_ms": max(times)})
+    figures.update({
+        "search_p50_ms": percentile(every, 0.5),
+        "search_p95_ms": percentile(every, 0.95),
+        "facets_p50_ms": percentile(facets, 0.5),
+        "facets_p95_ms": percentile(facets, 0.95),
+        "no_facets_p50_ms": percentile(bare, 0.5),
+        "facets_total": float(total),
+        "peak_rss_mb": peak_rss_mb(),
+    })
+    return {**figures, "queries": rows, "sorted": sorts}
+
+
+# --- the driver -----------------------------------------------------------------------------------
+
+
+def child(phase: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--data-dir", str(data_dir),
+         "--acts", str(args.acts), "--seed", str(args.seed), "--repeat", str(args.repeat)],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"the {phase} phase failed")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _mark(value: float, target: float) -> str:
+    return "ok" if value <= target else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--acts", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--phase", default="")
+    parser.add_argument("--data-dir", default="")
+    args = parser.parse_args()
+
+    if args.phase:
+        data_dir = Path(args.data_dir)
+        setup(data_dir)
+        result: dict[str, Any]
+        if args.phase == "prepare":
+            result = prepare(data_dir, args.acts, args.seed)
+        elif args.phase == "cold":
+            result = ready(data_dir)[1]
+        else:
+            result = measure(data_dir, args.acts, args.seed, args.repeat)
+        print(json.dumps(result, ensure_ascii=False))
+        return
+
+    print(f"kalkan search benchmark on {os.cpu_count()} cores, Python "
+          f"{sys.version.split()[0]}, SQLite; {args.acts:,} acts (seed {args.seed}), "
+          f"{args.repeat} repeats")
+    with tempfile.TemporaryDirectory(prefix="kalkan-bench-records-") as tmp:
+        data_dir = Path(tmp) / "instance"
+        data_dir.mkdir(mode=0o700)
+        (data_dir / "secret_key").write_text("bench-" + os.urandom(32).hex())
+        made = child("prepare", data_dir, args)
+        print(
+            f"generated {made['acts']:,.0f} acts in {made['events']:,.0f} events, "
+            f"{made['persons']:,.0f} persons ({made['victims']:,.0f} victims, "
+            f"{made['perpetrators']:,.0f} perpetrators), {made['involvements']:,.0f} "
+            f"involvements, {made['sources']:,.0f} sources in {made['generate_s']:.1f} s "
+            f"(not measured; peak RSS {made['generate_rss_mb']:.0f} MB)"
+        )
+        cold = child("cold", data_dir, args)
+        warm = child("warm", data_dir, args)
+    rows = warm.pop("queries")
+    sorts = warm.pop("sorted")
+    print(f"\n{'unlock -> ready working set':<44} {'unlock':>8} {'build':>8} {'ready':>8} "
+          f"{'peak RSS':>9}   target: ready <= {TARGETS['ready_s']:.0f} s, "
+          f"<= {TARGETS['rss_mb']:.0f} MB")
+    for label, got in (("cold (decrypt and index every record)", cold),
+                       ("warm (from the encrypted snapshot)", warm)):
+        print(f"{label:<44} {got['unlock_s']:7.2f}s {got['build_s']:7.2f}s "
+              f"{got['ready_s']:7.2f}s {got['ready_rss_mb']:7.0f}MB   "
+              f"{_mark(got['ready_s'], TARGETS['ready_s'])}, "
+              f"{_mark(got['ready_rss_mb'], TARGETS['rss_mb'])}")
+    print(f"working set: {cold['records']:,.0f} records ({cold['acts_indexed']:,.0f} acts), "
+          f"snapshot {cold['snapshot_mb']:.0f} MB; peak RSS of the searching process "
+          f"{warm['peak_rss_mb']:.0f} MB")
+    print(f"\n{'search on acts, with the counts of all 12 facets':<52} {'hits':>7} "
+          f"{'p50':>8} {'p95':>8} {'max':>8}")
+    for row in rows:
+        print(f"{row['query'][:52]:<52} {row['hits']:7,} {row['p50_ms']:6.1f}ms "
+              f"{row['p95_ms']:6.1f}ms {row['max_ms']:6.1f}ms")
+    print(f"{'all 20 searches':<52} {'':>7} {warm['search_p50_ms']:6.1f}ms "
+          f"{warm['search_p95_ms']:6.1f}ms   target p95 <= {TARGETS['search_p95_ms']:.0f} ms: "
+          f"{_mark(warm['search_p95_ms'], TARGETS['search_p95_ms'])}")
+    print(f"{'facet counts over all acts (no words, no filters)':<52} "
+          f"{warm['facets_total']:7,.0f} {warm['facets_p50_ms']:6.1f}ms "
+          f"{warm['facets_p95_ms']:6.1f}ms   target <= {TARGETS['facets_ms']:.0f} ms: "
+          f"{_mark(warm['facets_p95_ms'], TARGETS['facets_ms'])} "
+          f"(the same without facets: p50 {warm['no_facets_p50_ms']:.1f} ms)")
+    print("sorted by date (not among the 20; the page's other orders):")
+    for row in sorts:
+        print(f"  {row['query'][:50]:<50} {row['hits']:7,} {row['p50_ms']:6.1f}ms "
+              f"{row['p95_ms']:6.1f}ms {row['max_ms']:6.1f}ms")
+    print(json.dumps({
+        "cores": os.cpu_count(), "acts_arg": args.acts, "seed": args.seed,
+        "repeat": args.repeat, "targets": TARGETS, **made,
+        **{f"cold_{key}": value for key, value in cold.items()},
+        **{f"warm_{key}": value for key, value in warm.items()},
+        "queries": rows, "sorted": sorts,
+    }, sort_keys=True, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

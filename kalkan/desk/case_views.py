@@ -22,6 +22,7 @@ from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.ids import parse_id, parse_ids
 from kalkan.desk import services
 from kalkan.desk.forms import (
     ActionForm,
@@ -158,15 +159,12 @@ def _title(working: workingset.WorkingSet, case: Case) -> str:
 
 
 def _selected_reports(request: HttpRequest, keyring: Keyring) -> list[Report]:
-    ids = request.POST.getlist("report")
-    try:
-        found = list(
-            readable_by(Report.objects.all(), keyring)
-            .filter(pk__in=ids)
-            .select_related("content_key")
-        )
-    except Exception:  # noqa: BLE001 (a malformed id: treat as nothing chosen)
+    ids = parse_ids(request.POST.getlist("report"))
+    if not ids:
         return []
+    found = list(
+        readable_by(Report.objects.all(), keyring).filter(pk__in=ids).select_related("content_key")
+    )
     return found if len(found) == len(set(ids)) else []
 
 
@@ -194,12 +192,10 @@ def attach(request: HttpRequest) -> HttpResponseBase:
     """Add the reports ticked in the inbox to an existing case."""
     keyring = keyring_required(request)
     reports = _selected_reports(request, keyring)
-    try:
-        case = services.visible_cases(keyring).select_related("content_key", "compartment").get(
-            pk=request.POST.get("case", "")
-        )
-    except (Case.DoesNotExist, ValueError, Exception):  # noqa: BLE001 (malformed id too)
-        case = None
+    case_id = parse_id(request.POST.get("case"))
+    case = services.visible_cases(keyring).select_related("content_key", "compartment").filter(
+        pk=case_id
+    ).first() if case_id else None
     if case is None or not reports:
         messages.error(request, _("Choose one or more reports and a case."))
         return redirect("cases:inbox")

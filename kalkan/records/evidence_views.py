@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.ids import parse_id
 from kalkan.intake.models import Evidence
 from kalkan.records import duplicates, evidence, gazetteer, services
 from kalkan.records.models import Event, EvidenceItem, Person
@@ -140,7 +141,7 @@ def merge_event(request: HttpRequest, pk: Any) -> HttpResponseBase:
     """Merge another event (a duplicate) into this one."""
     event, keyring = _event(request, pk)
     other = get_object_or_404(services.visible_events(keyring).select_related("content_key"),
-                              pk=request.POST.get("other", ""))
+                              pk=parse_id(request.POST.get("other")))
     try:
         duplicates.merge_events(event, other)
     except ValueError:
@@ -158,7 +159,7 @@ def merge_person(request: HttpRequest, pk: Any) -> HttpResponseBase:
     person = get_object_or_404(services.visible_persons(keyring).select_related("content_key"),
                                pk=pk)
     other = get_object_or_404(services.visible_persons(keyring).select_related("content_key"),
-                              pk=request.POST.get("other", ""))
+                              pk=parse_id(request.POST.get("other")))
     if other.content_key.compartment_id != person.content_key.compartment_id or other == person:
         messages.error(request, _("These persons cannot be merged."))
         return redirect("records:person", pk=person.pk)

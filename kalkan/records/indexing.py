@@ -16,6 +16,7 @@ from typing import Any
 from kalkan.records import gazetteer, local_terms
 from kalkan.records.models import Act, Event, Information, Involvement, Person
 from kalkan.records.names import name_tokens
+from kalkan.records.services import opened
 from kalkan.records.vocabularies import Vocabulary
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import SealedRecord
@@ -60,11 +61,17 @@ def fuzzy_iso(date: dict[str, Any] | None) -> str:
 
 
 def _open_many(
-    model: type[SealedRecord], ids: set[Any], keyring: Keyring
+    model: type[SealedRecord], ids: set[Any], keyring: Keyring, fields: tuple[str, ...]
 ) -> dict[Any, dict[str, Any]]:
+    """The given fields of many records at once; those the keyring cannot open are left
+    out. Only what the index uses is decrypted (never a person's real names)."""
     out: dict[Any, dict[str, Any]] = {}
-    if not ids:
-        return out
+    for row in model._default_manager.filter(pk__in=ids).select_related("content_key"):
+        try:
+            out[row.pk] = opened(row, keyring, fields)
+        except PermissionError:
+            continue
+    return out
     for row in model._default_manager.filter(pk__in=ids).select_related("content_key"):
         try:
             fields = read(row, open_content_key(row.content_key, keyring))
@@ -80,7 +87,8 @@ def _open_many(
 
 def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:
     acts = [record for record, _fields in batch]
-    events = _open_many(Event, {a.event_id for a in acts}, keyring)
+    events = _open_many(Event, {a.event_id for a in acts}, keyring,
+                        ("title", "description", "details"))
     involvements: dict[Any, list[tuple[Any, dict[str, Any]]]] = defaultdict(list)
     rows = list(Involvement.objects.filter(act__in=acts).select_related("content_key"))
     for row in rows:
@@ -94,6 +102,7 @@ def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> lis
         Person,
         {a.victim_id for a in acts} | {pid for invs in involvements.values() for pid, _ in invs},
         keyring,
+        ("pseudonym", "profile"),
     )
     reliability: dict[Any, set[str]] = defaultdict(set)
     for info in Information.objects.filter(event_id__in=list(events)).select_related(

@@ -47,9 +47,11 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def opened(record: SealedRecord, keyring: Keyring) -> dict[str, Any]:
-    """The record's sealed fields, JSON ones parsed."""
-    fields = read(record, open_content_key(record.content_key, keyring))
+def opened(
+    record: SealedRecord, keyring: Keyring, fields_: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """The record's sealed fields (or only `fields_`), JSON ones parsed."""
+    fields = read(record, open_content_key(record.content_key, keyring), fields_)
     out: dict[str, Any] = {}
     for name, value in fields.items():
         if name in ("details", "profile", "identity"):

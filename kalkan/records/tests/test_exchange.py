@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from kalkan.audit.models import AuditEntry
 from kalkan.audit.services import read_details
@@ -26,6 +27,14 @@ from kalkan.records.models import Act, ConsentEntry, Event, Person
 URL = "/en/staff/exchange/"
 REAL_NAME = "Тимур Касымов"
 PHONE = "+996 555 000 111"
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are compared in English whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
+
 
 
 @pytest.fixture

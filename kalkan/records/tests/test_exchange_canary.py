@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 from django.core.files import uploadhandler
 from django.test import Client
+from django.utils import translation
 
 from kalkan.core.testing import log_in
 from kalkan.records import consent, exchange, services
@@ -27,6 +28,14 @@ FIELDS = ("pseudonym", "real-name", "contact", "hrd-role", "title", "description
           "place-detail", "act-notes", "stated-reason", "perpetrator", "involvement-notes",
           "source-notes", "intervention-response", "link-notes", "consent-how",
           "consent-partner")
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are compared in English whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
+
 
 
 def plant(keys, by, text: dict[str, str]) -> None:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kalkan.intake",
     "kalkan.desk",
     "kalkan.records",
+    "kalkan.analysis",
 ]
 
 MIDDLEWARE = [

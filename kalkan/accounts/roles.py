@@ -27,6 +27,8 @@ class Capability(StrEnum):
     SEARCH_RECORDS = "search_records"
     EXPORT_RECORDS = "export_records"
     MANAGE_VOCABULARIES = "manage_vocabularies"
+    TRACK_LEGISLATION = "track_legislation"
+    BUILD_REPORTS = "build_reports"
 
 
 MATRIX: dict[str, frozenset[Capability]] = {
@@ -43,6 +45,8 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.SEARCH_RECORDS,
             Capability.EXPORT_RECORDS,
             Capability.MANAGE_VOCABULARIES,
+            Capability.TRACK_LEGISLATION,
+            Capability.BUILD_REPORTS,
         }
     ),
     Role.RESPONDER: frozenset({Capability.READ_REPORTS, Capability.WORK_CASES}),
@@ -52,9 +56,13 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.CODE_RECORDS,
             Capability.SEARCH_RECORDS,
             Capability.EXPORT_RECORDS,
+            Capability.TRACK_LEGISLATION,
+            Capability.BUILD_REPORTS,
         }
     ),
-    Role.ANALYST: frozenset({Capability.SEARCH_RECORDS}),
+    Role.ANALYST: frozenset(
+        {Capability.SEARCH_RECORDS, Capability.TRACK_LEGISLATION, Capability.BUILD_REPORTS}
+    ),
 }
 
 

@@ -72,17 +72,6 @@ def _open_many(
         except PermissionError:
             continue
     return out
-    for row in model._default_manager.filter(pk__in=ids).select_related("content_key"):
-        try:
-            fields = read(row, open_content_key(row.content_key, keyring))
-        except PermissionError:
-            continue
-        out[row.pk] = {
-            name: (json.loads(value) if name in ("details", "profile", "identity") and value
-                   else ({} if name in ("details", "profile", "identity") else value))
-            for name, value in fields.items()
-        }
-    return out
 
 
 def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:

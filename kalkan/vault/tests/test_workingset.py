@@ -145,3 +145,53 @@ def test_sessions_that_ended_without_a_logout_let_go(organisation, bota):
     Session.objects.all().delete()  # expired, or removed by `kalkan panic` in another process
     workingset.sweep()
     assert workingset.loaded() == 0
+
+
+def _counts_by_sql(working, kind: str, name: str) -> list[tuple[str, int]]:
+    rows = working.db.execute(
+        "SELECT f.value, count(*) FROM facets f JOIN records r ON r.n = f.n "
+        "WHERE r.kind = ? AND f.name = ? GROUP BY f.value ORDER BY count(*) DESC, f.value",
+        (kind, name),
+    ).fetchall()
+    return [(value, count) for value, count in rows]
+
+
+def test_filters_counts_and_sorting_follow_every_change():
+    """The NumPy mirror of the facets answers filters and counts; it must say what the facets
+    table says after adds, replacements, removals, a rolled-back write and a snapshot copy."""
+    working = workingset.WorkingSet.empty()
+
+    def entry(colour: str, date: str, text: str = "") -> workingset.Indexed:
+        return workingset.Indexed({"t": text or colour}, text or colour,
+                                  {"colour": [colour], "date": [date]})
+
+    working.put_many([("a", "thing", 1, entry("red", "2021-05-01")),
+                      ("b", "thing", 2, entry("red", "2023-01-01")),
+                      ("c", "thing", 3, entry("blue", "2022-01-01")),
+                      ("d", "other", 4, entry("red", "2020-01-01"))])
+    query = workingset.Query(kind="thing", facets=("colour",), sort="newest")
+    assert working.find(query).facets["colour"] == [("red", 2), ("blue", 1)]
+    assert working.find(query).ids == ["b", "c", "a"]
+
+    working.put_many([("a", "thing", 5, entry("blue", "2024-01-01"))])  # replaced
+    working.remove("b")
+    found = working.find(query)
+    assert found.facets["colour"] == _counts_by_sql(working, "thing", "colour") == [("blue", 2)]
+    assert found.ids == ["a", "c"]
+    assert working.find(workingset.Query(kind="thing", filters={"colour": ["red"]})).total == 0
+    assert working.find(workingset.Query(
+        kind="thing", ranges={"date": ("2022", "2022-99")})).ids == ["c"]
+
+    def broken():
+        yield ("e", "thing", 6, entry("green", "2025-01-01"))
+        raise RuntimeError("a failure in the middle of a write")
+
+    try:
+        working.put_many(broken())
+    except RuntimeError:
+        pass
+    assert working.find(query).facets["colour"] == [("blue", 2)]  # "green" rolled back
+
+    copy = workingset.WorkingSet.from_bytes(working.to_bytes())
+    assert copy.find(query) == working.find(query)
+    assert copy.find(workingset.Query(kind="other", words="red")).ids == ["d"]

@@ -379,37 +379,7 @@ class WorkingSet:
         their ids, how many there are, and the facet counts over all of them."""
         with self.lock:
             columns = self.columns()
-            hits = columns.of_kind(query.kind)
-            for name, values in query.filters.items():
-                if values:
-                    facet = columns.facets.get(name)
-                    wanted = facet.numbers(values) if facet else np.zeros(0, dtype=np.int32)
-                    hits &= columns.having(name, wanted)
-            for name, (low, high) in query.ranges.items():
-                if low or high:
-                    facet = columns.facets.get(name)
-                    top = high or "\uffff"
-                    wanted = np.array(
-                        [i for i, value in enumerate(facet.values) if low <= value <= top]
-                        if facet else [], dtype=np.int32)
-                    hits &= columns.having(name, wanted)
-            match = fts_query(query.words, query.alternatives)
-            ranked: np.ndarray | None = None
-            if match:
-                # Best first: the order is only needed for relevance, but the list is the
-                # same either way and one FTS pass is cheaper than two.
-                ordering = " ORDER BY rank" if query.sort == "relevance" else ""
-                found = np.fromiter(
-                    (row[0] for row in self.db.execute(
-                        "SELECT rowid FROM search WHERE search MATCH ?" + ordering,  # noqa: S608
-                        (match,))),
-                    dtype=np.int64,
-                )
-                found = found[found < len(hits)]
-                matching = np.zeros(len(hits), dtype=bool)
-                matching[found] = True
-                hits &= matching
-                ranked = found[hits[found]]
+            hits, ranked = self._hits(query, columns)
             total = int(hits.sum())
             page = slice(query.offset, query.offset + query.limit)
             if query.sort in ("newest", "oldest"):
@@ -427,12 +397,76 @@ class WorkingSet:
             }
         return Found(ids, total, counts)
 
+    def _hits(self, query: Query, columns: _Columns) -> tuple[np.ndarray, np.ndarray | None]:
+        """A mask over record numbers of what the query matches, and, when it has words,
+        the matching numbers best first."""
+        hits = columns.of_kind(query.kind)
+        for name, values in query.filters.items():
+            if values:
+                facet = columns.facets.get(name)
+                wanted = facet.numbers(values) if facet else np.zeros(0, dtype=np.int32)
+                hits &= columns.having(name, wanted)
+        for name, (low, high) in query.ranges.items():
+            if low or high:
+                facet = columns.facets.get(name)
+                top = high or "\uffff"
+                wanted = np.array(
+                    [i for i, value in enumerate(facet.values) if low <= value <= top]
+                    if facet else [], dtype=np.int32)
+                hits &= columns.having(name, wanted)
+        match = fts_query(query.words, query.alternatives)
+        if not match:
+            return hits, None
+        # Best first: the order is only needed for relevance, but the list is the same
+        # either way and one FTS pass is cheaper than two.
+        ordering = " ORDER BY rank" if query.sort == "relevance" else ""
+        found = np.fromiter(
+            (row[0] for row in self.db.execute(
+                "SELECT rowid FROM search WHERE search MATCH ?" + ordering,  # noqa: S608
+                (match,))),
+            dtype=np.int64,
+        )
+        found = found[found < len(hits)]
+        matching = np.zeros(len(hits), dtype=bool)
+        matching[found] = True
+        hits &= matching
+        return hits, found[hits[found]]
+
+    def tabulate(
+        self, query: Query, dimensions: dict[str, Callable[[str], bool] | None]
+    ) -> tuple[list[str], list[tuple[str, ...]]]:
+        """For statistics: every record the query matches (ids, oldest first) with one value
+        per dimension (a facet name, and which of its values count — e.g. only top-level
+        act types). A record with none of them gets "", with several "*"."""
+        with self.lock:
+            columns = self.columns()
+            hits, _ranked = self._hits(query, columns)
+            numbers = np.flatnonzero(hits)
+            picked: list[list[str]] = []
+            for name, allowed in dimensions.items():
+                facet = columns.facets.get(name)
+                labels = np.full(len(hits), "", dtype=object)
+                if facet is not None:
+                    kept = np.array([i for i, value in enumerate(facet.values)
+                                     if allowed is None or allowed(value)], dtype=np.int32)
+                    rows = hits[facet.n] & np.isin(facet.v, kept)
+                    chosen_n, chosen_v = facet.n[rows], facet.v[rows]
+                    labels[chosen_n] = np.array(facet.values, dtype=object)[chosen_v]
+                    # A record's values of one facet are distinct: more than one row is
+                    # more than one value.
+                    several = np.bincount(chosen_n, minlength=len(hits)) > 1
+                    labels[several] = "*"
+                picked.append(labels[numbers].tolist())
+            ids = self._ids(numbers.tolist())
+        return ids, list(zip(*picked, strict=True)) if picked else [() for _ in ids]
+
     def _ids(self, numbers: list[int]) -> list[str]:
-        if not numbers:
-            return []
-        marks = ",".join("?" * len(numbers))
-        found = dict(self.db.execute(
-            f"SELECT n, id FROM records WHERE n IN ({marks})", numbers))  # noqa: S608
+        found: dict[int, str] = {}
+        for start in range(0, len(numbers), 10_000):  # within SQLite's limit of parameters
+            chunk = numbers[start : start + 10_000]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(
+                f"SELECT n, id FROM records WHERE n IN ({marks})", chunk))  # noqa: S608
         return [found[n] for n in numbers if n in found]
 
     def fields(self, record_id: str) -> dict[str, str] | None:

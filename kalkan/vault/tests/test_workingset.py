@@ -195,3 +195,23 @@ def test_filters_counts_and_sorting_follow_every_change():
     copy = workingset.WorkingSet.from_bytes(working.to_bytes())
     assert copy.find(query) == working.find(query)
     assert copy.find(workingset.Query(kind="other", words="red")).ids == ["d"]
+
+
+def test_tabulate_gives_one_value_per_record_and_dimension():
+    working = workingset.WorkingSet.empty()
+    working.put_many([
+        ("a", "act", 1, workingset.Indexed({}, "a", {"type": ["violence", "violence.torture"],
+                                                      "perp": ["police"]})),
+        ("b", "act", 2, workingset.Indexed({}, "b", {"type": ["liberty"],
+                                                      "perp": ["police", "family"]})),
+        ("c", "act", 3, workingset.Indexed({}, "c", {"type": ["liberty"]})),
+        ("d", "event", 4, workingset.Indexed({}, "d", {"type": ["liberty"]})),
+    ])
+    top_level = {"violence": None, "liberty": None}
+    ids, rows = working.tabulate(workingset.Query(kind="act"),
+                                 {"type": lambda v: v in top_level, "perp": None})
+    assert ids == ["a", "b", "c"]
+    assert rows == [("violence", "police"), ("liberty", "*"), ("liberty", "")]
+    ids, rows = working.tabulate(workingset.Query(kind="act", filters={"perp": ["family"]}),
+                                 {"type": None})
+    assert (ids, rows) == (["b"], [("liberty",)])

@@ -3,6 +3,7 @@ one, and saved only as an encrypted snapshot that the next unlock catches up fro
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 from django.test import Client
 
@@ -186,10 +187,8 @@ def test_filters_counts_and_sorting_follow_every_change():
         yield ("e", "thing", 6, entry("green", "2025-01-01"))
         raise RuntimeError("a failure in the middle of a write")
 
-    try:
+    with pytest.raises(RuntimeError):
         working.put_many(broken())
-    except RuntimeError:
-        pass
     assert working.find(query).facets["colour"] == [("blue", 2)]  # "green" rolled back
 
     copy = workingset.WorkingSet.from_bytes(working.to_bytes())
@@ -215,3 +214,11 @@ def test_tabulate_gives_one_value_per_record_and_dimension():
     ids, rows = working.tabulate(workingset.Query(kind="act", filters={"perp": ["family"]}),
                                  {"type": None})
     assert (ids, rows) == (["b"], [("liberty",)])
+
+
+def test_fields_of_many_records():
+    working = workingset.WorkingSet.empty()
+    working.put_many([("a", "act", 1, {"type": "torture", "event": "e1"}),
+                      ("b", "act", 2, {"type": "outing"})])
+    assert working.fields_of(["a", "b", "zz"], ("type", "event")) == {
+        "a": ("torture", "e1"), "b": ("outing", "")}

@@ -1,0 +1,149 @@
+"""Counting acts from the unlocked working set, for dashboards and drafts.
+
+Every act the query matches becomes one `ActRow` with a single value per dimension (the
+top-level act type and perpetrator type, the year, the region, ...), so that a table's cells
+add up to its margins — which the publication gate (kalkan.analysis.gate) needs to protect
+small counts. An act by perpetrators of several kinds counts once, as "several"; an act
+without a value counts as "unknown".
+
+Who stands behind a figure (provenance) is kept with each count as the acts' ids: drafts
+keep it inside the system and print it only when asked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from kalkan.records import local_terms
+from kalkan.records.search import Labels
+from kalkan.records.vocabularies import Vocabulary
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.workingset import Query, WorkingSet
+
+UNKNOWN = ""
+SEVERAL = "*"
+
+# Dimension -> the act facet it reads; the labels come from the search page's.
+DIMENSIONS = {
+    "year": "year",
+    "country": "country",
+    "region": "region",
+    "act_group": "act_type",
+    "perpetrator_group": "perpetrator_type",
+    "age_band": "age_band",
+    "gender_identity": "gender_identity",
+    "hrd": "hrd",
+}
+DIMENSION_TITLES = {
+    "year": _("Year"),
+    "month": _("Month"),
+    "country": _("Country"),
+    "region": _("Region"),
+    "act_group": _("Type of act"),
+    "act_type": _("Type of act"),
+    "perpetrator_group": _("Perpetrator"),
+    "age_band": _("Age"),
+    "gender_identity": _("Gender identity"),
+    "hrd": _("Human rights defender"),
+}
+
+
+@dataclass(frozen=True)
+class ActRow:
+    id: str
+    event: str
+    victim: str
+    act_type: str  # the act's own (most specific) type
+    date: str  # ISO, as precise as known ("2025", "2025-03", "2025-03-14") or ""
+    year: str
+    country: str
+    region: str
+    act_group: str
+    perpetrator_group: str
+    age_band: str
+    gender_identity: str
+    hrd: str
+
+    @property
+    def month(self) -> str:
+        return self.date[:7] if len(self.date) >= 7 else UNKNOWN
+
+    def value(self, dimension: str) -> str:
+        return str(getattr(self, dimension))
+
+
+def top_levels(vocabulary: Vocabulary) -> set[str]:
+    return {term.code for term in vocabulary if not term.parent}
+
+
+def act_rows(working: WorkingSet, query: Query, keyring: Keyring | None) -> list[ActRow]:
+    """One row per act the query matches (the query's page and facets are ignored)."""
+    act_types = top_levels(local_terms.current("act_types", keyring))
+    perpetrator_types = top_levels(local_terms.current("perpetrator_types", keyring))
+    allowed: dict[str, Callable[[str], bool]] = {
+        "act_type": act_types.__contains__, "perpetrator_type": perpetrator_types.__contains__}
+    dimensions: dict[str, Callable[[str], bool] | None] = {
+        facet: allowed.get(facet) for facet in DIMENSIONS.values()}
+    dimensions["date"] = None
+    ids, values = working.tabulate(query, dimensions)
+    names = list(dimensions)
+    own = working.fields_of(ids, ("event", "victim_id", "type"))
+    rows = []
+    for record_id, picked in zip(ids, values, strict=True):
+        by_facet = dict(zip(names, picked, strict=True))
+        event, victim, act_type = own.get(record_id, ("", "", ""))
+        rows.append(ActRow(
+            id=record_id, event=event, victim=victim, act_type=act_type,
+            date=by_facet["date"] if by_facet["date"] != SEVERAL else UNKNOWN,
+            **{dimension: by_facet[facet] for dimension, facet in DIMENSIONS.items()},
+        ))
+    return rows
+
+
+@dataclass
+class Tally:
+    """Counts of acts per value (one dimension) or per pair of values (two), with the ids of
+    the acts behind each count."""
+
+    counts: Counter[tuple[str, ...]]
+    behind: dict[tuple[str, ...], list[str]]
+
+    def values(self, position: int) -> list[str]:
+        return sorted({key[position] for key in self.counts}, key=_unknown_last)
+
+
+def _unknown_last(value: str) -> tuple[int, str]:
+    return (value in (UNKNOWN, SEVERAL), value)
+
+
+def tally(rows: Iterable[ActRow], *dimensions: str) -> Tally:
+    counts: Counter[tuple[str, ...]] = Counter()
+    behind: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for row in rows:
+        key = tuple(row.month if d == "month" else row.value(d) for d in dimensions)
+        counts[key] += 1
+        behind[key].append(row.id)
+    return Tally(counts, dict(behind))
+
+
+class ValueLabels:
+    """Labels of dimension values in the active language, local terms included."""
+
+    def __init__(self, keyring: Keyring | None) -> None:
+        self.labels = Labels(keyring)
+
+    def __call__(self, dimension: str, value: str) -> str:
+        if value == UNKNOWN:
+            return str(_("Unknown"))
+        if value == SEVERAL:
+            return str(_("Several"))
+        if dimension in ("year", "month"):
+            return value
+        facet = DIMENSIONS.get(dimension, dimension)
+        if facet == "act_group":
+            facet = "act_type"
+        return self.labels(facet, value)

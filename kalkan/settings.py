@@ -9,6 +9,7 @@ KALKAN_REAUTH_MINUTES how long a re-authentication covers sensitive actions (def
 KALKAN_LOCKOUT_FAILURES, KALKAN_LOCKOUT_MINUTES  account lockout after failed logins
 KALKAN_TOTP_ISSUER   the name authenticator apps show beside the code (default Kalkan)
 KALKAN_THREADS       request threads of the single gunicorn worker (default 8)
+KALKAN_PUBLICATION_THRESHOLD, KALKAN_PUBLICATION_K  the publication gate (defaults 10 and 5, never below 5)
 KALKAN_DEBUG         never in production
 """
 
@@ -253,6 +254,10 @@ LOGGING = {
 KALKAN_DETENTION_NO_CONTACT_HOURS = envint(
     "KALKAN_DETENTION_NO_CONTACT_HOURS", 6, minimum=1, maximum=7 * 24
 )
+# The publication gate (kalkan.analysis.gate): counts below the threshold are never published
+# and case summaries are k-anonymous; neither may be below 5 (a clear error at start).
+KALKAN_PUBLICATION_THRESHOLD = envint("KALKAN_PUBLICATION_THRESHOLD", 10, minimum=5, maximum=100)
+KALKAN_PUBLICATION_K = envint("KALKAN_PUBLICATION_K", 5, minimum=5, maximum=100)
 # Where alert links point (the onion or intranet address staff use), without a path.
 KALKAN_BASE_URL = envstr("KALKAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Content-free alerts go by e-mail through this SMTP server, and/or as a POST to a webhook.

@@ -72,14 +72,33 @@ def record(
 
 def ledger(person: Person, keyring: Keyring) -> list[Statement]:
     """The person's whole history of consent, oldest first."""
-    out = []
-    for entry in person.consents.select_related("content_key", "by").order_by("revision"):
-        details = json.loads(read(entry, open_content_key(entry.content_key, keyring))["details"])
-        out.append(Statement(details["purpose"], bool(details["given"]),
-                             date.fromisoformat(details["on"]), details.get("how", ""),
-                             details.get("partner", ""),
-                             entry.by.username if entry.by else "", entry.revision))
-    return out
+    return [_statement(entry, keyring) for entry in person.consents.select_related(
+        "content_key", "by").order_by("revision")]
+
+
+def _statement(entry: ConsentEntry, keyring: Keyring) -> Statement:
+    details = json.loads(read(entry, open_content_key(entry.content_key, keyring))["details"])
+    return Statement(details["purpose"], bool(details["given"]),
+                     date.fromisoformat(details["on"]), details.get("how", ""),
+                     details.get("partner", ""), entry.by.username if entry.by else "",
+                     entry.revision)
+
+
+def consenting(person_ids: Iterable[Any], purpose: str, keyring: Keyring) -> set[str]:
+    """Of many persons, the ids of those who consent to the purpose now: one pass over the
+    ledger entries of those persons (most have none), instead of one query per person."""
+    wanted = {str(pk) for pk in person_ids}
+    statements: dict[str, list[Statement]] = {}
+    entries = ConsentEntry.objects.select_related("content_key", "by").order_by("revision")
+    ids = list(wanted)
+    for start in range(0, len(ids), 5000):  # within the databases' limits of parameters
+        for entry in entries.filter(person_id__in=ids[start : start + 5000]):
+            try:
+                statement = _statement(entry, keyring)
+            except PermissionError:
+                continue  # sealed in a restricted case this keyring is not a member of
+            statements.setdefault(str(entry.person_id), []).append(statement)
+    return {pk for pk, said in statements.items() if current(said).get(purpose, False)}
 
 
 def current(statements: Iterable[Statement], partner: str = "") -> dict[str, bool]:

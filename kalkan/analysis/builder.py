@@ -1,0 +1,503 @@
+"""Drafts for UN mechanisms: gated statistics, charts, legislation, the treaty articles each
+type of act engages, and redacted case summaries of people who consented to a UN submission.
+
+    asked = Asked(mechanism="upr", country="kg", year_from=2022, year_to=2026, language="ru")
+    prepared = prepare(working, asked, keyring)        # counts, summaries, proposed redactions
+    draft = document(prepared, review, appendix=False)  # kalkan.analysis.documents.Draft
+
+Nothing leaves without the gate (kalkan.analysis.gate): every number in a table, a chart or a
+sentence is a gated count; case summaries are k-anonymous over every act in scope, coarsened
+or held back, and the draft says what was held back and why. A summary appears only after a
+person reviewed its redactions (`Review`), and only as they left it. Which acts stand behind
+each figure (the provenance) is kept with the draft inside the system; the exported file has
+it only when asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kalkan.analysis import charts, gate, redaction
+from kalkan.analysis.documents import Block, Bullets, Draft, Figure, Heading, Paragraph, Table
+from kalkan.analysis.laws import laws_for, stage_label, type_label
+from kalkan.analysis.mechanisms import Mechanism, articles_engaged, mechanisms
+from kalkan.analysis.statistics import SEVERAL, ActRow, ValueLabels, act_rows
+from kalkan.records import consent, gazetteer
+from kalkan.records.models import Event
+from kalkan.records.services import opened
+from kalkan.records.vocabularies import vocabulary
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.records import readable_by
+from kalkan.vault.workingset import Query, WorkingSet
+
+LANGUAGES = ("ru", "ky", "kk", "en")
+PURPOSE = "un_submission"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a person asked for; kept (sealed) with the draft."""
+
+    mechanism: str
+    country: str
+    year_from: int
+    year_to: int
+    language: str = "en"
+    act_groups: tuple[str, ...] = ()
+    defenders_only: bool = False
+
+    def query(self) -> Query:
+        filters: dict[str, list[str]] = {"country": [self.country]}
+        if self.act_groups:
+            filters["act_type"] = list(self.act_groups)
+        if self.defenders_only:
+            filters["hrd"] = ["yes"]
+        return Query(kind="act", filters=filters,
+                     ranges={"year": (str(self.year_from), str(self.year_to))})
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "act_groups": list(self.act_groups)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Asked:
+        return cls(**{**data, "act_groups": tuple(data.get("act_groups", ()))})
+
+    @property
+    def mechanism_(self) -> Mechanism:
+        return mechanisms()[self.mechanism]
+
+
+@dataclass
+class Summary:
+    """A case summary before review: the released (coarsened) values, the narrative and the
+    redactions proposed for it."""
+
+    id: str  # the act's id
+    event: str
+    released: gate.QuasiIdentifiers
+    narrative: str  # as recorded: never exported; only apply(narrative, decisions) is
+    proposals: list[redaction.Decision]
+    same_event_as: str = ""  # the narrative is shown once per event
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the narrative or what was found in it changes: a review of an older
+        version no longer counts."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(self.narrative.encode())
+        for finding, _replacement in self.proposals:
+            digest.update(f"|{finding.start}:{finding.end}:{finding.kind}".encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class Review:
+    """What reviewers decided, per summary id: for each proposal the replacement (None keeps
+    the original), whether to leave the summary out, and the fingerprint reviewed."""
+
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def reviewed(self, summary: Summary) -> bool:
+        entry = self.summaries.get(summary.id) or {}
+        return entry.get("fingerprint") == summary.fingerprint
+
+    def decisions(self, summary: Summary) -> list[redaction.Decision]:
+        entry = self.summaries.get(summary.id) or {}
+        chosen = entry.get("replacements") or []
+        if len(chosen) != len(summary.proposals):
+            return list(summary.proposals)
+        return [(finding, choice) for (finding, _proposed), choice
+                in zip(summary.proposals, chosen, strict=True)]
+
+    def left_out(self, summary: Summary) -> bool:
+        return bool((self.summaries.get(summary.id) or {}).get("leave_out"))
+
+    def text(self, summary: Summary) -> str:
+        return redaction.apply(summary.narrative, self.decisions(summary))
+
+
+@dataclass
+class GatedFigure:
+    """A gated table as a draft prints it, and the acts behind each of its numbers."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str
+    behind: dict[str, list[str]]  # "row × column" -> act ids
+
+
+@dataclass
+class Prepared:
+    asked: Asked
+    acts: int
+    tables: list[GatedFigure]
+    periods: list[str]
+    by_period: dict[str, list[int | None]]  # act group label -> gated counts per period
+    period_totals: list[int | None]
+    period_note: str
+    total: int | None
+    summaries: list[Summary]
+    statement: list[str]
+    levels: dict[str, int]  # how far each quasi-identifier of the summaries was coarsened
+    without_consent: int
+    held_back: int
+    laws: list[Any]
+    groups_shown: list[str]  # top-level act types whose gated count is visible
+
+
+def _quasi(row: ActRow) -> gate.QuasiIdentifiers:
+    def known(value: str) -> str:
+        return "" if value == SEVERAL else value
+
+    age = row.age_band if row.age_band in vocabulary("age_band") else ""
+    return gate.QuasiIdentifiers(
+        country=known(row.country), region=known(row.region), year=known(row.year),
+        age_band=age, gender_identity=known(row.gender_identity),
+        act_type=known(row.act_type) if row.act_type in vocabulary("act_types") else "",
+        perpetrator_type=known(row.perpetrator_group),
+    )
+
+
+def _figure(caption: str, rows: list[str], columns: list[str], table: gate.GatedTable,
+            behind: dict[tuple[str, str], list[str]], labels: ValueLabels,
+            row_dimension: str, column_dimension: str) -> GatedFigure:
+    total = _("Total")
+    out = []
+    for i, row in enumerate(rows):
+        out.append([labels(row_dimension, row), *(gate.shown(v) for v in table.cells[i]),
+                    gate.shown(table.row_totals[i])])
+    out.append([total, *(gate.shown(v) for v in table.column_totals), gate.shown(table.total)])
+    named = {
+        f"{labels(row_dimension, r)} × {labels(column_dimension, c)}": ids
+        for (r, c), ids in behind.items()
+    }
+    header = [DIMENSION_HEADS[row_dimension](), *(labels(column_dimension, c) for c in columns),
+              total]
+    return GatedFigure(caption, header, out, table.note, named)
+
+
+def _series_figure(caption: str, dimension: str, rows: list[ActRow],
+                   labels: ValueLabels) -> GatedFigure:
+    counted = Counter(row.value(dimension) for row in rows)
+    categories = sorted(counted, key=lambda v: (v in ("", SEVERAL), -counted[v], v))
+    series = gate.gate_series(categories, [counted[c] for c in categories])
+    behind: dict[str, list[str]] = {}
+    for row in rows:
+        behind.setdefault(labels(dimension, row.value(dimension)), []).append(row.id)
+    body = [[labels(dimension, c), gate.shown(v)]
+            for c, v in zip(categories, series.counts, strict=True)]
+    body.append([_("Total"), gate.shown(series.total)])
+    return GatedFigure(caption, [DIMENSION_HEADS[dimension](), _("Acts")], body, series.note,
+                       behind)
+
+
+DIMENSION_HEADS = {
+    "act_group": lambda: _("Type of act"),
+    "perpetrator_group": lambda: _("Perpetrator"),
+    "region": lambda: _("Region"),
+    "gender_identity": lambda: _("Gender identity of the victim"),
+    "year": lambda: _("Year"),
+}
+
+
+def prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
+    """Everything a draft needs, in the draft's language, gated."""
+    with translation.override(asked.language):
+        return _prepare(working, asked, keyring)
+
+
+def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
+    labels = ValueLabels(keyring)
+    rows = act_rows(working, asked.query(), keyring)
+    dated = [row for row in rows if row.year]
+    periods = [str(y) for y in range(asked.year_from, asked.year_to + 1)]
+    groups = sorted({row.act_group for row in dated}, key=lambda g: (g in ("", SEVERAL), g))
+    counted = Counter((row.act_group, row.year) for row in dated)
+    behind: dict[tuple[str, str], list[str]] = {}
+    for row in dated:
+        behind.setdefault((row.act_group, row.year), []).append(row.id)
+    tables: list[GatedFigure] = []
+    by_period: dict[str, list[int | None]] = {}
+    period_totals: list[int | None] = []
+    period_note = ""
+    total: int | None = 0
+    groups_shown: list[str] = []
+    if groups:
+        table = gate.gate_table(groups, periods, [[counted[g, p] for p in periods]
+                                                  for g in groups])
+        tables.append(_figure(_("Acts by type and year"), groups, periods, table, behind,
+                              labels, "act_group", "year"))
+        by_period = {labels("act_group", g): list(table.cells[i]) for i, g in enumerate(groups)}
+        period_totals = list(table.column_totals)
+        period_note = table.note
+        total = table.total
+        groups_shown = [g for g, t in zip(groups, table.row_totals, strict=True)
+                        if t is not None and t > 0 and g not in ("", SEVERAL)]
+    tables.append(_series_figure(_("Acts by perpetrator"), "perpetrator_group", dated, labels))
+    tables.append(_series_figure(_("Acts by region"), "region", dated, labels))
+    tables.append(_series_figure(_("Acts by the victim's gender identity"), "gender_identity",
+                                 dated, labels))
+    summaries, anonymised, without_consent = _summaries(rows, asked, keyring)
+    return Prepared(
+        asked=asked, acts=len(dated), tables=tables, periods=periods, by_period=by_period,
+        period_totals=period_totals, period_note=period_note, total=total,
+        summaries=summaries, statement=anonymised.statement() if anonymised else [],
+        levels=dict(anonymised.levels) if anonymised else {},
+        without_consent=without_consent,
+        held_back=len(anonymised.held_back) if anonymised else 0, laws=laws_for(asked.country, keyring), groups_shown=groups_shown,
+    )
+
+
+def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring
+               ) -> tuple[list[Summary], gate.AnonymisedSummaries | None, int]:
+    """Case summaries of the victims who consented to a UN submission, k-anonymous over every
+    act in scope; returns them, what the gate decided, and how many acts were left out for
+    want of consent."""
+    allowed = consent.consenting({row.victim for row in rows if row.victim}, PURPOSE, keyring)
+    candidates = [row for row in rows if row.victim in allowed and row.year]
+    without_consent = sum(1 for row in rows if row.year and row.victim not in allowed)
+    if not candidates:
+        return [], None, without_consent
+    population = [_quasi(row) for row in rows if row.year]
+    anonymised = gate.anonymise_summaries(
+        [gate.CaseSummary(row.id, _quasi(row)) for row in candidates], population)
+    by_id = {row.id: row for row in candidates}
+    events = {
+        str(event.pk): opened(event, keyring, ("description",)).get("description", "")
+        for event in readable_by(
+            Event.objects.filter(pk__in={by_id[s.id].event for s in anonymised.released}),
+            keyring).select_related("content_key")
+    }
+    pseudonyms = redaction.Pseudonyms(asked.language)
+    out: list[Summary] = []
+    first_of_event: dict[str, str] = {}
+    for released in sorted(anonymised.released, key=lambda s: (by_id[s.id].date, s.id)):
+        row = by_id[released.id]
+        narrative = events.get(row.event, "")
+        same = first_of_event.get(row.event, "")
+        proposals: list[redaction.Decision] = []
+        if not same:
+            first_of_event[row.event] = row.id
+            findings = redaction.find(narrative)
+            pseudonyms.prime(findings)
+            proposals = [(f, pseudonyms.replacement(f)) for f in findings]
+            proposals += _place_proposals(narrative, released.qi, findings)
+            proposals.sort(key=lambda d: d[0].start)
+        else:
+            narrative = ""
+        out.append(Summary(row.id, row.event, released.qi, narrative, proposals, same))
+    return out, anonymised, without_consent
+
+
+# --- places in narratives ------------------------------------------------------------------
+
+
+@cache
+def _place_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every region, district and town of the gazetteer in the four languages, matched with
+    room for case endings ("в Нарыне", "Нарында", "Narynda")."""
+    stems: dict[str, str] = {}
+    for code, place in gazetteer.PLACES.items():
+        if place.level == "country":
+            continue
+        for name in place.names.values():
+            word = re.split(r"[\s(,]", name.strip())[0]
+            if len(word) < 2:
+                continue
+            stem = word[:-1] if len(word) > 5 and word[-1].lower() in "аяыеиоуaeiouy" else word
+            stems.setdefault(stem.lower(), code)
+    alternatives = "|".join(sorted(map(re.escape, stems), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({alternatives})\w{{0,4}}(?!\w)", re.IGNORECASE), stems
+
+
+def _place_proposals(text: str, released: gate.QuasiIdentifiers,
+                     found: list[redaction.Finding]) -> list[redaction.Decision]:
+    """Places the narrative names more precisely than the summary may show them: a reader
+    who learns the district from the story undoes the coarsening. Naming the region that is
+    shown anyway stays."""
+    if not text:
+        return []
+    pattern, stems = _place_pattern()
+    shown_region = released.region if released.region not in ("", gate.ANY) else ""
+    replacement = gate.value_label("region", shown_region) if shown_region else _("[place]")
+    taken = [(f.start, f.end) for f in found]
+    proposals: list[redaction.Decision] = []
+    for match in pattern.finditer(text):
+        if shown_region and stems[match.group(1).lower()] == shown_region:
+            continue
+        if any(start < match.end() and match.start() < end for start, end in taken):
+            continue
+        proposals.append((redaction.Finding(match.start(), match.end(), "place",
+                                            match.group(0)), replacement))
+    return proposals
+
+
+# --- the document --------------------------------------------------------------------------
+
+
+def document(prepared: Prepared, review: Review, *, appendix: bool = False,
+             today: date | None = None) -> Draft:
+    """The draft as a document. Raises ValueError when a summary is not reviewed."""
+    unreviewed = [s for s in prepared.summaries if not review.reviewed(s)]
+    if unreviewed:
+        raise ValueError(f"{len(unreviewed)} case summaries are not reviewed")
+    with translation.override(prepared.asked.language):
+        return _document(prepared, review, appendix, today or date.today())
+
+
+def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -> Draft:
+    asked = prepared.asked
+    language = asked.language
+    mechanism = asked.mechanism_
+    country = gate.value_label("country", asked.country, language)
+    period = f"{asked.year_from}–{asked.year_to}" if asked.year_to != asked.year_from \
+        else str(asked.year_from)
+    threshold = gate.threshold()
+    blocks: list[Block] = [
+        Heading(_("About this draft"), 1),
+        Paragraph(_(
+            "This draft was prepared for %(mechanism)s from cases documented in %(country)s "
+            "in %(period)s. It counts %(total)s acts. It is a draft: check every figure and "
+            "every sentence before submitting it."
+        ) % {"mechanism": mechanism.label(language), "country": country, "period": period,
+             "total": gate.shown(prepared.total)}),
+        Paragraph(_(
+            "To protect the people in these cases, no count from 1 to %(limit)d is shown "
+            "(%(marker)s), nor any count from which a hidden one could be worked out. Places "
+            "are shown by region, and each case summary matches at least %(k)d documented "
+            "cases. Case summaries are included only for people who agreed to an anonymised "
+            "summary in a UN submission."
+        ) % {"limit": threshold - 1, "marker": gate.MARKER, "k": gate.publication_k()},
+            "note"),
+        Heading(_("Documented violations in numbers"), 1),
+    ]
+    for table in prepared.tables:
+        blocks.append(Table(table.caption, table.header, table.rows, table.note))
+    if prepared.by_period:
+        chart = charts.bars_over_time(
+            prepared.periods, prepared.by_period, _("Acts by type and year"),
+            suppressed_note=prepared.period_note, no_data=_("No acts in this period."))
+        blocks.append(Figure(_("Acts by type and year"), chart.png))
+    milestones = [(when, f"{law.title}: {label}", stage)
+                  for law in prepared.laws for when, stage, label in law.stages]
+    if prepared.period_totals:
+        chart = charts.timeline(
+            prepared.periods, prepared.period_totals, milestones,
+            _("Acts per year and the stages of laws"), suppressed_note=prepared.period_note,
+            no_data=_("No acts in this period."))
+        blocks.append(Figure(_("Acts per year and the stages of laws"), chart.png))
+    blocks += _legislation(prepared)
+    blocks += _articles(prepared, mechanism)
+    blocks += _case_summaries(prepared, review)
+    if appendix:
+        blocks += _provenance(prepared, review)
+    return Draft(
+        title=_("%(mechanism)s: %(country)s, %(period)s") % {
+            "mechanism": mechanism.label(language), "country": country, "period": period},
+        subtitle=_("Draft of %(day)s") % {"day": today.isoformat()},
+        language=language,
+        blocks=blocks,
+    )
+
+
+def _legislation(prepared: Prepared) -> list[Block]:
+    language = prepared.asked.language
+    blocks: list[Block] = [Heading(_("Legislation"), 1)]
+    if not prepared.laws:
+        return [*blocks, Paragraph(_("No laws or bills are recorded for this country."))]
+    for law in prepared.laws:
+        blocks.append(Heading(law.title + (f" ({law.reference})" if law.reference else ""), 2))
+        facts = [type_label(law.type, language)]
+        if law.current_stage:
+            facts.append(_("now: %(stage)s since %(date)s") % {
+                "stage": stage_label(law.current_stage, language), "date": law.current_since})
+        blocks.append(Paragraph("; ".join(facts)))
+        if law.summary:
+            blocks.append(Paragraph(law.summary))
+        if law.stages:
+            blocks.append(Bullets([f"{when} — {label}" for when, _stage, label in law.stages]))
+    return blocks
+
+
+def _articles(prepared: Prepared, mechanism: Mechanism) -> list[Block]:
+    labels = ValueLabels(None)
+    rights = vocabulary("rights")
+    rows = []
+    for group in prepared.groups_shown:
+        articles = articles_engaged(group, mechanism)
+        if articles:
+            rows.append([labels("act_group", group),
+                         "; ".join(rights.label(a, prepared.asked.language) for a in articles)])
+    blocks: list[Block] = [Heading(_("Rights and treaty articles engaged"), 1)]
+    if not rows:
+        return [*blocks, Paragraph(_("No type of act has enough documented cases to list."))]
+    return [*blocks, Table(_("Types of act and the articles they engage"),
+                           [_("Type of act"), _("Articles")], rows)]
+
+
+def _facts(summary: Summary, language: str) -> str:
+    qi = summary.released
+    parts = [
+        (_("When"), gate.value_label("year", qi.year, language)),
+        (_("Where"), gate.value_label("region", qi.region, language)
+         if qi.region not in ("", gate.ANY) else gate.value_label("country", qi.country,
+                                                                  language)),
+        (_("Age"), gate.value_label("age_band", qi.age_band, language)),
+        (_("Gender identity"), gate.value_label("gender_identity", qi.gender_identity,
+                                                language)),
+        (_("Act"), gate.value_label("act_type", qi.act_type, language)),
+        (_("Perpetrator"), gate.value_label("perpetrator_type", qi.perpetrator_type, language)),
+    ]
+    return "; ".join(f"{name}: {value}" for name, value in parts)
+
+
+def _case_summaries(prepared: Prepared, review: Review) -> list[Block]:
+    language = prepared.asked.language
+    blocks: list[Block] = [Heading(_("Case summaries"), 1)]
+    shown = [s for s in prepared.summaries if not review.left_out(s)]
+    numbers = {s.id: i for i, s in enumerate(shown, 1)}
+    for summary in shown:
+        blocks.append(Heading(_("Case %(number)d") % {"number": numbers[summary.id]}, 2))
+        blocks.append(Paragraph(_facts(summary, language)))
+        if summary.same_event_as and summary.same_event_as in numbers:
+            blocks.append(Paragraph(_("The same events as case %(number)d.") % {
+                "number": numbers[summary.same_event_as]}, "note"))
+        elif summary.narrative:
+            blocks.append(Paragraph(review.text(summary), "quote"))
+    if not shown:
+        blocks.append(Paragraph(_("No case summary can be published for this selection.")))
+    left_out = len(prepared.summaries) - len(shown)
+    notes = list(prepared.statement)
+    if prepared.without_consent:
+        notes.append(_("Acts of people who did not agree to a UN submission are counted in "
+                       "the tables but have no summary."))
+    if left_out:
+        notes.append(_("Reviewers left out %(count)d further summaries.") % {"count": left_out})
+    if notes:
+        blocks.append(Heading(_("What was held back, and why"), 2))
+        blocks.append(Bullets(notes))
+    return blocks
+
+
+def _provenance(prepared: Prepared, review: Review) -> list[Block]:
+    rows = [[f"{table.caption}: {figure}", ", ".join(ids)]
+            for table in prepared.tables for figure, ids in table.behind.items()]
+    shown = [s for s in prepared.summaries if not review.left_out(s)]
+    rows += [[_("Case %(number)d") % {"number": i}, summary.id]
+             for i, summary in enumerate(shown, 1)]
+    return [
+        Heading(_("Internal appendix: the records behind each figure"), 1),
+        Paragraph(_("For the organisation only. Remove this appendix before sending the "
+                    "draft anywhere."), "note"),
+        Table(_("Records behind each figure"), [_("Figure"), _("Acts")], rows),
+    ]

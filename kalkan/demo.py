@@ -19,6 +19,7 @@ from kalkan.accounts.models import User
 from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import current_code, device_of
+from kalkan.analysis import laws
 from kalkan.audit.services import record
 from kalkan.core.instance import DEMO_MARKER_FILE
 from kalkan.desk import services as desk
@@ -27,7 +28,7 @@ from kalkan.intake.models import Mailbox, Report
 from kalkan.intake.services import Submission, find_mailbox, reply, submit_report
 from kalkan.records import consent
 from kalkan.records import services as records
-from kalkan.records.models import Person
+from kalkan.records.models import Event, Person
 from kalkan.vault.escrow_words import to_words
 from kalkan.vault.records import open_content_key, read
 from kalkan.vault.services import Founding, found_organisation
@@ -193,6 +194,54 @@ def _demo_records(founding: Founding, reports: list[Report]) -> None:
     records.add_intervention(home, keys, victim=dana,
                              details={"party_type": "this_organisation",
                                       "type": "medical_report", "status": "planned"})
+    _demo_laws(founding, saule, cafe)
+
+
+def _demo_laws(founding: Founding, by: User, event: Event) -> None:
+    """Fictional bills at several stages, dated back from today so that the signature
+    window of the first one closes within days (it shows in the desk inbox), and the café
+    event linked to the fines law the police cited."""
+    keys = founding.keyring
+    today = timezone.localdate()
+
+    def on(days_ago: int, *, month_only: bool = False) -> dict[str, object]:
+        day = today - timedelta(days=days_ago)
+        return laws.month_date(day.year, day.month, None if month_only else day.day)
+
+    agents = laws.new_law(keys, by, title="Bill on “foreign representatives” (demo)", details={
+        "country": "kg", "type": "foreign_agents", "reference": "Demo bill No. 0001",
+        "summary": "NGOs with foreign funding must register as “foreign representatives” "
+                   "and report quarterly; unregistered work can be suspended.",
+        "link": "https://example.org/demo/bill-0001", "notes": "Partners are drafting a "
+                "joint statement.",
+    })
+    for stage, days_ago in (("first_reading", 75), ("second_reading", 40),
+                            ("third_reading", 24), ("passed", 24)):
+        laws.add_stage(agents, keys, stage=stage, date=on(days_ago))
+    laws.add_stage(agents, keys, stage="introduced", date=on(170, month_only=True))
+    laws.add_deadline(agents, keys, due=today + timedelta(days=6),
+                      what="The president has 30 days to sign or veto")
+
+    propaganda = laws.new_law(keys, by, title="Amendments on “propaganda” (demo)", details={
+        "country": "kz", "type": "propaganda", "reference": "Demo draft No. 0002",
+        "summary": "Bans “propaganda of non-traditional relations” in media and online.",
+    })
+    laws.add_stage(propaganda, keys, stage="introduced", date=on(120, month_only=True))
+    laws.add_stage(propaganda, keys, stage="first_reading", date=on(60),
+                   note="Passed in first reading without debate.")
+    laws.add_deadline(propaganda, keys, due=today + timedelta(days=30),
+                      what="Comments on the draft to the working group")
+
+    fines = laws.new_law(keys, by, title="Fines for “propaganda” in the Code of Offences (demo)",
+                         details={"country": "kg", "type": "administrative_code_amendment",
+                                  "reference": "Demo law No. 0003"})
+    for stage, days_ago in (("introduced", 400), ("passed", 330), ("signed", 310),
+                            ("in_force", 300)):
+        laws.add_stage(fines, keys, stage=stage, date=on(days_ago))
+    hearing = laws.add_deadline(fines, keys, due=today - timedelta(days=20),
+                                what="Constitutional chamber hearing")
+    laws.mark_done(hearing, by)
+    laws.link_event(fines, event, keys, by, relation="justified_by")
 
 
 def _demo_cases(founding: Founding, boxes: list[tuple[Mailbox, bytes] | None]) -> None:

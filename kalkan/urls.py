@@ -17,6 +17,7 @@ urlpatterns = i18n_patterns(
     path("staff/vocabularies/", include("kalkan.records.vocab_urls")),
     path("staff/records/", include("kalkan.records.urls")),
     path("staff/exchange/", include("kalkan.records.exchange_urls")),
+    path("staff/laws/", include("kalkan.analysis.law_urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

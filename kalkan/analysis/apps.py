@@ -9,3 +9,12 @@ class AnalysisConfig(AppConfig):
 
     name = "kalkan.analysis"
     label = "analysis"
+
+    def ready(self) -> None:
+        # Restricting a case seals the law links of the events coded from its reports in the
+        # case's key too, like the events themselves.
+        from kalkan.analysis.laws import links_of_reports
+        from kalkan.desk.services import CASE_RECORD_HOOKS
+
+        if links_of_reports not in CASE_RECORD_HOOKS:
+            CASE_RECORD_HOOKS.append(links_of_reports)

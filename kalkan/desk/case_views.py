@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
+from kalkan.analysis import laws
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id, parse_ids
 from kalkan.desk import services
@@ -149,6 +150,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "total": total,
             "open_cases": [(c, _title(working, c)) for c in open_cases[:200]],
             "now": now,
+            # Legislation deadlines due within 14 days or overdue (kalkan.analysis.laws).
+            "reminders": laws.due_deadlines(keyring),
         },
     )
 

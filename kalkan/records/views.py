@@ -28,6 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.roles import Capability
+from kalkan.analysis import laws as legislation
+from kalkan.analysis.law_forms import LawLinkForm
 from kalkan.audit import services as audit
 from kalkan.intake.forms import ACTS, PERPETRATORS, REPORTER_ROLES
 from kalkan.intake.models import Report
@@ -476,6 +478,7 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
         "source_form": InformationForm(allowed=allowed),
         "intervention_form": InterventionForm(allowed=allowed),
         "link_form": LinkForm(events=_other_events(request, event, keyring)),
+        "law_link_form": LawLinkForm(laws=legislation.law_choices(keyring), acts=acts_choices),
     }
     page_forms.update(bound)
     for form in page_forms.values():
@@ -503,6 +506,11 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
         "sources": [_source_view(item) for item in bundle["sources"]],
         "interventions": [_intervention_view(item) for item in bundle["interventions"]],
         "chain": chain,
+        # Laws the event (or one of its acts) is linked to; the forms post to analysis.
+        "law_links": [{"link": link, "title": title, "type": kind,
+                       "act": {a["id"]: n for n, a in enumerate(bundle["acts"], 1)}
+                       .get(link.act_id)}
+                      for link, title, kind in legislation.links_of_event(event, keyring)],
         "reports": reports,
         "people": people,
         "found": found,

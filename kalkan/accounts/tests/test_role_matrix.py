@@ -13,6 +13,7 @@ from kalkan.core.testing import log_in
 
 ANYONE_STAFF = {"amir", "bota", "chingiz", "dana"}
 ADMINS = {"amir"}
+LEGISLATION = {"amir", "chingiz", "dana"}
 CHARACTERS = ["anonymous", "amir", "bota", "chingiz", "dana", "erlan"]
 
 
@@ -30,6 +31,8 @@ VIEWS = [
     ("unlock", "post", lambda u: f"/en/staff/team/{_member(u)}/unlock/", ADMINS),
     ("reenrol", "post", lambda u: f"/en/staff/team/{_member(u)}/reenrol/", ADMINS),
     ("audit", "get", lambda u: "/en/staff/audit/", ADMINS),
+    ("laws", "get", lambda u: "/en/staff/laws/", LEGISLATION),
+    ("new law", "get", lambda u: "/en/staff/laws/new/", LEGISLATION),
 ]
 
 

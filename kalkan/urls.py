@@ -18,6 +18,8 @@ urlpatterns = i18n_patterns(
     path("staff/records/", include("kalkan.records.urls")),
     path("staff/exchange/", include("kalkan.records.exchange_urls")),
     path("staff/laws/", include("kalkan.analysis.law_urls")),
+    path("staff/dashboards/", include("kalkan.analysis.dashboard_urls")),
+    path("staff/drafts/", include("kalkan.analysis.draft_urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

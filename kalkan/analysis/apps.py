@@ -11,6 +11,9 @@ class AnalysisConfig(AppConfig):
     label = "analysis"
 
     def ready(self) -> None:
+        # The publication gate's system check (KALKAN_PUBLICATION_* never below 5).
+        from kalkan.analysis import gate  # noqa: F401
+
         # Restricting a case seals the law links of the events coded from its reports in the
         # case's key too, like the events themselves.
         from kalkan.analysis.laws import links_of_reports

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kalkan.analysis import charts, gate, redaction
 from kalkan.analysis.documents import Block, Bullets, Draft, Figure, Heading, Paragraph, Table
@@ -40,6 +41,18 @@ from kalkan.vault.records import readable_by
 from kalkan.vault.workingset import Query, WorkingSet
 
 LANGUAGES = ("ru", "ky", "kk", "en")
+# What the review screen calls each kind of finding.
+KIND_LABELS = {
+    "person": gettext_lazy("Name"),
+    "phone": gettext_lazy("Phone number"),
+    "email": gettext_lazy("E-mail address"),
+    "handle": gettext_lazy("Social-media account"),
+    "id_number": gettext_lazy("Passport or ID number"),
+    "plate": gettext_lazy("Vehicle plate"),
+    "address": gettext_lazy("Street address"),
+    "birth_date": gettext_lazy("Date of birth"),
+    "place": gettext_lazy("Place more precise than the summary shows"),
+}
 PURPOSE = "un_submission"
 
 
@@ -254,7 +267,8 @@ def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
         summaries=summaries, statement=anonymised.statement() if anonymised else [],
         levels=dict(anonymised.levels) if anonymised else {},
         without_consent=without_consent,
-        held_back=len(anonymised.held_back) if anonymised else 0, laws=laws_for(asked.country, keyring), groups_shown=groups_shown,
+        held_back=len(anonymised.held_back) if anonymised else 0,
+        laws=laws_for(asked.country, keyring), groups_shown=groups_shown,
     )
 
 
@@ -329,7 +343,9 @@ def _place_proposals(text: str, released: gate.QuasiIdentifiers,
         return []
     pattern, stems = _place_pattern()
     shown_region = released.region if released.region not in ("", gate.ANY) else ""
-    replacement = gate.value_label("region", shown_region) if shown_region else _("[place]")
+    # Not the shown region's name: the place named may lie elsewhere, and a summary must not
+    # say something false.
+    replacement = _("[place]")
     taken = [(f.start, f.end) for f in found]
     proposals: list[redaction.Decision] = []
     for match in pattern.finditer(text):
@@ -445,7 +461,8 @@ def _articles(prepared: Prepared, mechanism: Mechanism) -> list[Block]:
                            [_("Type of act"), _("Articles")], rows)]
 
 
-def _facts(summary: Summary, language: str) -> str:
+def facts(summary: Summary, language: str) -> str:
+    """The released values of a summary in one line, as the draft prints them."""
     qi = summary.released
     parts = [
         (_("When"), gate.value_label("year", qi.year, language)),
@@ -468,7 +485,7 @@ def _case_summaries(prepared: Prepared, review: Review) -> list[Block]:
     numbers = {s.id: i for i, s in enumerate(shown, 1)}
     for summary in shown:
         blocks.append(Heading(_("Case %(number)d") % {"number": numbers[summary.id]}, 2))
-        blocks.append(Paragraph(_facts(summary, language)))
+        blocks.append(Paragraph(facts(summary, language)))
         if summary.same_event_as and summary.same_event_as in numbers:
             blocks.append(Paragraph(_("The same events as case %(number)d.") % {
                 "number": numbers[summary.same_event_as]}, "note"))
@@ -487,6 +504,17 @@ def _case_summaries(prepared: Prepared, review: Review) -> list[Block]:
         blocks.append(Heading(_("What was held back, and why"), 2))
         blocks.append(Bullets(notes))
     return blocks
+
+
+def provenance(prepared: Prepared, review: Review) -> dict[str, list[str]]:
+    """Figure or case -> the ids of the acts behind it: kept with the draft, inside."""
+    out = {f"{table.caption}: {figure}": ids
+           for table in prepared.tables for figure, ids in table.behind.items()}
+    shown = [s for s in prepared.summaries if not review.left_out(s)]
+    with translation.override(prepared.asked.language):
+        out.update({_("Case %(number)d") % {"number": i}: [summary.id]
+                    for i, summary in enumerate(shown, 1)})
+    return out
 
 
 def _provenance(prepared: Prepared, review: Review) -> list[Block]:

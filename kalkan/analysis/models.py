@@ -94,3 +94,23 @@ class LawLink(SealedRecord):
 
     def __str__(self) -> str:
         return f"law link {self.id}"
+
+
+class ReportDraft(SealedRecord):
+    """A draft for a UN mechanism (kalkan.analysis.builder): what was asked, what reviewers
+    decided about each case summary's redactions, and which records stood behind each figure
+    the last time it was downloaded (the provenance, kept here, exported only on request)."""
+
+    # request: JSON builder.Asked; review: JSON {summaries: {act id: {fingerprint,
+    # replacements [str | null], leave_out}}, reviewed_by}; provenance: JSON {figure: [ids]}.
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("request", "review", "provenance")
+
+    request = models.BinaryField(default=b"")
+    review = models.BinaryField(default=b"")
+    provenance = models.BinaryField(default=b"")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"report draft {self.id}"

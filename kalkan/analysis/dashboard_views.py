@@ -1,0 +1,180 @@
+"""Dashboards: what was documented, drawn on the server (SVG, no JavaScript), with the same
+filters as the search page, over the person's unlocked working set.
+
+The page shows exact counts to staff; "as it would be published" passes every chart through
+the publication gate first, so an analyst sees what a draft would be allowed to say.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kalkan.accounts.decorators import capability_required
+from kalkan.accounts.roles import Capability
+from kalkan.analysis import charts, gate
+from kalkan.analysis.laws import laws_for
+from kalkan.analysis.statistics import ActRow, ValueLabels, act_rows, tally
+from kalkan.audit.services import record
+from kalkan.records import search
+from kalkan.vault import workingset
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.session import keyring_required
+
+CHARTS = ("over_time", "by_perpetrator", "by_region", "by_victim", "timeline")
+# More categories than this in one chart are unreadable: the rest are drawn as "other".
+MOST_CATEGORIES = 8
+
+
+def _asked(request: HttpRequest) -> tuple[search.Asked, bool]:
+    return search.asked(request.GET), request.GET.get("gated") == "1"
+
+
+def _rows(request: HttpRequest, asked: search.Asked) -> tuple[list[ActRow], Keyring]:
+    keyring = keyring_required(request)
+    working = workingset.for_session(str(request.session.session_key), keyring)
+    return act_rows(working, asked.query(), keyring), keyring
+
+
+@capability_required(Capability.BUILD_REPORTS)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    keyring = keyring_required(request)
+    asked, gated = _asked(request)
+    working = workingset.for_session(str(request.session.session_key), keyring)
+    found = working.find(asked.query())
+    record("analysis.dashboard", actor_id=request.user.pk,
+           details={"acts": found.total, "filters": len(asked.filters), "gated": gated})
+    labels = search.Labels(keyring)
+    params = asked.params()
+    suffix = "&".join(filter(None, [params, "gated=1" if gated else ""]))
+    return render(request, "analysis/dashboard.html", {
+        "asked": asked,
+        "found": found,
+        "gated": gated,
+        "groups": search.facet_groups(found, asked, labels),
+        "chosen": [
+            {"title": search.FACET_TITLES[name], "label": labels(name, value),
+             "href": "?" + asked.params(remove=(name, value))}
+            for name, values in asked.filters.items() for value in values
+        ],
+        "charts": [(name, f"chart/{name}.svg" + (f"?{suffix}" if suffix else ""))
+                   for name in CHARTS],
+        "toggle": "?" + "&".join(filter(None, [params, "" if gated else "gated=1"])),
+        "threshold": gate.threshold(),
+    })
+
+
+def _periods(rows: list[ActRow]) -> tuple[str, Callable[[ActRow], str]]:
+    """Years, or months when the acts fall within two years (a year per bar says little)."""
+    years = {row.year for row in rows if row.year}
+    if 0 < len(years) <= 2:
+        return "month", lambda row: row.month
+    return "year", lambda row: row.year
+
+
+def _top(counts: dict[str, int], other: str) -> dict[str, int]:
+    ordered = sorted(counts.items(), key=lambda item: -item[1])
+    top = dict(ordered[:MOST_CATEGORIES])
+    rest = sum(count for _value, count in ordered[MOST_CATEGORIES:])
+    if rest:
+        top[other] = top.get(other, 0) + rest
+    return top
+
+
+def _series_chart(
+    rows: list[ActRow], dimension: str, title: str, gated: bool, labels: ValueLabels
+) -> charts.Chart:
+    counts = _top({key[0]: n for key, n in tally(rows, dimension).counts.items()}, "…")
+    categories = list(counts)
+    values: list[int | None] = [counts[c] for c in categories]
+    note = ""
+    if gated and categories:
+        published = gate.gate_series(categories, [counts[c] for c in categories])
+        values, note = list(published.counts), published.note
+    names = [_("Other") if c == "…" else labels(dimension, c) for c in categories]
+    return charts.horizontal_bars(names, values, title, suppressed_note=note,
+                                  no_data=_("No acts match these filters."))
+
+
+@dataclass
+class _TimeTable:
+    """Acts per period and top-level type of act: the over-time chart draws it, the timeline
+    its column totals. Gated once, so that the two charts cannot undo each other's hiding."""
+
+    periods: list[str]
+    groups: list[str]
+    cells: list[list[int | None]]  # [group][period]
+    totals: list[int | None]  # per period
+    note: str
+
+
+def _time_table(rows: list[ActRow], gated: bool) -> _TimeTable:
+    _unit, period_of = _periods(rows)
+    known = [row for row in rows if period_of(row)]
+    periods = sorted({period_of(row) for row in known})
+    groups = sorted({row.act_group for row in known})
+    counted = Counter((row.act_group, period_of(row)) for row in known)
+    table = [[counted[g, p] for p in periods] for g in groups]
+    if gated and periods and groups:
+        published = gate.gate_table(groups, periods, table)
+        return _TimeTable(periods, groups, published.cells,
+                          list(published.column_series().counts), published.note)
+    totals: list[int | None] = [sum(column) for column in zip(*table, strict=True)]
+    return _TimeTable(periods, groups, [list(row) for row in table], totals, "")
+
+
+def _over_time(rows: list[ActRow], gated: bool, labels: ValueLabels) -> charts.Chart:
+    time = _time_table(rows, gated)
+    series = {labels("act_group", g): time.cells[i] for i, g in enumerate(time.groups)}
+    return charts.bars_over_time(time.periods, series, _("Acts over time, by type of act"),
+                                 suppressed_note=time.note,
+                                 no_data=_("No acts with a known date match these filters."))
+
+
+def _timeline(rows: list[ActRow], asked: search.Asked, gated: bool,
+              keyring: Keyring) -> charts.Chart:
+    time = _time_table(rows, gated)
+    countries: list[str | None] = [*asked.filters.get("country", [])] or [None]
+    milestones = [
+        (when, f"{law.title}: {label}", stage)
+        for country in countries
+        for law in laws_for(country, keyring)
+        for when, stage, label in law.stages
+    ]
+    return charts.timeline(time.periods, time.totals, milestones,
+                           _("Acts over time, with the stages of laws"),
+                           suppressed_note=time.note,
+                           no_data=_("No acts with a known date match these filters."))
+
+
+@capability_required(Capability.BUILD_REPORTS)
+@require_GET
+def chart(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in CHARTS:
+        raise Http404
+    asked, gated = _asked(request)
+    rows, keyring = _rows(request, asked)
+    labels = ValueLabels(keyring)
+    if name == "over_time":
+        drawn = _over_time(rows, gated, labels)
+    elif name == "timeline":
+        drawn = _timeline(rows, asked, gated, keyring)
+    else:
+        dimension, title = {
+            "by_perpetrator": ("perpetrator_group", _("Acts by perpetrator")),
+            "by_region": ("region", _("Acts by region")),
+            "by_victim": ("gender_identity", _("Acts by the victim's gender identity")),
+        }[name]
+        drawn = _series_chart(rows, dimension, title, gated, labels)
+    response = HttpResponse(drawn.svg, content_type="image/svg+xml")
+    # An image's own styles (matplotlib writes them inline); an SVG shown by <img> runs no
+    # scripts, and this one has none.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

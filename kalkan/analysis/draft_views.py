@@ -1,0 +1,248 @@
+"""Drafts for UN mechanisms, under /<lang>/staff/drafts/: choose the mechanism, country,
+period and filters; read the gated tables; review every proposed redaction of every case
+summary; download the draft as DOCX, PDF or Markdown.
+
+Drafts are built from what the organisation's keys open: restricted cases never enter them,
+whoever builds the draft. Nothing is written to disk: the file is made in memory and sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kalkan.accounts.decorators import acting_user, capability_required
+from kalkan.accounts.roles import Capability
+from kalkan.analysis import builder, documents, gate
+from kalkan.analysis.laws import COUNTRIES, country_name
+from kalkan.analysis.mechanisms import mechanisms
+from kalkan.analysis.models import ReportDraft
+from kalkan.audit.services import record
+from kalkan.core.ids import parse_id
+from kalkan.records import local_terms
+from kalkan.records.forms import FIRST_YEAR
+from kalkan.vault import workingset
+from kalkan.vault.keyring import Keyring
+from kalkan.vault.records import new_sealed, open_content_key, read, readable_by, write
+from kalkan.vault.session import keyring_required
+
+LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "kk": "Қазақша", "en": "English"}
+FORMATS = {
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "pdf": ("application/pdf", "pdf"),
+    "md": ("text/markdown; charset=utf-8", "md"),
+}
+
+
+class AskForm(forms.Form):
+    mechanism = forms.ChoiceField(label=gettext_lazy("For which mechanism"))
+    country = forms.ChoiceField(label=gettext_lazy("Country"))
+    year_from = forms.IntegerField(label=gettext_lazy("From the year"))
+    year_to = forms.IntegerField(label=gettext_lazy("To the year"))
+    language = forms.ChoiceField(label=gettext_lazy("Language of the draft"),
+                                 choices=list(LANGUAGE_NAMES.items()))
+    act_groups = forms.MultipleChoiceField(
+        label=gettext_lazy("Only these types of act (none ticked: all)"), required=False,
+        widget=forms.CheckboxSelectMultiple)
+    defenders_only = forms.BooleanField(
+        label=gettext_lazy("Only acts against human rights defenders"), required=False)
+
+    def __init__(self, *args: Any, keyring: Keyring | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["mechanism"]).choices = [
+            (code, m.label()) for code, m in mechanisms().items()]
+        cast(forms.ChoiceField, self.fields["country"]).choices = [
+            (code, country_name(code)) for code in COUNTRIES]
+        act_types = local_terms.current("act_types", keyring)
+        cast(forms.ChoiceField, self.fields["act_groups"]).choices = [
+            (term.code, term.label()) for term in act_types if not term.parent
+            and not term.inactive]
+        year = timezone.localdate().year
+        if not self.is_bound:
+            self.initial.update({"year_from": year - 4, "year_to": year, "language": "en"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("year_from"), data.get("year_to")
+        year = timezone.localdate().year
+        for name, value in (("year_from", start), ("year_to", end)):
+            if value is not None and not FIRST_YEAR <= value <= year:
+                self.add_error(name, _("Choose a year from %(first)d to %(last)d.") % {
+                    "first": FIRST_YEAR, "last": year})
+        if start and end and start > end:
+            self.add_error("year_to", _("The period ends before it starts."))
+        return data
+
+    def asked(self) -> builder.Asked:
+        data = self.cleaned_data
+        return builder.Asked(
+            mechanism=data["mechanism"], country=data["country"], year_from=data["year_from"],
+            year_to=data["year_to"], language=data["language"],
+            act_groups=tuple(data["act_groups"]),
+            defenders_only=bool(data["defenders_only"]) or data["mechanism"] == "sr_hrd")
+
+
+def _log(request: HttpRequest, action: str, draft: Any, **details: Any) -> None:
+    record(f"analysis.{action}", actor_id=request.user.pk, object_id=str(draft), details=details)
+
+
+def _opened(draft: ReportDraft, keyring: Keyring) -> tuple[builder.Asked, builder.Review]:
+    fields = read(draft, open_content_key(draft.content_key, keyring), ("request", "review"))
+    review = json.loads(fields["review"] or "{}")
+    return (builder.Asked.from_json(json.loads(fields["request"])),
+            builder.Review(review.get("summaries", {})))
+
+
+def _draft(request: HttpRequest, pk: str) -> tuple[ReportDraft, Keyring]:
+    keyring = keyring_required(request)
+    draft = get_object_or_404(
+        readable_by(ReportDraft.objects.select_related("content_key"), keyring),
+        pk=parse_id(pk))
+    return draft, keyring
+
+
+def _prepared(request: HttpRequest, asked: builder.Asked,
+              keyring: Keyring) -> builder.Prepared:
+    # The organisation's keys only: a restricted case stays out of every draft.
+    organisation = keyring.without_compartments()
+    working = workingset.for_session(str(request.session.session_key), organisation)
+    return builder.prepare(working, asked, organisation)
+
+
+@capability_required(Capability.BUILD_REPORTS)
+@require_http_methods(["GET", "POST"])
+def draft_list(request: HttpRequest) -> HttpResponse:
+    keyring = keyring_required(request)
+    form = AskForm(request.POST if request.method == "POST" else None, keyring=keyring)
+    if form.is_bound and form.is_valid():
+        draft, key = new_sealed(ReportDraft, keyring, created_by=acting_user(request))
+        write(draft, key, request=json.dumps(form.asked().as_json()),
+              review=json.dumps({"summaries": {}}), provenance="{}")
+        _log(request, "draft_created", draft.pk)
+        return redirect("drafts:draft", pk=draft.pk)
+    rows = []
+    for draft in readable_by(ReportDraft.objects.select_related("content_key", "created_by"),
+                             keyring).order_by("-created_on", "-revision"):
+        asked, _review = _opened(draft, keyring)
+        rows.append({"draft": draft, "asked": asked, "mechanism": asked.mechanism_.label(),
+                     "country": country_name(asked.country)})
+    return render(request, "analysis/drafts.html", {"form": form, "rows": rows},
+                  status=400 if form.is_bound else 200)
+
+
+def _summary_rows(prepared: builder.Prepared, review: builder.Review) -> list[dict[str, Any]]:
+    rows = []
+    for number, summary in enumerate(prepared.summaries, 1):
+        decisions = review.decisions(summary)
+        rows.append({
+            "summary": summary,
+            "number": number,
+            "facts": builder.facts(summary, prepared.asked.language),
+            "reviewed": review.reviewed(summary),
+            "left_out": review.left_out(summary),
+            "preview": review.text(summary) if summary.narrative else "",
+            "items": [
+                {"index": i, "finding": finding, "proposed": proposed,
+                 "kept": chosen is None, "text": chosen if chosen is not None else proposed,
+                 "kind": builder.KIND_LABELS.get(finding.kind, finding.kind)}
+                for i, ((finding, proposed), (_f, chosen))
+                in enumerate(zip(summary.proposals, decisions, strict=True))
+            ],
+        })
+    return rows
+
+
+@capability_required(Capability.BUILD_REPORTS)
+@require_GET
+def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
+    draft, keyring = _draft(request, pk)
+    asked, review = _opened(draft, keyring)
+    prepared = _prepared(request, asked, keyring)
+    _log(request, "draft_viewed", draft.pk)
+    pending = sum(1 for s in prepared.summaries if not review.reviewed(s))
+    return render(request, "analysis/draft.html", {
+        "draft": draft,
+        "asked": asked,
+        "mechanism": asked.mechanism_.label(),
+        "country": country_name(asked.country),
+        "language": LANGUAGE_NAMES[asked.language],
+        "prepared": prepared,
+        "rows": _summary_rows(prepared, review),
+        "pending": pending,
+        "threshold": gate.threshold(),
+        "formats": [("docx", "DOCX (Word)"), ("pdf", "PDF"), ("md", "Markdown")],
+    })
+
+
+@capability_required(Capability.BUILD_REPORTS)
+@require_POST
+def review(request: HttpRequest, pk: str) -> HttpResponseBase:
+    """Every summary on the page is reviewed at once: for each proposed redaction the
+    reviewer kept the placeholder, typed another text, or kept the original words."""
+    draft, keyring = _draft(request, pk)
+    asked, _old = _opened(draft, keyring)
+    prepared = _prepared(request, asked, keyring)
+    summaries: dict[str, dict[str, Any]] = {}
+    for summary in prepared.summaries:
+        if request.POST.get(f"fp-{summary.id}") != summary.fingerprint:
+            messages.error(request, _(
+                "The records changed while you were reviewing. Review the summaries again."))
+            return redirect("drafts:draft", pk=draft.pk)
+        replacements: list[str | None] = []
+        for i, (_finding, proposed) in enumerate(summary.proposals):
+            if request.POST.get(f"keep-{summary.id}-{i}") == "1":
+                replacements.append(None)
+            else:
+                typed = request.POST.get(f"text-{summary.id}-{i}", "").strip()[:200]
+                replacements.append(typed or proposed)
+        summaries[summary.id] = {"fingerprint": summary.fingerprint,
+                                 "replacements": replacements,
+                                 "leave_out": request.POST.get(f"out-{summary.id}") == "1"}
+    key = open_content_key(draft.content_key, keyring)
+    write(draft, key, review=json.dumps(
+        {"summaries": summaries, "reviewed_by": acting_user(request).username,
+         "reviewed_on": timezone.localdate().isoformat()}, ensure_ascii=False))
+    _log(request, "draft_reviewed", draft.pk, summaries=len(summaries))
+    messages.success(request, _("The review is saved."))
+    return redirect("drafts:draft", pk=draft.pk)
+
+
+@capability_required(Capability.BUILD_REPORTS)
+@require_POST
+def download(request: HttpRequest, pk: str) -> HttpResponseBase:
+    draft, keyring = _draft(request, pk)
+    asked, saved = _opened(draft, keyring)
+    kind = request.POST.get("format", "")
+    if kind not in FORMATS:
+        messages.error(request, _("Choose DOCX, PDF or Markdown."))
+        return redirect("drafts:draft", pk=draft.pk)
+    appendix = request.POST.get("appendix") == "1"
+    prepared = _prepared(request, asked, keyring)
+    try:
+        document = builder.document(prepared, saved, appendix=appendix)
+    except ValueError:
+        messages.error(request, _("Review every case summary before downloading the draft."))
+        return redirect("drafts:draft", pk=draft.pk)
+    key = open_content_key(draft.content_key, keyring)
+    write(draft, key, provenance=json.dumps(builder.provenance(prepared, saved)))
+    _log(request, "draft_downloaded", draft.pk, format=kind, appendix=appendix)
+    if kind == "docx":
+        body: bytes = documents.to_docx(document)
+    elif kind == "pdf":
+        body = documents.to_pdf(document)
+    else:
+        body = documents.to_markdown(document).encode("utf-8")
+    content_type, extension = FORMATS[kind]
+    response = HttpResponse(body, content_type=content_type)
+    name = f"{asked.mechanism}-{asked.country}-{asked.year_from}-{asked.year_to}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response

@@ -1,0 +1,115 @@
+"""The pages of drafts and dashboards, as staff use them: prepare a draft, see only gated
+numbers, review every redaction, download DOCX, PDF and Markdown; dashboards draw SVG charts
+with the search filters, exact for staff and gated on request; roles and CSRF hold."""
+
+from __future__ import annotations
+
+import io
+import re
+from xml.etree import ElementTree
+
+import pytest
+from django.test import Client, override_settings
+from docx import Document
+
+from kalkan.analysis.models import ReportDraft
+from kalkan.analysis.tests.test_builder import CANARY, PLANTED_NAME, PLANTED_PHONE
+from kalkan.analysis.tests.test_builder import corpus as corpus  # noqa: F401 (a fixture)
+from kalkan.audit.models import AuditEntry
+from kalkan.core.testing import log_in
+
+DRAFTS = "/en/staff/drafts/"
+DASHBOARDS = "/en/staff/dashboards/"
+
+
+def _new_draft(client) -> str:
+    response = client.post(DRAFTS, {"mechanism": "upr", "country": "kg", "year_from": "2024",
+                                    "year_to": "2025", "language": "ru"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+def _review_form(page: str) -> dict[str, str]:
+    """What a reviewer submits when they accept every proposal as shown."""
+    form = page.split('action="/en/staff/drafts/')[1].split("</form>")[0]
+    data = dict(re.findall(r'name="((?:fp|text)-[^"]+)" value="([^"]*)"', form))
+    data["csrfmiddlewaretoken"] = "ignored-by-the-test-client"
+    return data
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_prepare_review_and_download_a_draft(client, chingiz, corpus):  # noqa: F811
+    log_in(client, chingiz)
+    assert client.post(DRAFTS, {"mechanism": "upr", "country": "kg", "year_from": "2026",
+                                "year_to": "2024", "language": "ru"}).status_code == 400
+    location = _new_draft(client)
+    page = client.get(location).content.decode()
+    assert "needs review" in page and "Download the draft" not in page
+    # Gated: no visible number from 1 to 4 in the tables' cells.
+    for cell in re.findall(r"<td>(\d+)</td>", page.split("Case summaries")[0]):
+        assert not 1 <= int(cell) < 5
+    assert PLANTED_NAME in page  # staff see what they are reviewing
+    draft_id = location.rstrip("/").rsplit("/", 1)[1]
+    refused = client.post(f"{location}download/", {"format": "docx"})
+    assert refused.status_code == 302  # not before review
+
+    assert client.post(f"{location}review/", _review_form(page)).status_code == 302
+    page = client.get(location).content.decode()
+    assert "needs review" not in page and "Download the draft" in page
+
+    for kind, signature in (("docx", b"PK"), ("pdf", b"%PDF"), ("md", b"#")):
+        response = client.post(f"{location}download/", {"format": kind})
+        assert response.status_code == 200, kind
+        assert response["Content-Disposition"].startswith("attachment;")
+        body = response.content
+        assert body.startswith(signature), kind
+        if kind == "docx":
+            text = "\n".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
+        elif kind == "md":
+            text = body.decode()
+        else:
+            continue  # the PDF's text is checked in test_builder
+        for secret in (PLANTED_NAME, PLANTED_PHONE, CANARY):
+            assert secret not in text, (kind, secret)
+    assert AuditEntry.objects.filter(action="analysis.draft_downloaded").count() == 3
+    draft = ReportDraft.objects.get(pk=draft_id)
+    assert bytes(draft.provenance)  # kept, sealed
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_a_review_of_changed_records_is_refused(client, chingiz, corpus):  # noqa: F811
+    log_in(client, chingiz)
+    location = _new_draft(client)
+    form = _review_form(client.get(location).content.decode())
+    stale = {k: ("0" * 32 if k.startswith("fp-") else v) for k, v in form.items()}
+    client.post(f"{location}review/", stale)
+    assert "needs review" in client.get(location).content.decode()
+
+
+def test_dashboards_draw_charts_with_filters(client, dana, corpus):  # noqa: F811
+    log_in(client, dana)
+    page = client.get(DASHBOARDS, {"country": "kg"}).content.decode()
+    assert "22 acts" in page
+    charts = re.findall(r'<img src="([^"]+)"', page)
+    assert len(charts) == 5
+    for src in charts:
+        response = client.get(DASHBOARDS + src.replace("&amp;", "&"))
+        assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+        svg = response.content.decode()
+        ElementTree.fromstring(svg)
+        assert "<script" not in svg and "http://" not in svg.replace(
+            "http://www.w3.org", "")
+    assert client.get(DASHBOARDS + "chart/nothing.svg").status_code == 404
+
+
+def test_only_roles_that_build_reports_see_drafts_and_dashboards(client, bota, corpus):  # noqa: F811
+    log_in(client, bota)  # a responder
+    assert client.get(DRAFTS).status_code == 403
+    assert client.get(DASHBOARDS).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["", "x/review/", "x/download/"])
+def test_posts_need_the_csrf_token(chingiz, path):
+    client = log_in(Client(enforce_csrf_checks=True), chingiz)
+    assert client.post(DRAFTS + path, {"format": "md"}).status_code == 403
+    assert not ReportDraft.objects.exists()

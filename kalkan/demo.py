@@ -20,6 +20,8 @@ from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import current_code, device_of
 from kalkan.analysis import laws
+from kalkan.analysis.builder import Asked
+from kalkan.analysis.models import ReportDraft
 from kalkan.audit.services import record
 from kalkan.core.instance import DEMO_MARKER_FILE
 from kalkan.desk import services as desk
@@ -28,9 +30,10 @@ from kalkan.intake.models import Mailbox, Report
 from kalkan.intake.services import Submission, find_mailbox, reply, submit_report
 from kalkan.records import consent
 from kalkan.records import services as records
-from kalkan.records.models import Event, Person
+from kalkan.records.generator import generate
+from kalkan.records.models import Act, Event, Person
 from kalkan.vault.escrow_words import to_words
-from kalkan.vault.records import open_content_key, read
+from kalkan.vault.records import new_sealed, open_content_key, read, write
 from kalkan.vault.services import Founding, found_organisation
 
 DEMO_STAFF = [
@@ -195,6 +198,49 @@ def _demo_records(founding: Founding, reports: list[Report]) -> None:
                              details={"party_type": "this_organisation",
                                       "type": "medical_report", "status": "planned"})
     _demo_laws(founding, saule, cafe)
+    _demo_statistics(founding, saule)
+
+
+# Enough fictional acts for dashboards and a sample UPR draft to say something: with fewer,
+# the publication gate (rightly) hides nearly every number.
+DEMO_GENERATED_ACTS = 600
+
+
+def _demo_statistics(founding: Founding, saule: User) -> None:
+    keys = founding.keyring
+    before = set(Person.objects.values_list("pk", flat=True))
+    generate(keys, acts=DEMO_GENERATED_ACTS, seed=2026, by=saule)
+    victims = sorted({str(pk) for pk in Act.objects.values_list("victim_id", flat=True)}
+                     - {str(pk) for pk in before})
+    # About a third of the invented victims agreed to an anonymised UN case summary.
+    for pk in victims[::3]:
+        consent.record(Person.objects.select_related("content_key").get(pk=pk),
+                       "un_submission", given=True, on=timezone.localdate() - timedelta(days=30),
+                       how="in person", keyring=keys, by=saule)
+    # One story with what redaction must catch: an invented name, phone and village.
+    story = records.new_event(
+        keys, saule, title="Detention after a dating-app meeting",
+        description=("Эрлан Садыков познакомился через приложение с «Максатом». На встрече "
+                     "его задержали, телефон +996 700 418 265 забрали, вечером отпустили в "
+                     "Кара-Балте без протокола."),
+        details={"start": {"year": 2025, "month": 4, "day": None, "precision": "month",
+                           "approximate": False},
+                 "place": {"code": "kg.bishkek", "detail": ""}, "violation_status": "confirmed"},
+    )
+    erlan = records.new_person(keys, pseudonym="Э. С.", profile={
+        "kind": "individual", "age_band": "25_34", "gender_identity": {"code": "man"}})
+    consent.record(erlan, "un_submission", given=True, on=timezone.localdate(),
+                   how="in person", keyring=keys, by=saule)
+    act = records.add_act(story, keys, victim=erlan, details={"type": "detention.arbitrary"})
+    police = records.new_person(keys, pseudonym="District police (demo)",
+                                profile={"kind": "organisation"})
+    records.add_involvement(act, keys, perpetrator=police,
+                            details={"perpetrator_types": ["police.district"]})
+    year = timezone.localdate().year
+    draft, key = new_sealed(ReportDraft, keys, created_by=saule)
+    write(draft, key, request=json.dumps(Asked(
+        mechanism="upr", country="kg", year_from=year - 4, year_to=year,
+        language="en").as_json()), review=json.dumps({"summaries": {}}), provenance="{}")
 
 
 def _demo_laws(founding: Founding, by: User, event: Event) -> None:

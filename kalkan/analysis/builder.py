@@ -31,7 +31,13 @@ from kalkan.analysis import charts, gate, redaction
 from kalkan.analysis.documents import Block, Bullets, Draft, Figure, Heading, Paragraph, Table
 from kalkan.analysis.laws import laws_for, stage_label, type_label
 from kalkan.analysis.mechanisms import Mechanism, articles_engaged, mechanisms
-from kalkan.analysis.statistics import SEVERAL, ActRow, ValueLabels, act_rows
+from kalkan.analysis.statistics import (
+    SEVERAL,
+    ActRow,
+    ValueLabels,
+    act_rows,
+    stacked_with_hidden,
+)
 from kalkan.records import consent, gazetteer
 from kalkan.records.models import Event
 from kalkan.records.services import opened
@@ -67,6 +73,8 @@ class Asked:
     language: str = "en"
     act_groups: tuple[str, ...] = ()
     defenders_only: bool = False
+    # A submission tells a few cases well; a reviewer can check a few dozen, not thousands.
+    summaries: int = 20
 
     def query(self) -> Query:
         filters: dict[str, list[str]] = {"country": [self.country]}
@@ -286,16 +294,17 @@ def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring
     anonymised = gate.anonymise_summaries(
         [gate.CaseSummary(row.id, _quasi(row)) for row in candidates], population)
     by_id = {row.id: row for row in candidates}
+    chosen = _choose(anonymised.released, by_id, asked.summaries)
     events = {
         str(event.pk): opened(event, keyring, ("description",)).get("description", "")
         for event in readable_by(
-            Event.objects.filter(pk__in={by_id[s.id].event for s in anonymised.released}),
+            Event.objects.filter(pk__in={by_id[s.id].event for s in chosen}),
             keyring).select_related("content_key")
     }
     pseudonyms = redaction.Pseudonyms(asked.language)
     out: list[Summary] = []
     first_of_event: dict[str, str] = {}
-    for released in sorted(anonymised.released, key=lambda s: (by_id[s.id].date, s.id)):
+    for released in sorted(chosen, key=lambda s: (by_id[s.id].date, s.id)):
         row = by_id[released.id]
         narrative = events.get(row.event, "")
         same = first_of_event.get(row.event, "")
@@ -311,6 +320,21 @@ def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring
             narrative = ""
         out.append(Summary(row.id, row.event, released.qi, narrative, proposals, same))
     return out, anonymised, without_consent
+
+
+def _choose(released: list[gate.CaseSummary], by_id: dict[str, ActRow],
+            most: int) -> list[gate.CaseSummary]:
+    """At most `most` summaries: the newest of each type of act in turn, so that a draft
+    shows the range of what happened rather than twenty of the commonest."""
+    queues: dict[str, list[gate.CaseSummary]] = {}
+    for summary in sorted(released, key=lambda s: (by_id[s.id].date, s.id), reverse=True):
+        queues.setdefault(by_id[summary.id].act_group, []).append(summary)
+    chosen: list[gate.CaseSummary] = []
+    while len(chosen) < most and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(chosen) < most:
+                chosen.append(queue.pop(0))
+    return chosen
 
 
 # --- places in narratives ------------------------------------------------------------------
@@ -400,8 +424,10 @@ def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -
     for table in prepared.tables:
         blocks.append(Table(table.caption, table.header, table.rows, table.note))
     if prepared.by_period:
+        series = stacked_with_hidden(prepared.by_period, prepared.period_totals,
+                                     _("Not shown by type (small numbers)"))
         chart = charts.bars_over_time(
-            prepared.periods, prepared.by_period, _("Acts by type and year"),
+            prepared.periods, series, _("Acts by type and year"),
             suppressed_note=prepared.period_note, no_data=_("No acts in this period."))
         blocks.append(Figure(_("Acts by type and year"), chart.png))
     milestones = [(when, f"{law.title}: {label}", stage)

@@ -55,6 +55,10 @@ class AskForm(forms.Form):
         widget=forms.CheckboxSelectMultiple)
     defenders_only = forms.BooleanField(
         label=gettext_lazy("Only acts against human rights defenders"), required=False)
+    summaries = forms.IntegerField(
+        label=gettext_lazy("At most this many case summaries"), min_value=0, max_value=100,
+        initial=20, help_text=gettext_lazy(
+            "The newest of each type of act in turn; each one must be reviewed."))
 
     def __init__(self, *args: Any, keyring: Keyring | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,7 +92,8 @@ class AskForm(forms.Form):
             mechanism=data["mechanism"], country=data["country"], year_from=data["year_from"],
             year_to=data["year_to"], language=data["language"],
             act_groups=tuple(data["act_groups"]),
-            defenders_only=bool(data["defenders_only"]) or data["mechanism"] == "sr_hrd")
+            defenders_only=bool(data["defenders_only"]) or data["mechanism"] == "sr_hrd",
+            summaries=data["summaries"])
 
 
 def _log(request: HttpRequest, action: str, draft: Any, **details: Any) -> None:

@@ -147,3 +147,22 @@ class ValueLabels:
         if facet == "act_group":
             facet = "act_type"
         return self.labels(facet, value)
+
+
+def stacked_with_hidden(
+    cells: dict[str, list[int | None]], totals: list[int | None], hidden: str
+) -> dict[str, list[int | None]]:
+    """Series for a stacked chart of a gated table: hidden cells drawn as one "not shown"
+    segment per period, so each bar still stands as tall as its published total (a period
+    whose every cell is hidden would otherwise look empty). Where the total is hidden too,
+    the segment is marked as hidden."""
+    if all(v is not None for values in cells.values() for v in values):
+        return dict(cells)
+    out: dict[str, list[int | None]] = {
+        label: [v or 0 for v in values] for label, values in cells.items()}
+    rest: list[int | None] = []
+    for index, total in enumerate(totals):
+        shown = sum(values[index] or 0 for values in cells.values())
+        rest.append(None if total is None else max(0, total - shown))
+    out[hidden] = rest
+    return out

@@ -1,0 +1,150 @@
+"""How long a full UPR draft takes from 100,000 acts (issue: Analysis and advocacy).
+
+    .venv/bin/python benchmarks/reports.py [--acts 100000 --consent 0.02 --seed 0]
+                                           [--data-dir DIR]   # keep and reuse the instance
+
+Makes a new instance (as benchmarks/records.py does: SQLite, the production Argon2id
+parameters, `--acts` fictional acts from kalkan.records.generator) and records consent to a
+UN submission for a share of the victims; none of that is timed. Then unlocks, builds the
+working set (timed apart: it is what every login does) and measures, in one process:
+
+- prepare: the act rows of the selection (Kyrgyzstan, the five years up to the newest),
+  the gated tables, the k-anonymous choice of case summaries over every act in scope, the
+  narratives' redaction proposals;
+- document: the draft (charts drawn), with every proposal accepted as a reviewer would;
+- DOCX and PDF: the files, in memory;
+
+and prints the figures with the process's peak RSS. Nothing here asserts anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.records import prepare  # noqa: E402 (after the path is set)
+from benchmarks.vault import peak_rss_mb, setup  # noqa: E402
+
+
+def add_consent(data_dir: Path, share: float, seed: int) -> int:
+    from datetime import date
+
+    from kalkan.accounts.models import User
+    from kalkan.records import consent
+    from kalkan.records.models import Act, Person
+    from kalkan.vault.services import unlock
+
+    user = User.objects.get(username="bench")
+    keyring = unlock(user, (data_dir / "passphrase").read_text())
+    assert keyring is not None
+    victims = sorted({str(pk) for pk in Act.objects.values_list("victim_id", flat=True)})
+    chosen = random.Random(seed).sample(victims, int(len(victims) * share))
+    for person in Person.objects.filter(pk__in=chosen).select_related("content_key"):
+        consent.record(person, "un_submission", given=True, on=date(2026, 1, 15),
+                       how="benchmark", keyring=keyring, by=user)
+    return len(chosen)
+
+
+def measure(data_dir: Path) -> dict[str, float]:
+    from kalkan.accounts.models import User
+    from kalkan.analysis import builder, documents
+    from kalkan.vault import workingset
+    from kalkan.vault.services import unlock
+
+    figures: dict[str, float] = {}
+    user = User.objects.get(username="bench")
+    began = time.perf_counter()
+    keyring = unlock(user, (data_dir / "passphrase").read_text())
+    assert keyring is not None
+    working = workingset.build(keyring)
+    figures["ready_s"] = time.perf_counter() - began
+    newest = max(int(y) for y, _n in working.find(workingset.Query(
+        kind="act", facets=("year",), limit=0)).facets["year"])
+    asked = builder.Asked(mechanism="upr", country="kg", year_from=newest - 4,
+                          year_to=newest, language="ru")
+
+    began = time.perf_counter()
+    prepared = builder.prepare(working, asked, keyring)
+    figures["prepare_s"] = time.perf_counter() - began
+    review = builder.Review({
+        s.id: {"fingerprint": s.fingerprint,
+               "replacements": [replacement for _f, replacement in s.proposals]}
+        for s in prepared.summaries})
+
+    began = time.perf_counter()
+    draft = builder.document(prepared, review)
+    figures["document_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    docx = documents.to_docx(draft)
+    figures["docx_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    pdf = documents.to_pdf(draft)
+    figures["pdf_s"] = time.perf_counter() - began
+    figures.update({
+        "acts_in_scope": float(prepared.acts),
+        "summaries": float(len(prepared.summaries)),
+        "held_back": float(prepared.held_back),
+        "without_consent": float(prepared.without_consent),
+        "docx_kb": len(docx) / 1024,
+        "pdf_kb": len(pdf) / 1024,
+        "peak_rss_mb": peak_rss_mb(),
+    })
+    figures["draft_total_s"] = sum(figures[k] for k in ("prepare_s", "document_s", "docx_s",
+                                                        "pdf_s"))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--acts", type=int, default=100_000)
+    parser.add_argument("--consent", type=float, default=0.02,
+                        help="share of victims who agreed to a UN submission")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", default="", help="reuse (or keep) this instance")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="kalkan-bench-reports-") as tmp:
+        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "instance"
+        fresh = not (data_dir / "passphrase").exists()
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not (data_dir / "secret_key").exists():
+            (data_dir / "secret_key").write_text("bench-" + os.urandom(32).hex())
+        setup(data_dir)
+        print(f"kalkan draft benchmark on {os.cpu_count()} cores, Python "
+              f"{sys.version.split()[0]}, SQLite; {args.acts:,} acts (seed {args.seed})")
+        if fresh:
+            made = prepare(data_dir, args.acts, args.seed)
+            print(f"generated {made['acts']:,.0f} acts in {made['generate_s']:.0f} s "
+                  "(not measured)")
+        else:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)  # an instance kept from an older version
+        if not (data_dir / "consented").exists():
+            count = add_consent(data_dir, args.consent, args.seed)
+            (data_dir / "consented").write_text(str(count))
+        print(f"{int((data_dir / 'consented').read_text()):,} victims agreed to a UN "
+              "submission (not measured)")
+        got = measure(data_dir)
+    print(f"\nunlock -> working set ready: {got['ready_s']:.1f} s (every login; not the draft)")
+    print(f"UPR draft, Kyrgyzstan, five years: {got['acts_in_scope']:,.0f} acts in scope, "
+          f"{got['summaries']:.0f} case summaries ({got['held_back']:.0f} held back by "
+          f"k-anonymity, {got['without_consent']:,.0f} acts without consent)")
+    for label, key in (("prepare (rows, gate, summaries, redaction)", "prepare_s"),
+                       ("document (with charts)", "document_s"), ("DOCX", "docx_s"),
+                       ("PDF", "pdf_s"), ("total", "draft_total_s")):
+        print(f"  {label:<44} {got[key]:6.2f} s")
+    print(f"  files: DOCX {got['docx_kb']:.0f} KB, PDF {got['pdf_kb']:.0f} KB; "
+          f"peak RSS {got['peak_rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

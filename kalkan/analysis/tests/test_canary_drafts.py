@@ -1,0 +1,41 @@
+"""The canary test of security.md over drafts: what a reviewer types as a replacement, the
+narrative behind a summary and the provenance kept with a draft are never readable on disk
+(nor in the PostgreSQL dump), and no file is written for a download."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import override_settings
+
+from kalkan.analysis.tests.test_builder import corpus as corpus  # noqa: F401 (a fixture)
+from kalkan.analysis.tests.test_draft_pages import DRAFTS, _new_draft, _review_form
+from kalkan.core.testing import log_in
+from kalkan.vault.tests.test_canary import canary, every_file_on_disk, find_leaks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_a_reviewed_and_downloaded_draft_leaves_nothing_readable(client, chingiz, corpus,  # noqa: F811
+                                                                 caplog):
+    typed = canary("replacement")
+    log_in(client, chingiz)
+    location = _new_draft(client)
+    assert location.startswith(DRAFTS)
+    form = _review_form(client.get(location).content.decode())
+    first = next(name for name in form if name.startswith("text-"))
+    form[first] = typed.decode()
+    client.post(f"{location}review/", form)
+    files_before = set(every_file_on_disk())
+    for kind in ("docx", "pdf", "md"):
+        response = client.post(f"{location}download/", {"format": kind, "appendix": "1"})
+        assert response.status_code == 200
+    markdown = response.content.decode()
+    assert typed.decode() in markdown  # the reviewer's words are what was published
+    assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", markdown)  # the appendix, as asked
+    # Downloads are made in memory: no new file anywhere under the data directory.
+    assert {p for p in every_file_on_disk() if "workingset" not in str(p)} <= files_before
+    assert find_leaks({"replacement": typed}) == []
+    assert typed.decode() not in caplog.text

@@ -342,12 +342,10 @@ def _choose(released: list[gate.CaseSummary], by_id: dict[str, ActRow],
 
 @cache
 def _place_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    """Every region, district and town of the gazetteer in the four languages, matched with
-    room for case endings ("в Нарыне", "Нарында", "Narynda")."""
+    """Every country, region, district and town of the gazetteer in the four languages,
+    matched with room for case endings ("в Нарыне", "Нарында", "Narynda")."""
     stems: dict[str, str] = {}
     for code, place in gazetteer.PLACES.items():
-        if place.level == "country":
-            continue
         for name in place.names.values():
             word = re.split(r"[\s(,]", name.strip())[0]
             if len(word) < 2:
@@ -358,27 +356,43 @@ def _place_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(rf"(?<!\w)({alternatives})\w{{0,4}}(?!\w)", re.IGNORECASE), stems
 
 
+def _shown_anyway(code: str, released: gate.QuasiIdentifiers) -> bool:
+    """Naming a place the summary shows anyway (its country, its region) gives nothing
+    away."""
+    place = gazetteer.PLACES[code]
+    if place.level == "country":
+        return released.country not in ("", gate.ANY)
+    return released.region not in ("", gate.ANY) and code == released.region
+
+
 def _place_proposals(text: str, released: gate.QuasiIdentifiers,
                      found: list[redaction.Finding]) -> list[redaction.Decision]:
     """Places the narrative names more precisely than the summary may show them: a reader
-    who learns the district from the story undoes the coarsening. Naming the region that is
-    shown anyway stays."""
+    who learns the village from the story undoes the coarsening. The gazetteer knows the
+    districts and towns; the model finds villages, streets and venues it does not."""
     if not text:
         return []
     pattern, stems = _place_pattern()
-    shown_region = released.region if released.region not in ("", gate.ANY) else ""
+    spans: list[tuple[int, int]] = []
+    for match in pattern.finditer(text):
+        if not _shown_anyway(stems[match.group(1).lower()], released):
+            spans.append((match.start(), match.end()))
+    for start, end in redaction.places(text):
+        known = pattern.fullmatch(text[start:end])
+        if known and _shown_anyway(stems[known.group(1).lower()], released):
+            continue
+        spans.append((start, end))
     # Not the shown region's name: the place named may lie elsewhere, and a summary must not
     # say something false.
     replacement = _("[place]")
     taken = [(f.start, f.end) for f in found]
     proposals: list[redaction.Decision] = []
-    for match in pattern.finditer(text):
-        if shown_region and stems[match.group(1).lower()] == shown_region:
+    for start, end in sorted(spans):
+        if any(a < end and start < b for a, b in taken):
             continue
-        if any(start < match.end() and match.start() < end for start, end in taken):
-            continue
-        proposals.append((redaction.Finding(match.start(), match.end(), "place",
-                                            match.group(0)), replacement))
+        taken.append((start, end))
+        proposals.append((redaction.Finding(start, end, "place", text[start:end]),
+                          replacement))
     return proposals
 
 

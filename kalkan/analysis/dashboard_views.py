@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kalkan.accounts.decorators import capability_required
@@ -59,7 +60,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
            details={"acts": found.total, "filters": len(asked.filters), "gated": gated})
     labels = search.Labels(keyring)
     params = asked.params()
-    suffix = "&".join(filter(None, [params, "gated=1" if gated else ""]))
+    by = _breakdown(request)
+    suffix = "&".join(filter(None, [params, "gated=1" if gated else "",
+                                    f"by={by}" if by != "act_group" else ""]))
     return render(request, "analysis/dashboard.html", {
         "asked": asked,
         "found": found,
@@ -72,7 +75,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "charts": [(name, f"chart/{name}.svg" + (f"?{suffix}" if suffix else ""))
                    for name in CHARTS],
-        "toggle": "?" + "&".join(filter(None, [params, "" if gated else "gated=1"])),
+        "toggle": "?" + "&".join(filter(None, [params, "" if gated else "gated=1",
+                                               f"by={by}" if by != "act_group" else ""])),
+        "breakdowns": [
+            (code, title, code == by, "?" + "&".join(filter(None, [
+                params, "gated=1" if gated else "", f"by={code}"])))
+            for code, title in BREAKDOWNS.items()],
         "threshold": gate.threshold(),
     })
 
@@ -83,6 +91,9 @@ def _periods(rows: list[ActRow]) -> tuple[str, Callable[[ActRow], str]]:
     if 0 < len(years) <= 2:
         return "month", lambda row: row.month
     return "year", lambda row: row.year
+
+
+OTHER = "…"
 
 
 def _top(counts: dict[str, int], other: str) -> dict[str, int]:
@@ -97,14 +108,14 @@ def _top(counts: dict[str, int], other: str) -> dict[str, int]:
 def _series_chart(
     rows: list[ActRow], dimension: str, title: str, gated: bool, labels: ValueLabels
 ) -> charts.Chart:
-    counts = _top({key[0]: n for key, n in tally(rows, dimension).counts.items()}, "…")
+    counts = _top({key[0]: n for key, n in tally(rows, dimension).counts.items()}, OTHER)
     categories = list(counts)
     values: list[int | None] = [counts[c] for c in categories]
     note = ""
     if gated and categories:
         published = gate.gate_series(categories, [counts[c] for c in categories])
         values, note = list(published.counts), published.note
-    names = [_("Other") if c == "…" else labels(dimension, c) for c in categories]
+    names = [_("Other") if c == OTHER else labels(dimension, c) for c in categories]
     return charts.horizontal_bars(names, values, title, suppressed_note=note,
                                   no_data=_("No acts match these filters."))
 
@@ -121,12 +132,30 @@ class _TimeTable:
     note: str
 
 
-def _time_table(rows: list[ActRow], gated: bool) -> _TimeTable:
+# What the over-time chart breaks the acts down by (?by=...), and its title.
+BREAKDOWNS = {
+    "act_group": gettext_lazy("Acts over time, by type of act"),
+    "perpetrator_group": gettext_lazy("Acts over time, by perpetrator"),
+    "region": gettext_lazy("Acts over time, by region"),
+    "gender_identity": gettext_lazy("Acts over time, by the victim's gender identity"),
+}
+
+
+def _breakdown(request: HttpRequest) -> str:
+    wanted = request.GET.get("by", "")
+    return wanted if wanted in BREAKDOWNS else "act_group"
+
+
+def _time_table(rows: list[ActRow], gated: bool, by: str = "act_group") -> _TimeTable:
     _unit, period_of = _periods(rows)
     known = [row for row in rows if period_of(row)]
     periods = sorted({period_of(row) for row in known})
-    groups = sorted({row.act_group for row in known})
-    counted = Counter((row.act_group, period_of(row)) for row in known)
+    counts = Counter(row.value(by) for row in known)
+    # At most eight categories (and "other"): more colours than that cannot be told apart.
+    top = {value for value, _n in counts.most_common(MOST_CATEGORIES)}
+    groups = sorted({row.value(by) if row.value(by) in top else OTHER for row in known})
+    counted = Counter((row.value(by) if row.value(by) in top else OTHER, period_of(row))
+                      for row in known)
     table = [[counted[g, p] for p in periods] for g in groups]
     if gated and periods and groups:
         published = gate.gate_table(groups, periods, table)
@@ -136,12 +165,13 @@ def _time_table(rows: list[ActRow], gated: bool) -> _TimeTable:
     return _TimeTable(periods, groups, [list(row) for row in table], totals, "")
 
 
-def _over_time(rows: list[ActRow], gated: bool, labels: ValueLabels) -> charts.Chart:
-    time = _time_table(rows, gated)
+def _over_time(rows: list[ActRow], gated: bool, labels: ValueLabels, by: str) -> charts.Chart:
+    time = _time_table(rows, gated, by)
     series = stacked_with_hidden(
-        {labels("act_group", g): time.cells[i] for i, g in enumerate(time.groups)},
-        time.totals, _("Not shown by type (small numbers)"))
-    return charts.bars_over_time(time.periods, series, _("Acts over time, by type of act"),
+        {(_("Other") if g == OTHER else labels(by, g)): time.cells[i]
+         for i, g in enumerate(time.groups)},
+        time.totals, _("Not shown in detail (small numbers)"))
+    return charts.bars_over_time(time.periods, series, str(BREAKDOWNS[by]),
                                  suppressed_note=time.note,
                                  no_data=_("No acts with a known date match these filters."))
 
@@ -171,7 +201,7 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     rows, keyring = _rows(request, asked)
     labels = ValueLabels(keyring)
     if name == "over_time":
-        drawn = _over_time(rows, gated, labels)
+        drawn = _over_time(rows, gated, labels, _breakdown(request))
     elif name == "timeline":
         drawn = _timeline(rows, asked, gated, keyring)
     else:

@@ -100,6 +100,13 @@ def test_dashboards_draw_charts_with_filters(client, dana, corpus):  # noqa: F81
         assert "<script" not in svg and "http://" not in svg.replace(
             "http://www.w3.org", "")
     assert client.get(DASHBOARDS + "chart/nothing.svg").status_code == 404
+    for by in ("perpetrator_group", "region", "gender_identity", "unknown-breakdown"):
+        for gated in ("", "1"):
+            response = client.get(DASHBOARDS + "chart/over_time.svg",
+                                  {"country": "kg", "by": by, "gated": gated})
+            assert response.status_code == 200, (by, gated)
+    page = client.get(DASHBOARDS, {"country": "kg", "by": "region"}).content.decode()
+    assert "chart/over_time.svg?country=kg&amp;by=region" in page
 
 
 def test_only_roles_that_build_reports_see_drafts_and_dashboards(client, bota, corpus):  # noqa: F811

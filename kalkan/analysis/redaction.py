@@ -1,0 +1,1416 @@
+"""Automatic redaction of personal data in narratives written in Russian, Kyrgyz, Kazakh or
+English (or a mix of them).
+
+What is found (``Finding.kind``):
+
+- ``person``: personal names. Natasha's Russian NER model (PER) runs on the text after a
+  one-to-one fold of the Kazakh and Kyrgyz letters (ә→а, қ→к, ү→у, …: the model was trained
+  on Russian and misses names holding those letters; the fold keeps every offset valid), and
+  a recogniser of its own adds what the model cannot see: names in Latin letters, names in
+  Kyrgyz and Kazakh sentences, names with case endings. It knows given names from Natasha's
+  list (also transliterated to Latin) and data/redaction_names.txt, family names by their
+  endings (-ов/-ова/-ев/-ин/-уулу/-кызы/-қызы/-ұлы, -ov/-ova/-uulu/-kyzy/-uly, …), the
+  endings of Central Asian given names (-бек, -гүл, -жан, …), titles ("участковый Сыдыков",
+  "Officer Kim"), and every later mention of a name it has found ("Тилкан Ермеков" makes
+  "Тилканды" a name). Words in data/redaction_stopwords.txt, places from the gazetteer and
+  the capitalised words before "РОВД", "district", "crisis centre" and the like are not
+  names. A narrative typed all in lower case is read with the same lists, more cautiously.
+- ``phone``: Kyrgyz (+996, 0 555 …), Kazakh and Russian (+7, 8 7xx/9xx …), Uzbek (+998) and
+  Tajik (+992) numbers, with spaces, dashes or brackets.
+- ``email``; ``handle``: @handles, t.me/…, instagram.com/…, vk.com/… and other profile
+  links, and nicknames given as such ("под ником «sunny_boy»", "«nurik» деген ат менен").
+- ``id_number``: passports (KG AN/AC/ID + 7 digits, KZ N + 8 digits, RU series and number),
+  the Kazakh IIN (12 digits: a plausible birth date and the official check digit, see
+  ``iin_is_valid``), the Kyrgyz PIN (14 digits), and any number written after "паспорт",
+  "ИИН", "ЖСН", "ПИН", "удостоверение личности", "ID" and the like.
+- ``plate``: vehicle plates (KG "01 123 ABC", "B 1234 AB"; KZ "123 ABC 02"; RU "А123ВС 77").
+- ``address``: a street, avenue or microdistrict with a house number (ул. Токтогула, д. 45,
+  кв. 12; Токтогул көчөсү, 45-үй; Абай даңғылы 10; 12 Chui Avenue), or "дом 5, кв. 7".
+- ``birth_date``: a date (or a year) next to "родился", "д.р.", "г.р.", "туулган", "туған",
+  "born", …, or a full date right after a person's name. Other dates stay: when something
+  happened is the evidence.
+
+API::
+
+    find(text, language=None) -> list[Finding]      # sorted, never overlapping
+    propose(text, language=None) -> list[Decision]  # each finding with its placeholder
+    apply(text, decisions) -> str                   # decisions: [(Finding, str | None)]
+    apply(text, findings, pseudonyms=None) -> str   # findings: [Finding], placeholders
+    redact(text, language=None) -> str              # find + apply, all accepted
+    Pseudonyms(language=None).replacement(finding) -> str
+    iin_is_valid(number) -> bool
+    warm_up()                                       # load the model now, not on first use
+
+A review screen calls ``propose`` and shows each finding with its placeholder; the reviewer
+accepts it, edits the replacement text, or rejects it (replacement None: the original
+stays), and ``apply(text, decisions)`` builds the redacted text. ``language`` is the
+narrative's language (ru, ky, kk, en; guessed from the letters when None): the model's
+spans are trusted less in Kyrgyz and Kazakh sentences, and the placeholders come in that
+language ("Person A", "[phone]", … are English msgids for Django's gettext). Within one
+``Pseudonyms`` (one document) each person keeps one letter across spellings and case
+endings: "Азамат Токтогулов", "Азамат", "Токтогулову", "Азаматтын" and "Azamat Toktogulov"
+are all "Person A"; two people who share only a given name get two letters.
+
+What it misses (see benchmarks/redaction.py for figures): a given name that no list knows,
+written alone and never with a family name (in Latin letters especially, where the Russian
+model cannot help); nicknames that nothing introduces as such; formats of numbers it was not
+told about.
+Every redaction is for a person to review before anything leaves the system.
+
+The model and the lists load once per process, on first use, under a lock; after that
+``find`` is safe to call from several threads. Nothing here writes or logs any text, and no
+word of a narrative is kept once a call returns. For the throughput measured by the
+benchmark, run the process with OPENBLAS_NUM_THREADS=1: the model's matrices are small, and
+on a busy machine OpenBLAS's threads cost it more than they save.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from django.utils import translation
+from django.utils.translation import gettext
+
+from kalkan.records.names import skeleton
+
+KINDS = ("person", "phone", "email", "handle", "id_number", "plate", "address", "birth_date")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Personal data at text[start:end]."""
+
+    start: int
+    end: int
+    kind: str
+    text: str
+
+
+# A reviewer's decision on a finding: the text to put in its place, or None to keep it.
+Decision: TypeAlias = tuple[Finding, str | None]
+
+_DATA = Path(__file__).with_name("data")
+
+# --- letters --------------------------------------------------------------------------------
+
+# One character for one character, so that offsets in the folded text are offsets in the
+# original: Natasha's model and the Russian name list know only the Russian alphabet.
+_FOLD = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
+_LOOKUP_FOLD = str.maketrans("әғқңөұүһіёӘҒҚҢӨҰҮҺІЁ", "агкноуухиеАГКНОУУХИЕ")
+_CYRILLIC = re.compile(r"[А-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+_KAZAKH_ONLY = re.compile(r"[ӘәҒғҚқҰұҺһІі]")
+_KYRGYZ = re.compile(r"[ӨөҮүҢң]")
+
+_UP = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
+_LETTER = r"[^\W\d_]"
+_WORD = re.compile(rf"{_LETTER}+(?:['’\-]{_LETTER}+)*")
+
+
+def _lookup(word: str) -> str:
+    return word.lower().translate(_LOOKUP_FOLD)
+
+
+def _is_cyrillic(word: str) -> bool:
+    return bool(_CYRILLIC.match(word))
+
+
+def _guess_language(text: str) -> str:
+    if _KAZAKH_ONLY.search(text):
+        return "kk"
+    if _KYRGYZ.search(text):
+        return "ky"
+    return "ru" if _CYRILLIC.search(text) else "en"
+
+
+# --- models and word lists (loaded once per process) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    first: frozenset[str]  # given names, Cyrillic (folded, lower case)
+    first_latin: frozenset[str]  # given names, as skeletons (kalkan.records.names)
+    ambiguous: frozenset[str]  # given names that are also words: Cyrillic and skeletons
+    surnames: frozenset[str]  # Cyrillic (folded) and skeletons
+    common: frozenset[str]  # names that are everyday words when written in lower case
+    stop: frozenset[str]  # folded lower case, Cyrillic and Latin
+    places: frozenset[str]  # folded lower case, Cyrillic and Latin
+
+
+_LOCK = threading.Lock()
+_LEXICON: _Lexicon | None = None
+_NER: Any = None
+
+
+def _words_of(path: Path) -> Iterable[tuple[str, str]]:
+    """(section, word) for every word of a data file."""
+    section = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        for word in line.split():
+            yield section, _lookup(word)
+
+
+def _place_words() -> set[str]:
+    import csv
+
+    from kalkan.records import gazetteer
+
+    words: set[str] = set()
+    with (Path(gazetteer.__file__).with_name("data") / "places.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            for language in ("en", "ru", "ky", "kk"):
+                for word in _WORD.findall(row[language]):
+                    if word[:1].isupper() and len(word) >= 2:
+                        words.add(_lookup(word))
+    return words
+
+
+def _load_lexicon() -> _Lexicon:
+    from natasha.data import FIRST, MAYBE_FIRST
+
+    def dictionary(path: str) -> set[str]:
+        with open(path, encoding="utf-8") as f:
+            return {_lookup(line.split("#", 1)[0].strip()) for line in f} - {""}
+
+    first = dictionary(FIRST)
+    # Natasha's list holds stems and fragments of two or three letters ("саш", "ка"); a name
+    # that short is only believed beside another name.
+    ambiguous = dictionary(MAYBE_FIRST) | {name for name in first if len(name) <= 3}
+    own: dict[str, set[str]] = {"first": set(), "surname": set(), "ambiguous": set(),
+                                "common": set()}
+    for section, word in _words_of(_DATA / "redaction_names.txt"):
+        own[section].add(word.replace("'", ""))
+    # Our own list knows better than Natasha's "maybe" list: Султан is a name here.
+    ambiguous = (ambiguous - own["first"]) | own["ambiguous"] | _month_forms()
+    first = (first | {w for w in own["first"] if _is_cyrillic(w)})
+    latin_first = {w for w in own["first"] if not _is_cyrillic(w)}
+    stop = {word for _, word in _words_of(_DATA / "redaction_stopwords.txt")}
+    first -= stop | ambiguous
+    first_latin = {skeleton(name) for name in first | latin_first} - {""}
+    latin_ambiguous = {skeleton(w) for w in ambiguous if not _is_cyrillic(w)}
+    first_latin -= {skeleton(word) for word in stop if word.isascii()} | latin_ambiguous
+    # A Cyrillic "maybe" name in Latin letters is ambiguous only where no sure name is
+    # spelled the same ("юля" and "Юлия" are both "iulia").
+    ambiguous_keys = ambiguous | latin_ambiguous | (
+        {skeleton(w) for w in ambiguous if _is_cyrillic(w)} - first_latin)
+    surnames = own["surname"]
+    return _Lexicon(
+        first=frozenset(first),
+        first_latin=frozenset(first_latin),
+        ambiguous=frozenset(ambiguous_keys),
+        surnames=frozenset(surnames | {skeleton(word) for word in surnames}),
+        common=frozenset(own["common"] | {skeleton(word) for word in own["common"]}),
+        stop=frozenset(stop),
+        places=frozenset(_place_words()),
+    )
+
+
+def _month_forms() -> set[str]:
+    """Months in the cases a narrative uses them ("марта", "мартында", "наурызда"): Марта
+    and Май are names too, so these are only names beside another name."""
+    stems = ("январ", "феврал", "март", "апрел", "май", "мая", "июн", "июл", "август", "сентябр",
+             "октябр", "ноябр", "декабр", "каңтар", "акпан", "наурыз", "сауир", "мамыр",
+             "маусым", "шилде", "тамыз", "кыркуйек", "казан", "караша", "желтоксан")
+    endings = ("", "ь", "я", "а", "е", "ю", "у", "ом", "ем", "ында", "инде", "унда", "уында",
+               "ынан", "та", "те", "да", "де", "ты", "ти", "тын", "тин", "ка", "ке", "га", "ге")
+    return {_lookup(stem + ending) for stem in stems for ending in endings}
+
+
+def _lexicon() -> _Lexicon:
+    global _LEXICON
+    if _LEXICON is None:
+        with _LOCK:
+            if _LEXICON is None:
+                _LEXICON = _load_lexicon()
+    return _LEXICON
+
+
+def _ner() -> Any:
+    global _NER
+    if _NER is None:
+        with _LOCK:
+            if _NER is None:
+                # Only the embeddings and the NER head: Natasha's morphology needs pymorphy2,
+                # which does not run on Python 3.11, and is not needed to find spans.
+                from natasha import NewsEmbedding, NewsNERTagger
+
+                _NER = NewsNERTagger(NewsEmbedding())
+    return _NER
+
+
+def places(text: str) -> list[tuple[int, int]]:
+    """Where the text names a place, as the model sees it (LOC spans, offsets into `text`):
+    drafts hide places a case summary may not show (kalkan.analysis.builder)."""
+    markup = _ner()(text.translate(_FOLD))
+    return [(span.start, span.stop) for span in markup.spans if span.type == "LOC"]
+
+
+def warm_up() -> None:
+    """Load the model and the word lists now rather than on the first narrative."""
+    _lexicon()
+    _ner()
+
+
+# --- regular recognisers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str
+
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+                    r"\.[A-Za-z]{2,}")
+_PROFILE = re.compile(
+    r"(?<![\w/])(?:https?://)?(?:www\.|m\.)?"
+    r"(?:t\.me|telegram\.me|instagram\.com|instagr\.am|vk\.com|facebook\.com|fb\.com|"
+    r"tiktok\.com|twitter\.com|x\.com|ok\.ru|threads\.net|youtube\.com|linkedin\.com/in)"
+    r"/[A-Za-z0-9_.@\-/?=%]*[A-Za-z0-9_]",
+    re.IGNORECASE,
+)
+_AT_HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?")
+# A nickname introduced as such: "под ником sunny_boy", "в Hornet: nurik_95", "ник аты Ali_k".
+_NICK = re.compile(
+    r"(?:\bник(?:ом|нейм(?:ом)?|у)?|\bникнейм\w*|\bлогин(?:ом)?|\busername|\bnickname|\bnick"
+    r"|\bпрофил\w*|\bаккаунт\w*|\baccount|\bprofile|\bлақап\s+аты\w*|\bник\s+аты\w*"
+    r"|\b(?:hornet|grindr|tinder|telegram\w*|instagram\w*|телеграм\w*|инстаграм\w*|tiktok\w*)"
+    r"\s*(?:[-–—:]|\(|,))"
+    r"\s*(?:[-–—:]\s*)?[«\"“']?(?=[A-Za-z0-9_.]*[A-Za-z])([A-Za-z0-9_.]{3,32}[A-Za-z0-9_])",
+    re.IGNORECASE,
+)
+
+_NOT_NICKNAMES = frozenset({"the", "and", "with", "from", "was", "his", "her", "that", "this",
+                            "account", "profile", "app", "chat"})
+# A nickname in quotes: one that looks like a login ("«sunny_boy»", "«nurik95»"), or any
+# Latin word that Kyrgyz or Kazakh calls a name ("«lolakg» деген ат менен").
+_QUOTED_HANDLE = re.compile(r"[«\"“']([A-Za-z][A-Za-z0-9]*[_.][A-Za-z0-9_.]*[A-Za-z0-9]"
+                            r"|[A-Za-z][A-Za-z_.]*\d+)[»\"”']"
+                            r"|[«\"“']([A-Za-z0-9_.]{3,32})[»\"”']\s+деген")
+
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\s?\(?\d[\d\s\-()\u00a0]{6,22}\d(?![\w])")
+_PHONE_GROUP = re.compile(r"\+?\(?\d+\)?")
+
+_KG_PASSPORT = re.compile(r"(?<!\w)(?:AN|AC|ID|АН|АС|an|ac|id|ан|ас)\s?№?\s?\d{7}(?!\w)")
+_KZ_PASSPORT = re.compile(r"(?<!\w)[NНnн]\s?\d{8}(?!\w)")
+_RU_PASSPORT = re.compile(r"(?<![\w+])\d{2}\s?\d{2}\s(?:№\s?)?\d{6}(?![\w])")
+_DIGITS_12_14 = re.compile(r"(?<![\w+])\d{12}(?:\d{2})?(?![\w])")
+_ID_CONTEXT = re.compile(
+    r"(?:паспорт\w*|ИИН|ЖСН|ПИН|ИНН|IIN|PIN|ID|passport|удостоверени\w*|жеке\s+куәлі\w*"
+    r"|төлқұжат\w*|ID[- ]?card|ID-карт\w*|айди)"
+    r"(?:\s+(?:серии|серия|номер|номери|нөмірі|личности|куәлігі|no\.?|number|card))?"
+    r"\s*[:№#(]?\s*(?:№\s*)?"
+    r"([A-ZА-Я]{0,2}\s?\d[\d ]{4,16}\d)(?![\w])",
+    re.IGNORECASE,
+)
+
+_PLATE_LETTER = "ABEKMHOPCTYXАВЕКМНОРСТУХ"
+_PLATE_SOURCES = [
+    r"(?<![\w])\d{2}\s?(?:KG\s?)?\d{3}\s?[A-Z]{3}(?![\w])",  # KG, 2014 on
+    r"(?<![\w])\d{3}\s?[A-Z]{2,3}\s?\d{2}(?![\w])",  # KZ
+    rf"(?<![\w])[{_PLATE_LETTER}]\s?\d{{4}}\s?[{_PLATE_LETTER}]{{2}}(?![\w])",  # KG, older
+    rf"(?<![\w])[{_PLATE_LETTER}]\s?\d{{3}}\s?[{_PLATE_LETTER}]{{2}}\s?\d{{2,3}}(?![\w])",  # RU
+]
+_NOT_PLATE = re.compile(r"USD|EUR|KGS|KZT|RUB|SOM|GBP|CNY|TRY|UZS|TJS", re.IGNORECASE)
+
+# Street types are matched in any case, names only with a capital letter.
+_STREET_BEFORE = (
+    r"(?i:ул\.|ул(?=\s)|улиц[аеуы]|пр\.|пр-т|пр-кт|просп\.|проспект[аеу]?|пер\.|переул(?:ок|ке|ка)"
+    r"|б-р|бул\.|бульвар[аеу]?|мкр\.?|мкрн\.?|микрорайон[аеу]?|м-н|ж/м|жилмассив[аеу]?"
+    r"|жк|шоссе|тракт|street|st\.|avenue|ave\.|microdistrict)"
+)
+_STREET_AFTER = (
+    r"(?i:көчөсү\w*|көч\.|көшесі\w*|көш\.|даңғылы\w*|проспектиси\w*|проспекті\w*"
+    r"|кичи\s+району\w*|кичирайону\w*|шағын\s+аудан\w*|м-ны|бульвары\w*|тыкыры\w*"
+    r"|тұйығы\w*)"
+)
+_NAME_WORD = rf"[{_UP}][\w'’.-]*"
+# After a street type: up to three words ("Байтик Баатыра", "Джал-29", "8 Марта").
+_STREET_NAME = (
+    rf"(?:\d{{1,2}}-?(?:й|я|го|ой)?\s)?(?:{_NAME_WORD}|\d{{1,2}}-?[{_UP}][\w-]*)"
+    rf"(?:\s(?:{_NAME_WORD}|би|батыр\w*|баатыр\w*|ата)){{0,2}}"
+)
+# Before a Kyrgyz or Kazakh street type: one word, or two in the usual compounds ("Жибек
+# Жолу", "Төле би"), so that a name just before an address stays a name.
+_STREET_NAME_BEFORE_TYPE = (
+    rf"[{_UP}][\w'’-]*(?:\s(?:[Жж]олу|[Жж]олы|[Бб]и|[Бб]аатыр\w*|[Бб]атыр\w*|[Аа]та))?"
+)
+_HOUSE = (
+    r"(?:,?\s*(?i:д\.|дом|house|h\.|үй|No\.?|№|bldg\.?|building)?\s*\d{1,4}(?:[а-яa-z](?!\w))?"
+    r"(?:/\d{1,4})?(?:-?\s?(?i:үй|й)(?!\w))?)"
+)
+_FLAT = (
+    r"(?:,?\s*(?i:кв\.|кв(?=\s)|квартир[аеуы]|кв-ра|apt\.?|apartment|flat|батир\w*|пәтер\w*"
+    r"|бөлмө|комн\.?)\s*\d{1,4}|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|квартира|кв\.?)\w*"
+    r"|-\d{1,4}(?!\d))?"
+)
+_ENGLISH_STREET = (r"(?:Street|St\.|St(?![A-Za-z])|Avenue|Ave\.|Ave(?![A-Za-z])|Road|Rd\."
+                   r"|Lane|Boulevard|Blvd\.|Prospect)(?![a-z])")
+_ENGLISH_FLAT = r"(?:,?\s*(?i:apt\.?|apartment|flat)\s*\d{1,4})?"
+_ADDRESS_SOURCES = [
+    rf"(?<!\w){_STREET_BEFORE}\s*{_STREET_NAME}{_HOUSE}{_FLAT}",
+    rf"(?<!\w){_STREET_NAME_BEFORE_TYPE}\s{_STREET_AFTER}{_HOUSE}{_FLAT}",
+    rf"(?<!\w)\d{{1,4}}[A-Za-z]?,?\s(?:[A-Z][a-z'-]+\s){{1,3}}{_ENGLISH_STREET}"
+               rf"{_ENGLISH_FLAT}",
+    rf"(?<!\w)(?:[A-Z][a-z'-]+\s){{1,3}}{_ENGLISH_STREET}\s\d{{1,4}}[A-Za-z]?"
+               rf"{_ENGLISH_FLAT}",
+    rf"(?<!\w)\d{{1,2}}(?:-?й)?\s(?i:микрорайон|мкр\.?)\w*,?\s*(?i:дом|д\.)\s*"
+               rf"\d{{1,4}}[а-я]?{_FLAT}",
+    r"(?<!\w)(?i:дом|д\.)\s*\d{1,4}[а-я]?,?\s*(?i:кв\.|кв|квартира)\s*\d{1,4}",
+    r"(?<!\w)\d{1,4}-үй,?\s*\d{1,4}-(?:батир|пәтер)\w*",
+]
+# Capital letters tell names from words; in a narrative typed all in lower case they cannot,
+# and the same patterns are tried without them.
+_PLATES = {cased: [re.compile(p, 0 if cased else re.IGNORECASE) for p in _PLATE_SOURCES]
+           for cased in (True, False)}
+_ADDRESSES = {cased: [re.compile(p, 0 if cased else re.IGNORECASE) for p in _ADDRESS_SOURCES]
+              for cased in (True, False)}
+# An address ends with its last number, not with the comma or full stop after it.
+_ADDRESS_TRIM = re.compile(r"[\s,.-]+$")
+
+# --- dates ----------------------------------------------------------------------------------
+
+_MONTHS = (
+    r"январ\w*|феврал\w*|март\w*|апрел\w*|ма[йяю]\w*|июн\w*|июл\w*|август\w*|сентябр\w*"
+    r"|октябр\w*|ноябр\w*|декабр\w*|қаңтар\w*|ақпан\w*|наурыз\w*|сәуір\w*|мамыр\w*|маусым\w*"
+    r"|шілде\w*|тамыз\w*|қыркүйек\w*|қазан\w*|қараша\w*|желтоқсан\w*|january|february|march"
+    r"|april|may|june|july|august|september|october|november|december|jan\.?|feb\.?|mar\.?"
+    r"|apr\.?|jun\.?|jul\.?|aug\.?|sep\.?|sept\.?|oct\.?|nov\.?|dec\.?"
+)
+_YEAR = r"(?:19|20)\d\d"
+_DATE = re.compile(
+    rf"(?<![\w.])(?:"
+    rf"(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-]{_YEAR}(?:-?ж\.?)?"
+    rf"|(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.\d\d(?!\d)"  # "03.04.95 г.р."
+    rf"|{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    rf"|(?:0?[1-9]|[12]\d|3[01])(?:-?(?:st|nd|rd|th|й|го))?\s(?:of\s)?(?:{_MONTHS})\s{_YEAR}"
+    rf"(?:\s?(?:года|год|г\.|жылы|ж\.))?"
+    rf"|(?:{_MONTHS})\s(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s{_YEAR}"
+    rf"|{_YEAR}[-\s]?(?:жылдын|жылы|жылғы|ж\.)\s(?:0?[1-9]|[12]\d|3[01])[-\s]?(?:{_MONTHS})"
+    rf"|{_YEAR}(?:-?\s?(?:года|году|год|г\.|жылы|жылдын|жылғы|ж\.|y\.))?"
+    rf")(?![\w])",
+    re.IGNORECASE,
+)
+_BIRTH = re.compile(
+    r"(?<!\w)(?:родил(?:ся|ась|ись)|рождени[яе]|рожд\.|д\.\s?р\.|д/р|г\.\s?р\.|гр\.|ДР"
+    r"|туулган\w*|туул\.|туған\w*|туылған\w*|т\.\s?ж\.|born|b\.|DOB|D\.O\.B\.|date\s+of\s+birth"
+    r"|birth\s?date|birthday)(?!\w)",
+    re.IGNORECASE,
+)
+# What may stand between a date and the birth word after it: "1995 г.р.", "(1995 года
+# рождения)", "1995-жылы туулган".
+_BIRTH_FILLER = re.compile(r"[\s,.()\-]*(?:года|год|г\.|жылы|ж\.|y\.)?[\s,.()\-]*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…]\s|\n")
+
+# --- names ----------------------------------------------------------------------------------
+
+def _folded(words: set[str]) -> frozenset[str]:
+    return frozenset(_lookup(word) for word in words)
+
+
+_CONNECTORS = _folded({"уулу", "кызы", "улы", "оглы", "uulu", "kyzy", "kizi", "qizi", "uly",
+                         "ulu", "ogly", "ogli", "qyzy"})
+_TITLES = _folded({
+    "участковый", "участкового", "участковому", "следователь", "следователя", "следователю",
+    "оперуполномоченный", "капитан", "капитана", "майор", "майора", "лейтенант", "лейтенанта",
+    "сержант", "сержанта", "полковник", "полковника", "инспектор", "инспектора", "гражданин",
+    "гражданка", "гр", "господин", "госпожа", "судья", "адвокат", "тергөөчү", "тергеуші",
+    "officer", "mr", "mrs", "ms", "miss", "dr", "captain", "major", "lieutenant", "sergeant",
+    "inspector", "investigator", "judge", "мырза", "ханым",
+    # "по имени Эрлан", "меня зовут Тимур", "по кличке Чёрный", "a man called Erlan"
+    "имени", "зовут", "кличке", "кличка", "прозвищу", "прозвище", "named", "called",
+    "nicknamed", "аттуу", "есімді",
+})
+_NICKNAME_CUES = _folded({"кличке", "кличка", "прозвищу", "прозвище", "nicknamed"})
+# "Азамат деген жигит", "Азамат есімді": the word before is a name.
+_NAMED_AFTER = _folded({"деген", "аттуу", "есімді", "атты"})
+_STREET_WORDS = _folded({"street", "avenue", "көчөсү", "көшесі", "даңғылы", "проспектиси",
+                           "проспектісі", "улица", "проспект", "көч", "көш"})
+_QUOTED = re.compile(r"«[^»\n]{1,80}»|“[^”\n]{1,80}”|\"[^\"\n]{1,80}\"")
+_UNIT_WORDS = _folded({
+    "рувд", "ровд", "овд", "увд", "гувд", "уп", "оп", "дп", "рпу", "район", "района", "районе",
+    "районный", "районного", "районном", "районному", "отдел", "отдела", "отделение",
+    "отделения", "суд", "суда", "суде", "области", "область", "облусу", "облысы", "району",
+    "ауданы", "ауданының", "ауданында", "аудандық", "райондук", "шаардык", "қалалық", "риив",
+    "риибинин", "рииб", "апб", "district", "region", "police", "court", "city", "шаары",
+    "шаарынын", "қаласы", "қаласының", "crisis", "centre", "center", "foundation",
+    "organisation", "organization", "clinic", "hospital", "cafe", "café", "club", "bar",
+    "shelter", "station", "department", "ministry", "кафе", "клуб", "бар", "центр", "центра",
+    "фонд", "фонда", "больница", "больницы", "борбору", "борборунун", "орталығы", "орталығының",
+})
+# Case endings of the Turkic languages (after the fold: ө→о, ү→у, і→и, ң→н, қ→к, ғ→г), on
+# names written in Kyrgyz or Kazakh sentences.
+_TURKIC = tuple(sorted({
+    "дын", "дин", "дун", "тын", "тин", "тун", "нын", "нин", "нун",
+    "га", "ге", "го", "ка", "ке", "ко",
+    "ды", "ди", "ду", "ты", "ти", "ту", "ны", "ни", "ну",
+    "да", "де", "до", "та", "те", "то", "нда", "нде",
+    "дан", "ден", "дон", "тан", "тен", "тон", "нан", "нен", "нон", "ндан", "нден",
+    "мен", "бен", "пен", "менен", "менан", "ныкы", "дыкы", "тыкы",
+    "на", "не", "дай", "дей", "тай", "тей",
+}, key=len, reverse=True))
+# Russian case endings, for the lemma of a given name ("Азамату" → "азамат", "Зарины" →
+# "зарина", "Дмитрия" → "дмитрий").
+_RUSSIAN = ("ами", "ями", "ой", "ей", "ою", "ею", "ом", "ем", "ым", "им", "ии", "ию", "ия",
+            "а", "я", "у", "ю", "ы", "и", "е")
+_RESTORE = ("", "а", "я", "й", "ь", "ий", "ия")
+_TURKIC_AFTER_CONSONANT = re.compile(r"[бвгджзйклмнпрстфхцчшщь](?:" + "|".join(_TURKIC) + ")$")
+_SURNAME_CYR = re.compile(
+    r"^([а-яё]{2,}?(?:ов|ев|ёв))(?:а|у|ым|ом|е|ой|ы|ых|ыми|ою)?$"
+    r"|^([а-яё]{2,}(?:уулу|кызы|улы|оглы))$"
+    r"|^([а-яё]{3,}(?:енко|зода|заде|швили|дзе))$"
+)
+_SURNAME_CYR_WEAK = re.compile(
+    r"^([а-яё]{3,}?(?:ин|ын))(?:а|у|ым|ом|е|ой|ы|ых)?$"
+    r"|^([а-яё]{3,}(?:ск|цк))(?:ий|ая|ого|ому|им|ом|ой|ую|ие|их)$"
+    r"|^([а-яё]{3,}(?:ян|янц|юк|чук|ук))$"
+)
+_PATRONYMIC_CYR = re.compile(
+    r"^([а-яё]{3,}(?:ович|евич|ьич|овн|евн|ичн))(?:а|у|ем|ом|е|ы|ой|ою)?$"
+)
+_SURNAME_LAT = re.compile(
+    r"^([a-z]{2,}?(?:ov|ev|yev|iev|yov))(?:a|u|ym|om|oy|y|ykh)?$"
+    r"|^([a-z]{2,}(?:uulu|kyzy|kizi|qizi|qyzy|kyzi|uly|ulu|ogly|ogli))$"
+    r"|^([a-z]{3,}(?:enko|zoda|zade|shvili|dze))$"
+)
+_SURNAME_LAT_WEAK = re.compile(
+    r"^([a-z]{3,}?(?:in|yn))(?:a|u)?$|^([a-z]{3,}(?:sky|skiy|skaya|ski|ska|yan|ian|uk|chuk))$"
+)
+# Elements that end Central Asian given names (Нурбек, Айжан, Гүлзат → -гүл, Токтобүбү): a
+# word ending so is likely a name, though no list knows it.
+_GIVEN_ENDING = re.compile(
+    r"^[а-яё]{2,}(?:бек|бай|жан|гул|гуль|нур|хан|айым|бубу|бике|мырза|болот|болат|канат|сулуу"
+    r"|назик|тилек|дана)$"
+    r"|^[a-z]{2,}(?:bek|bay|bai|zhan|jan|gul|nur|khan|aiym|aiym|bubu|bolot|bolat|kanat|suluu)$"
+)
+_PATRONYMIC_LAT = re.compile(r"^([a-z]{3,}(?:ovich|evich|ovna|evna|ichna))$")
+# Words that end like a name but are not one: adjectives, verbs and the like at the start of
+# a sentence ("Задержанный", "Пришли").
+_NOT_NAME_END = re.compile(
+    r"(?:ый|ое|ые|ого|ому|ыми|ими|ать|ять|ить|еть|ться|тся|лся|лась|лись|ли|ло|ешь|ете|ите|ение"
+    r"|ания|ость|ости|ство|ства|ция|ции|изм|ing|ed|ly|tion|ness|ment|ып|ип|уп|ыш|иш)$"
+)
+
+# Token labels.
+_STRONG, _WEAK, _UNKNOWN, _CONNECTOR, _INITIAL, _OTHER = range(6)
+
+
+_TURKIC_BY_LENGTH = sorted(((n, frozenset(s for s in _TURKIC if len(s) == n))
+                           for n in {len(s) for s in _TURKIC}), reverse=True)
+
+
+def _strip_turkic(word: str, minimum: int = 3) -> Iterable[str]:
+    """The word without each Turkic case ending it may have, the longest ending first."""
+    for n, suffixes in _TURKIC_BY_LENGTH:
+        if len(word) - n >= minimum and word[-n:] in suffixes:
+            yield word[:-n]
+
+
+def _first_lemma(word: str, lex: _Lexicon) -> str | None:
+    """The dictionary form of a given name in any case (folded lower case), or None."""
+    if _is_cyrillic(word):
+        if word in lex.first:
+            return word
+        for stem in _strip_turkic(word):
+            if stem in lex.first:
+                return stem
+        for ending in _RUSSIAN:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                stem = word[: -len(ending)]
+                for restore in _RESTORE:
+                    if stem + restore in lex.first:
+                        return stem + restore
+        return None
+    key = skeleton(_latin_base(word))
+    if key in lex.first_latin:
+        return key
+    return None
+
+
+def _latin_base(word: str) -> str:
+    word = re.sub(r"['’]s$", "", word).replace("'", "").replace("’", "")
+    return word
+
+
+def _surname_base(word: str, strong_only: bool = False) -> str | None:
+    """The family name without its case or gender ending ("токтогулову" → "токтогулов")."""
+    if _is_cyrillic(word):
+        patterns = [_SURNAME_CYR] if strong_only else [_SURNAME_CYR, _SURNAME_CYR_WEAK]
+        for pattern in patterns:
+            match = pattern.match(word)
+            if match:
+                return next(group for group in match.groups() if group)
+        for stem in _strip_turkic(word, minimum=5):
+            for pattern in patterns:
+                match = pattern.match(stem)
+                if match:
+                    return next(group for group in match.groups() if group)
+        return None
+    base = _latin_base(word)
+    patterns = [_SURNAME_LAT] if strong_only else [_SURNAME_LAT, _SURNAME_LAT_WEAK]
+    for pattern in patterns:
+        match = pattern.match(base)
+        if match:
+            return next(group for group in match.groups() if group)
+    return None
+
+
+def _is_place(word: str, lex: _Lexicon) -> bool:
+    if word in lex.places:
+        return True
+    if _is_cyrillic(word):
+        if any(stem in lex.places for stem in _strip_turkic(word, minimum=2)):
+            return True
+        if any(word.endswith(ending) and word[: -len(ending)] + restore in lex.places
+               for ending in ("а", "е", "у", "ом", "ой", "ы", "и") for restore in ("", "а")):
+            return True
+        # Several endings in a row: "Бишкектеги", "Шымкенттенмін" ("I am from Shymkent").
+        return any(word[:n] in lex.places and word[n:].startswith(_TURKIC)
+                   for n in range(4, len(word) - 2))
+    return False
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    word: str
+    label: int
+    sentence_start: bool
+    after_title: bool
+    place: bool
+    cased: bool  # whether the narrative uses capital letters at all
+
+
+def _is_connector(low: str) -> bool:
+    """уулу, кызы, ұлы, қызы (folded), also with a case ending ("уулуна", "кызынын")."""
+    return any(low.startswith(c) and len(low) - len(c) <= 4 for c in _CONNECTORS)
+
+
+def _label(word: str, lex: _Lexicon, cased: bool = True) -> int:
+    low = _lookup(word)
+    if _is_connector(low):
+        return _CONNECTOR
+    if cased and not word[0].isupper():
+        return _OTHER
+    if not cased and len(word) < 3:
+        return _OTHER
+    if len(word) == 1:
+        return _INITIAL
+    if word.isupper() and len(word) <= 4:
+        return _OTHER  # МВД, ГКНБ, LGBT
+    if low in lex.stop or low.replace("’", "'") in lex.stop:
+        return _OTHER
+    latin = not _is_cyrillic(low)
+    key = skeleton(_latin_base(low)) if latin else low
+    if not cased and (low in lex.common or key in lex.common):
+        return _WEAK
+    if (key not in lex.first_latin if latin else True) and (
+            key in lex.ambiguous or low in lex.ambiguous):
+        return _WEAK
+    # A family name's ending outweighs a place of the same name (Fedorov, Aitmatov).
+    if low in lex.surnames or (latin and key in lex.surnames):
+        return _STRONG
+    if _surname_base(low, strong_only=True) is not None:
+        return _STRONG
+    place = _is_place(low, lex)
+    lemma = _first_lemma(low, lex)
+    if lemma is not None:
+        return _WEAK if place or lemma in lex.ambiguous else _STRONG
+    if place:
+        # "Манас", "Balkan": a place, or a given name beside a family name (see _names_in_run)
+        return _UNKNOWN if low in lex.places else _OTHER
+    if _surname_base(low) is not None:
+        return _WEAK
+    if (_PATRONYMIC_CYR if not latin else _PATRONYMIC_LAT).match(low):
+        return _WEAK
+    if _GIVEN_ENDING.match(low if latin else next(iter(_strip_turkic(low, 4)), low)):
+        return _STRONG
+    if _NOT_NAME_END.search(low):
+        return _OTHER
+    return _UNKNOWN
+
+
+def _is_cased(text: str) -> bool:
+    """Whether the narrative uses capital letters (some are typed all in lower case)."""
+    words = _WORD.findall(text)
+    capitalised = sum(1 for word in words if word[0].isupper())
+    return capitalised >= max(1, len(words) // 50)
+
+
+def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
+    tokens: list[_Token] = []
+    previous_end = 0
+    previous_word = ""
+    cased = _is_cased(text)
+    # Words repeat within a narrative; the memo lives only as long as this call, so that no
+    # word of anyone's narrative stays in the process afterwards.
+    labels: dict[str, tuple[int, bool]] = {}
+    for match in _WORD.finditer(text):
+        word = match.group()
+        gap = text[previous_end:match.start()]
+        sentence_start = not tokens or bool(re.search(r"[.!?…:;\n]\s*[\"«(\-–—]*\s*$", gap))
+        # "А. Токтогулов": the initial's full stop does not end a sentence.
+        if tokens and tokens[-1].label == _INITIAL and re.fullmatch(r"\.\s*", gap):
+            sentence_start = False
+        if word not in labels:
+            first_label = _label(word, lex, cased)
+            labels[word] = (first_label, first_label in (_WEAK, _STRONG, _UNKNOWN)
+                            and _is_place(_lookup(word), lex))
+        label, place = labels[word]
+        # "по кличке Чёрный": whatever the word, here it is what someone is called.
+        if _lookup(previous_word) in _NICKNAME_CUES and gap == " " and word[0].isupper():
+            label = _UNKNOWN
+        if tokens and _lookup(word) in _NAMED_AFTER and tokens[-1].label in (_WEAK, _UNKNOWN) \
+                and gap == " ":
+            tokens[-1].after_title = True
+        tokens.append(_Token(match.start(), match.end(), word, label, sentence_start,
+                             _lookup(previous_word) in _TITLES and gap.strip(" .") == "",
+                             place, cased))
+        previous_end, previous_word = match.end(), word
+    for k, token in enumerate(tokens):
+        if token.label == _INITIAL and text[token.end:token.end + 1] != ".":
+            token.label = _OTHER  # a lone capital letter is an initial only with its full stop
+        # "Свердловский РОВД", "Sverdlov district police", "the Zhany Zhol crisis centre": the
+        # capitalised words before such a word name a unit, a place or an organisation,
+        # unless the lists know them as a person's ("Азамат Асанбеков шаардык ооруканада").
+        word = _lookup(token.word)
+        if word in _UNIT_WORDS or word in _STREET_WORDS:
+            reach = 1 if word in _STREET_WORDS else 3
+            m = k - 1
+            while m >= 0 and m >= k - reach and tokens[m].label != _OTHER \
+                    and text[tokens[m].end:tokens[m + 1].start] in (" ", "\u00a0", "-"):
+                if tokens[m].label in (_UNKNOWN, _WEAK) or tokens[m].place:
+                    tokens[m].label = _OTHER
+                m -= 1
+    return tokens
+
+
+def _joined(text: str, left: _Token, right: _Token) -> bool:
+    """Whether two tokens can be parts of one name: only spaces between them, or the full
+    stop of an initial."""
+    gap = text[left.end:right.start]
+    if left.label == _INITIAL:
+        return bool(re.fullmatch(r"\.?\s{0,2}", gap))
+    return gap in (" ", "\u00a0", "-")
+
+
+def _dictionary_names(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
+    """Runs of name-like tokens that the lists and endings vouch for, as (first, last)
+    token indices."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        if tokens[i].label == _OTHER:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and tokens[j + 1].label != _OTHER and _joined(text, tokens[j],
+                                                                      tokens[j + 1]):
+            j += 1
+        spans.extend(_names_in_run(tokens, i, j))
+        i = j + 1
+    return spans
+
+
+def _names_in_run(tokens: list[_Token], i: int, j: int) -> list[tuple[int, int]]:
+    """The names within one run of capitalised words (tokens i..j)."""
+    run = tokens[i:j + 1]
+    if not run[0].cased:
+        return _names_in_lower_case(run, i)
+    labels = [t.label for t in run]
+    # "X уулу", "X кызы": the word before is a father's name, whatever the lists say.
+    for k in range(1, len(run)):
+        if labels[k] == _CONNECTOR and labels[k - 1] in (_UNKNOWN, _WEAK):
+            labels[k - 1] = _STRONG
+    # An unknown word beside a name that is also a word ("Kutayym Kim", "Nardana Li"): two
+    # capitalised words mid-sentence, one of them a name.
+    for k in range(len(run) - 1):
+        pair = {labels[k], labels[k + 1]}
+        if pair == {_WEAK, _UNKNOWN} and not run[k].sentence_start \
+                and not run[k].place and not run[k + 1].place:
+            labels[k] = labels[k + 1] = _STRONG if labels[k] == _WEAK else _WEAK
+    strong = labels.count(_STRONG)
+    weak = labels.count(_WEAK)
+    if strong == 0 and weak < 2:
+        # A lone weak or unknown word is a name only when a title says so ("участковый
+        # Сыдыков", "Officer Kim"), or when a family name stands mid-sentence.
+        titled = [k for k, t in enumerate(run) if t.after_title and t.label in (_WEAK, _UNKNOWN)]
+        if titled:
+            k = titled[0]
+            end = k
+            while end + 1 < len(run) and labels[end + 1] != _OTHER:
+                end += 1
+            return [(i + k, i + end)]
+        # (Not an adjective in -ский: "на Киевской", "Октябрьского" are streets and units.)
+        if len(run) == 1 and labels[0] == _WEAK and not run[0].sentence_start \
+                and re.search(r"(?:ин|ын|in|yn)(?:а|у|ым|ом|е|ой|ы|a|u)?$",
+                              _lookup(run[0].word)) \
+                and _surname_base(_lookup(run[0].word)) is not None:
+            return [(i, j)]
+        return []
+    # A sentence-initial lone family name may be a plural noun ("Сотрудников было трое"):
+    # short ones need the model's word.
+    if len(run) == 1 and run[0].sentence_start and _is_cyrillic(run[0].word):
+        base = _surname_base(_lookup(run[0].word), strong_only=True)
+        if base is not None and len(base) < 6:
+            return []
+    # Keep name words; unknown words up to two away from one ("Чолтай Эрзия Илиясованын":
+    # names stand side by side in Kyrgyz and Kazakh sentences); connectors and initials
+    # beside a kept word.
+    keep = [label in (_STRONG, _WEAK) for label in labels]
+    for k, label in enumerate(labels):
+        if label == _UNKNOWN and run[k].place:
+            # A place's name is a given name only right beside a family name ("Balkan
+            # Molbaev", "Манас Токтогулов").
+            keep[k] = any(0 <= m < len(run) and labels[m] == _STRONG
+                          and _surname_base(_lookup(run[m].word), strong_only=True) is not None
+                          for m in (k - 1, k + 1))
+        elif label == _UNKNOWN:
+            keep[k] = any(0 <= m < len(run) and labels[m] in (_STRONG, _WEAK)
+                          and all(labels[x] == _UNKNOWN for x in range(min(k, m) + 1, max(k, m)))
+                          for m in (k - 2, k - 1, k + 1, k + 2))
+    for k, label in enumerate(labels):
+        if label in (_CONNECTOR, _INITIAL):
+            keep[k] = any(0 <= m < len(run) and keep[m] and labels[m] not in (_CONNECTOR,
+                                                                              _INITIAL)
+                          for m in (k - 1, k + 1, k - 2, k + 2))
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(run):
+        if not keep[k]:
+            k += 1
+            continue
+        m = k
+        while m + 1 < len(run) and keep[m + 1]:
+            m += 1
+        if any(labels[x] in (_STRONG, _WEAK) for x in range(k, m + 1)):
+            spans.append((i + k, i + m))
+        k = m + 1
+    return spans
+
+
+def _names_in_lower_case(run: list[_Token], i: int) -> list[tuple[int, int]]:
+    """Names in a narrative typed all in lower case, where every word is a candidate: only
+    what the lists and endings vouch for, and the word before a family name."""
+    labels = [t.label for t in run]
+    keep = [False] * len(run)
+    for k, token in enumerate(run):
+        low = _lookup(token.word)
+        if labels[k] == _STRONG:
+            lemma = _first_lemma(low, _lexicon())
+            base = _surname_base(low, strong_only=True)
+            paired = any(0 <= m < len(run) and labels[m] in (_STRONG, _WEAK, _CONNECTOR)
+                         for m in (k - 1, k + 1))
+            keep[k] = paired or (lemma is not None and len(lemma) >= 5) or (
+                base is not None and len(base) >= 7) or _GIVEN_ENDING.match(low) is not None
+            if base is not None and k > 0 and labels[k - 1] == _UNKNOWN:
+                keep[k - 1] = True  # "arseyit iliyasuly": the given name before it
+        elif labels[k] == _WEAK:
+            keep[k] = any(0 <= m < len(run) and labels[m] == _STRONG for m in (k - 1, k + 1))
+        elif labels[k] == _CONNECTOR:
+            keep[k] = k > 0 and labels[k - 1] != _OTHER
+            if keep[k]:
+                keep[k - 1] = True
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(run):
+        if keep[k]:
+            m = k
+            while m + 1 < len(run) and keep[m + 1]:
+                m += 1
+            spans.append((i + k, i + m))
+            k = m + 1
+        else:
+            k += 1
+    return spans
+
+
+def _model_names(text: str, tokens: list[_Token], language: str) -> list[tuple[int, int]]:
+    """Natasha's PER spans, cut down to the tokens that can be part of a name."""
+    markup = _ner()(text.translate(_FOLD))
+    spans: list[tuple[int, int]] = []
+    starts = [t.start for t in tokens]
+    for span in markup.spans:
+        if span.type != "PER":
+            continue
+        first = bisect.bisect_left(starts, span.start)
+        last = bisect.bisect_left(starts, span.stop) - 1
+        if first > last:
+            continue
+        piece: list[int] = []
+        for k in range(first, last + 2):
+            token = tokens[k] if k <= last else None
+            usable = token is not None and token.label != _OTHER
+            if usable:
+                piece.append(k)
+            elif piece:
+                if _model_piece_is_name(tokens, piece, language):
+                    spans.append((piece[0], piece[-1]))
+                piece = []
+    return spans
+
+
+def _model_piece_is_name(tokens: list[_Token], piece: list[int], language: str) -> bool:
+    if all(tokens[x].label == _CONNECTOR for x in piece):
+        return False
+    if not tokens[piece[0]].cased:
+        # In lower case the model guesses at anything; only what the lists vouch for.
+        return any(tokens[x].label == _STRONG for x in piece)
+    if len(piece) > 1:
+        return True
+    token = tokens[piece[0]]
+    if token.place:
+        return False  # a lone place name (Медеу, Манас): the model took a place for a person
+    # In Kyrgyz and Kazakh sentences the model calls many a capitalised word a name; a lone
+    # unknown word at the start of a sentence is more likely a word than a name.
+    return not (token.label == _UNKNOWN and token.sentence_start and language != "ru")
+
+
+def _person_spans(text: str, language: str) -> list[_Span]:
+    lex = _lexicon()
+    tokens = _tokens(text, lex)
+    if not tokens:
+        return []
+    runs = _dictionary_names(text, tokens)
+    if _CYRILLIC.search(text):
+        runs += _model_names(text, tokens, language)
+    # Merge overlapping runs and runs that touch (the model's "Азамат" and the list's
+    # "Токтогулов" are one name).
+    runs.sort()
+    merged: list[list[int]] = []
+    for first, last in runs:
+        if merged and (first <= merged[-1][1] or (first == merged[-1][1] + 1 and _joined(
+                text, tokens[merged[-1][1]], tokens[first]))):
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    # Words in quotes are the name of an organisation, a shop, a film ("«Жаңы Жол»"), unless a
+    # family name says otherwise.
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+
+    def unquoted(first: int, last: int) -> bool:
+        return not any(s < tokens[first].start and tokens[last].end < e for s, e in quoted) \
+            or any(_surname_base(_lookup(tokens[k].word), strong_only=True)
+                   for k in range(first, last + 1))
+
+    merged = [[first, last] for first, last in merged if unquoted(first, last)]
+    spans = []
+    for first, last in merged:
+        start, end = tokens[first].start, tokens[last].end
+        if tokens[last].label == _INITIAL and text[end:end + 1] == ".":
+            end += 1
+        spans.append(_Span(start, end, "person"))
+    return spans + [span for span in _echoes(tokens, merged)
+                    if not any(s < span.start and span.end < e for s, e in quoted)]
+
+
+def _echoes(tokens: list[_Token], merged: list[list[int]]) -> list[_Span]:
+    """Other mentions of the names already found: "Kyyanura", "Тилканды" and "Гусеву" are
+    names once "Kyyanura Tolegen", "Тилкан Ермеков" and "Гусева" are, though no list knows
+    them."""
+    inside = {k for first, last in merged for k in range(first, last + 1)}
+    keys = {key for k in inside if tokens[k].label not in (_CONNECTOR, _INITIAL)
+            for key in [_name_key(tokens[k].word)] if key and len(key) >= 2}
+    spans = []
+    for k, token in enumerate(tokens):
+        if k in inside or len(token.word) < 2 or (token.cased and not token.word[0].isupper()) \
+                or (not token.cased and len(token.word) < 4):
+            continue
+        if token.label == _OTHER and _lookup(token.word) in _lexicon().stop:
+            continue
+        key = _name_key(token.word)
+        if key and any(_keys_match(key, known) for known in keys):
+            spans.append(_Span(token.start, token.end, "person"))
+    return spans
+
+
+# --- the other kinds ------------------------------------------------------------------------
+
+
+def iin_is_valid(number: str) -> bool:
+    """Whether a Kazakh IIN (12 digits) has a plausible birth date, century digit and the
+    right check digit (the official algorithm: weights 1..11, and 3..11,1,2 when the first
+    sum gives 10)."""
+    digits = [int(c) for c in number if c.isdigit()]
+    if len(digits) != 12 or len(re.sub(r"\D", "", number)) != 12:
+        return False
+    if not _plausible_date(2000 + digits[0] * 10 + digits[1], digits[2] * 10 + digits[3],
+                           digits[4] * 10 + digits[5]):
+        return False
+    if digits[6] > 6:
+        return False
+    check = sum(d * w for d, w in zip(digits[:11], range(1, 12), strict=True)) % 11
+    if check == 10:
+        weights = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+        check = sum(d * w for d, w in zip(digits[:11], weights, strict=True)) % 11
+        if check == 10:
+            return False
+    return check == digits[11]
+
+
+def _plausible_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _iin_date_ok(number: str) -> bool:
+    return _plausible_date(2000, int(number[2:4]), int(number[4:6])) and number[6] in "0123456"
+
+
+def _pin_ok(number: str) -> bool:
+    """Kyrgyz personal number: sex digit, DDMMYYYY, five digits."""
+    return number[0] in "12" and _plausible_date(int(number[5:9]), int(number[3:5]),
+                                                 int(number[1:3]))
+
+
+def _phone_ok(digits: str) -> bool:
+    if len(digits) == 12 and digits[:3] in ("996", "998", "992"):
+        return True
+    if len(digits) == 11 and digits[0] == "7":
+        return True
+    if len(digits) == 11 and digits[0] == "8" and digits[1] in "79":
+        return True
+    return len(digits) == 10 and digits[0] == "0" and digits[1] in "2345679"
+
+
+def _phones(text: str) -> Iterable[_Span]:
+    for candidate in _PHONE_CANDIDATE.finditer(text):
+        groups = list(_PHONE_GROUP.finditer(candidate.group()))
+        base = candidate.start()
+        k = 0
+        while k < len(groups):
+            found = False
+            # The longest run of digit groups, from this one, that is a phone number.
+            for m in range(len(groups) - 1, k - 1, -1):
+                piece = candidate.group()[groups[k].start():groups[m].end()]
+                digits = re.sub(r"\D", "", piece)
+                sizes = [len(re.sub(r"\D", "", g.group())) for g in groups[k:m + 1]]
+                # "45 06 123456" and "4506 123456" are how passports are written.
+                if _phone_ok(digits) and sizes not in ([2, 2, 6], [4, 6]):
+                    start = base + groups[k].start()
+                    if piece.startswith("(") and ")" not in piece:
+                        start += 1
+                    yield _Span(start, base + groups[m].end(), "phone")
+                    k = m + 1
+                    found = True
+                    break
+            if not found:
+                k += 1
+
+
+def _ids(text: str) -> Iterable[_Span]:
+    for pattern in (_KG_PASSPORT, _KZ_PASSPORT, _RU_PASSPORT):
+        for match in pattern.finditer(text):
+            yield _Span(match.start(), match.end(), "id_number")
+    for match in _DIGITS_12_14.finditer(text):
+        number = match.group()
+        if (len(number) == 12 and (iin_is_valid(number) or (
+                _iin_date_ok(number) and _ID_CONTEXT.search(text, max(0, match.start() - 30),
+                                                           match.end())))) \
+                or (len(number) == 14 and _pin_ok(number)):
+            yield _Span(match.start(), match.end(), "id_number")
+    for match in _ID_CONTEXT.finditer(text):
+        value = match.group(1).rstrip()
+        if sum(c.isdigit() for c in value) >= 6:
+            yield _Span(match.start(1), match.start(1) + len(value), "id_number")
+
+
+def _plates(text: str, cased: bool = True) -> Iterable[_Span]:
+    for pattern in _PLATES[cased]:
+        for match in pattern.finditer(text):
+            if not _NOT_PLATE.search(match.group()):
+                yield _Span(match.start(), match.end(), "plate")
+
+
+def _addresses(text: str, cased: bool = True) -> Iterable[_Span]:
+    for pattern in _ADDRESSES[cased]:
+        for match in pattern.finditer(text):
+            value = _ADDRESS_TRIM.sub("", match.group())
+            if any(c.isdigit() for c in value):
+                yield _Span(match.start(), match.start() + len(value), "address")
+
+
+def _handles(text: str) -> Iterable[_Span]:
+    for pattern in (_PROFILE, _AT_HANDLE):
+        for match in pattern.finditer(text):
+            yield _Span(match.start(), match.end(), "handle")
+    for match in _QUOTED_HANDLE.finditer(text):
+        group = 1 if match.group(1) else 2
+        yield _Span(match.start(group), match.end(group), "handle")
+    for match in _NICK.finditer(text):
+        value = match.group(1)
+        if value.lower() not in _NOT_NICKNAMES and not value.isdigit():
+            yield _Span(match.start(1), match.end(1), "handle")
+
+
+def _emails(text: str) -> Iterable[_Span]:
+    for match in _EMAIL.finditer(text):
+        yield _Span(match.start(), match.end(), "email")
+
+
+def _dates(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for match in _DATE.finditer(text):
+        value = match.group()
+        # A bare number like "1995" is a year only beside a birth word ("1995 г.р.").
+        if re.fullmatch(r"\d{4}", value) \
+                and not _BIRTH.search(text, match.end(), match.end() + 12) \
+                and not _BIRTH.search(text[max(0, match.start() - 25):match.start()]):
+            continue
+        spans.append((match.start(), match.end()))
+    return spans
+
+
+def _birth_dates(text: str, persons: list[_Span]) -> Iterable[_Span]:
+    dates = _dates(text)
+    if not dates:
+        return
+    taken: set[int] = set()
+    for keyword in _BIRTH.finditer(text):
+        best: tuple[int, int] | None = None
+        for index, (start, end) in enumerate(dates):
+            if index in taken:
+                continue
+            if start >= keyword.end():
+                # "родился 03.04.1995", "дата рождения: 3 апреля 1995", "born in 1995"
+                distance = start - keyword.end()
+                between = text[keyword.end():start]
+                if distance > 40 or re.search(r"[(),;]", between) \
+                        or len(re.findall(r"[^\W\d_]+", between)) > 2:
+                    continue
+            elif end <= keyword.start():
+                # "1995 г.р.", "1995-жылы туулган", "03.04.1995 туған": right before it
+                distance = keyword.start() - end
+                between = text[end:keyword.start()]
+                if distance > 12 or not _BIRTH_FILLER.fullmatch(between):
+                    continue
+            else:
+                continue
+            if _SENTENCE_END.search(between) or any(
+                    s > min(keyword.end(), start) and e < max(keyword.start(), end)
+                    for s, e in dates):
+                continue
+            if best is None or distance < best[1]:
+                best = (index, distance)
+        if best is not None:
+            taken.add(best[0])
+    # A full date right after a name: "Нурлан Асанбеков, 03.04.1995,"
+    ends = [person.end for person in persons]
+    for index, (start, end) in enumerate(dates):
+        value = text[start:end]
+        if index in taken or not re.match(r"\d{1,2}[./-]\d{1,2}[./-]\d{4}", value):
+            continue
+        year = int(re.findall(r"\d{4}", value)[0])
+        if year > date.today().year - 10:
+            continue  # too recent to be anyone's date of birth in a report
+        if any(0 <= start - e <= 3 and re.fullmatch(r"[\s,(]*", text[e:start]) for e in ends):
+            taken.add(index)
+    for index in sorted(taken):
+        yield _Span(dates[index][0], dates[index][1], "birth_date")
+
+
+# --- putting it together --------------------------------------------------------------------
+
+# At equal length, the more specific recogniser wins.
+_PRIORITY = {"email": 0, "handle": 1, "id_number": 2, "phone": 3, "plate": 4, "birth_date": 5,
+             "address": 6, "person": 7}
+
+
+def _resolve(text: str, spans: Iterable[_Span]) -> list[Finding]:
+    """Non-overlapping findings. The regular recognisers go first, the longer span winning,
+    then the more specific kind; names fill what is left, a name cut by another finding
+    keeping its words outside it (the name recogniser's spans are the least sure)."""
+    chosen: list[_Span] = []
+    occupied: list[tuple[int, int]] = []
+    ordered = sorted(set(spans), key=lambda s: (s.kind == "person", -(s.end - s.start),
+                                               _PRIORITY[s.kind], s.start))
+    for span in ordered:
+        overlaps = [(s, e) for s, e in occupied if s < span.end and span.start < e]
+        if not overlaps:
+            chosen.append(span)
+            occupied.append((span.start, span.end))
+            continue
+        if span.kind != "person":
+            continue
+        cursor = span.start
+        pieces: list[tuple[int, int]] = []
+        for s, e in sorted(overlaps):
+            if s > cursor:
+                pieces.append((cursor, s))
+            cursor = max(cursor, e)
+        if cursor < span.end:
+            pieces.append((cursor, span.end))
+        for s, e in pieces:
+            # Words of the name, and its initials with their full stops ("Д. Козлова").
+            words = [w for w in _WORD.finditer(text, s, e) if len(w.group()) > 1 or (
+                w.group().isupper() and text[w.end():w.end() + 1] == ".")]
+            if words:
+                end = words[-1].end()
+                if len(words[-1].group()) == 1 and end < e:
+                    end += 1  # the initial's full stop
+                piece = _Span(words[0].start(), end, "person")
+                chosen.append(piece)
+                occupied.append((piece.start, piece.end))
+    chosen.sort(key=lambda s: s.start)
+    return [Finding(s.start, s.end, s.kind, text[s.start:s.end]) for s in chosen]
+
+
+def _pattern_spans(text: str) -> list[_Span]:
+    spans: list[_Span] = []
+    for recogniser in (_emails, _handles, _phones, _ids):
+        spans.extend(recogniser(text))
+    cased = _is_cased(text)
+    spans.extend(_plates(text, cased))
+    spans.extend(_addresses(text, cased))
+    return spans
+
+
+def find(text: str, language: str | None = None) -> list[Finding]:
+    """Every piece of personal data in the text, sorted, none overlapping another. Where two
+    recognisers claim overlapping text, the longer and more specific finding wins (an e-mail
+    holding a name is an e-mail; an address holding a name is an address)."""
+    if not text:
+        return []
+    language = (language or _guess_language(text))[:2]
+    spans = _pattern_spans(text)
+    persons = _person_spans(text, language)
+    spans.extend(persons)
+    spans.extend(_birth_dates(text, persons))
+    return _resolve(text, spans)
+
+
+# --- pseudonyms and applying decisions ------------------------------------------------------
+
+
+def _name_key(word: str) -> str | None:
+    """What two spellings of one name have in common: lower case, letters folded, case and
+    gender endings dropped, in Latin letters ("Токтогулову", "Toktogulova" → "toktogulov")."""
+    lex = _lexicon()
+    low = _lookup(word)
+    if len(low) < 2 or _is_connector(low):
+        return None
+    cyrillic = _is_cyrillic(low)
+    if not cyrillic:
+        low = _latin_base(low)
+    base = _surname_base(low, strong_only=True)
+    if base is None:
+        match = (_PATRONYMIC_CYR if cyrillic else _PATRONYMIC_LAT).match(low)
+        base = match.group(1) if match else None
+    if base is None:
+        lemma = _first_lemma(low, lex)
+        if lemma is not None and not cyrillic:
+            return lemma  # already a skeleton
+        base = lemma or low
+        if lemma is None and cyrillic and _TURKIC_AFTER_CONSONANT.search(low):
+            base = next(iter(_strip_turkic(low, minimum=4)), low)
+        for ending in (*_RUSSIAN, "й", "ь"):
+            if base.endswith(ending) and len(base) - len(ending) >= 3:
+                base = base[: -len(ending)]
+                break
+    return skeleton(base) or None
+
+
+def _keys_match(a: str, b: str) -> bool:
+    """One name's key and another's: the same, or one the other with a case ending the rules
+    did not strip ("eldanag" and "eldan")."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2
+
+
+def _covered(keys: set[str], known: set[str]) -> bool:
+    return all(any(_keys_match(key, other) for other in known) for key in keys)
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@dataclass
+class _Person:
+    keys: set[str]
+    letter: str
+    last_seen: int
+
+
+class Pseudonyms:
+    """Placeholders for one document: "Person A", "Person B", … (one letter per person,
+    whatever the spelling or case), "[phone]", "[e-mail]", … for the rest, in ``language``
+    (the active language when None)."""
+
+    def __init__(self, language: str | None = None) -> None:
+        self.language = language
+        self._people: list[_Person] = []
+        self._by_finding: dict[Finding, _Person] = {}
+
+    def prime(self, findings: Iterable[Finding]) -> None:
+        """Give letters to every person in the document at once, in order of first mention,
+        full names before lone given or family names, so that "Токтогулов" before "Азамат
+        Токтогулов" is one person."""
+        mentions = [(f, self._keys(f)) for f in findings
+                    if f.kind == "person" and f not in self._by_finding]
+        mentions = [(f, keys) for f, keys in mentions if keys]
+        mentions.sort(key=lambda m: m[0].start)
+        clusters: list[tuple[set[str], list[Finding]]] = []
+        for f, keys in sorted(mentions, key=lambda m: (-len(m[1]), m[0].start)):
+            existing = self._match_existing(keys, f.start)
+            if existing is not None:
+                existing.keys |= keys
+                self._by_finding[f] = existing
+                continue
+            target = self._best_cluster(clusters, keys, f.start)
+            if target is None:
+                clusters.append((set(keys), [f]))
+            else:
+                target[0].update(keys)
+                target[1].append(f)
+        clusters.sort(key=lambda c: min(f.start for f in c[1]))
+        for keys, members in clusters:
+            person = _Person(keys, _letter(len(self._people)), max(f.start for f in members))
+            self._people.append(person)
+            for f in members:
+                self._by_finding[f] = person
+
+    @staticmethod
+    def _keys(finding: Finding) -> set[str]:
+        keys = {_name_key(word) for word in _WORD.findall(finding.text) if len(word) > 1}
+        return {key for key in keys if key}
+
+    @staticmethod
+    def _best_cluster(clusters: list[tuple[set[str], list[Finding]]], keys: set[str],
+                      position: int) -> tuple[set[str], list[Finding]] | None:
+        best = None
+        best_score: tuple[int, int] = (0, 0)
+        for cluster in clusters:
+            known = cluster[0]
+            # One's words within the other's: "Азамат" and "Азамат Токтогулов"; two full
+            # names that share a first name are two people.
+            if not (_covered(keys, known) or _covered(known, keys)):
+                continue
+            distance = min(abs(f.start - position) for f in cluster[1])
+            score = (len(keys & known), -distance)
+            if best is None or score > best_score:
+                best, best_score = cluster, score
+        return best
+
+    def _match_existing(self, keys: set[str], position: int) -> _Person | None:
+        candidates = [p for p in self._people
+                      if _covered(keys, p.keys) or (p.keys and _covered(p.keys, keys))]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda p: (len(keys & p.keys), p.last_seen))
+
+    def replacement(self, finding: Finding) -> str:
+        """The placeholder for a finding; a person not seen before gets the next letter."""
+        # No language: the active one (translation.override(None) would mean untranslated).
+        with translation.override(self.language) if self.language else nullcontext():
+            if finding.kind != "person":
+                return _placeholder(finding.kind)
+            person = self._by_finding.get(finding)
+            if person is None:
+                self.prime([finding])
+                person = self._by_finding.get(finding)
+            if person is None:  # no word to key on: a person all the same
+                person = _Person(set(), _letter(len(self._people)), finding.start)
+                self._people.append(person)
+                self._by_finding[finding] = person
+            person.last_seen = max(person.last_seen, finding.start)
+            return gettext("Person %(letter)s") % {"letter": person.letter}
+
+
+def _placeholder(kind: str) -> str:
+    # Literal msgids, so that makemessages finds them.
+    if kind == "phone":
+        # Translators: replaces a phone number in a redacted narrative; keep the brackets.
+        return gettext("[phone]")
+    if kind == "email":
+        # Translators: replaces an e-mail address in a redacted narrative.
+        return gettext("[e-mail]")
+    if kind == "handle":
+        # Translators: replaces a social-media account (@name, t.me/… link, nickname).
+        return gettext("[handle]")
+    if kind == "id_number":
+        # Translators: replaces a passport number, IIN or other personal ID number.
+        return gettext("[ID number]")
+    if kind == "plate":
+        # Translators: replaces a car's registration plate.
+        return gettext("[vehicle plate]")
+    if kind == "address":
+        # Translators: replaces a street address.
+        return gettext("[address]")
+    if kind == "birth_date":
+        # Translators: replaces someone's date of birth (other dates stay).
+        return gettext("[date of birth]")
+    raise ValueError(f"unknown kind: {kind}")
+
+
+def propose(text: str, language: str | None = None) -> list[Decision]:
+    """Every finding with the placeholder proposed for it, for a reviewer to accept, edit
+    or reject."""
+    findings = find(text, language)
+    pseudonyms = Pseudonyms(language)
+    pseudonyms.prime(findings)
+    return [(f, pseudonyms.replacement(f)) for f in findings]
+
+
+def apply(text: str, items: Sequence[Finding] | Sequence[Decision],
+          pseudonyms: Pseudonyms | None = None) -> str:
+    """The text with each finding replaced.
+
+    ``items`` is either findings (each replaced by its placeholder from ``pseudonyms``, a new
+    one for this document when None) or decisions: (finding, replacement), where the
+    replacement is the text to put instead (a placeholder, or what the reviewer typed), or
+    None to keep the original. Raises ValueError when a finding does not match the text (the
+    narrative changed since it was analysed) or two findings overlap.
+    """
+    decisions: list[Decision] = []
+    findings = [item for item in items if isinstance(item, Finding)]
+    if findings:
+        if len(findings) != len(items):
+            raise ValueError("give either findings or (finding, replacement) pairs")
+        pseudonyms = pseudonyms or Pseudonyms()
+        pseudonyms.prime(findings)
+        decisions = [(f, pseudonyms.replacement(f)) for f in findings]
+    else:
+        decisions = [item for item in items if not isinstance(item, Finding)]
+    decisions.sort(key=lambda d: d[0].start)
+    out: list[str] = []
+    cursor = 0
+    for finding, replacement in decisions:
+        if text[finding.start:finding.end] != finding.text:
+            raise ValueError("a finding does not match the text")
+        if finding.start < cursor:
+            raise ValueError("findings overlap")
+        out.append(text[cursor:finding.start])
+        out.append(finding.text if replacement is None else replacement)
+        cursor = finding.end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def redact(text: str, language: str | None = None) -> str:
+    """The text with every finding replaced by its placeholder."""
+    return apply(text, propose(text, language))

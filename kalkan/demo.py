@@ -218,13 +218,15 @@ def _demo_statistics(founding: Founding, saule: User) -> None:
                        "un_submission", given=True, on=timezone.localdate() - timedelta(days=30),
                        how="in person", keyring=keys, by=saule)
     # One story with what redaction must catch: an invented name, phone and village.
+    today = timezone.localdate()
     story = records.new_event(
         keys, saule, title="Detention after a dating-app meeting",
         description=("Эрлан Садыков познакомился через приложение с «Максатом». На встрече "
                      "его задержали, телефон +996 700 418 265 забрали, вечером отпустили в "
                      "Кара-Балте без протокола."),
-        details={"start": {"year": 2025, "month": 4, "day": None, "precision": "month",
-                           "approximate": False},
+        # This month: the newest detention, so the sample draft shows it first.
+        details={"start": {"year": today.year, "month": today.month, "day": None,
+                           "precision": "month", "approximate": False},
                  "place": {"code": "kg.bishkek", "detail": ""}, "violation_status": "confirmed"},
     )
     erlan = records.new_person(keys, pseudonym="Э. С.", profile={

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from kalkan.analysis import charts, gate, redaction
 from kalkan.analysis.documents import Block, Bullets, Draft, Figure, Heading, Paragraph, Table
@@ -567,5 +567,6 @@ def _provenance(prepared: Prepared, review: Review) -> list[Block]:
         Heading(_("Internal appendix: the records behind each figure"), 1),
         Paragraph(_("For the organisation only. Remove this appendix before sending the "
                     "draft anywhere."), "note"),
-        Table(_("Records behind each figure"), [_("Figure"), _("Acts")], rows),
+        Table(_("Records behind each figure"),
+              [pgettext("a number in a published table", "Figure"), _("Acts")], rows),
     ]

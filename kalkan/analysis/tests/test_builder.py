@@ -134,6 +134,10 @@ def test_summaries_only_with_consent_k_anonymous_and_only_after_review(corpus):
     ) if q.region.startswith("kg.")]
     released = {s.id: s.released for s in prepared.summaries}
     assert released, "some consenting cases can be summarised"
+    # Only the acts of people who consented: the Bishkek detentions and the extortion.
+    from kalkan.records.models import Act
+    for act in Act.objects.filter(pk__in=released).select_related("victim"):
+        assert consent.permitted(act.victim, "un_submission", corpus)
     for values in released.values():
         matching = [q for q in population
                     if gate.with_levels(q, prepared.levels) == values]
@@ -166,5 +170,10 @@ def test_the_exported_files_hold_no_planted_name_phone_or_canary(corpus, chingiz
         for secret in (PLANTED_NAME, "Асанбеков", PLANTED_PHONE, "555 123", CANARY, "Кочкор"):
             assert secret not in compact, (kind, secret)
     assert not any(isinstance(b, Table) and "Records behind" in b.caption for b in draft.blocks)
+    # The numbers in the document's first table are the gated counts, cell by cell.
+    expected = prepared.tables[0].rows
+    document = Document(io.BytesIO(to_docx(draft)))
+    printed = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    assert [row[1:] for row in printed[1:]] == [row[1:] for row in expected]
     with_appendix = builder.document(prepared, _accept_all(prepared), appendix=True)
     assert len(with_appendix.blocks) > len(draft.blocks)

@@ -46,7 +46,7 @@ def _asked(request: HttpRequest) -> tuple[search.Asked, bool]:
 def _rows(request: HttpRequest, asked: search.Asked) -> tuple[list[ActRow], Keyring]:
     keyring = keyring_required(request)
     working = workingset.for_session(str(request.session.session_key), keyring)
-    return act_rows(working, asked.query(), keyring), keyring
+    return act_rows(working, asked.query(), keyring, detail=False), keyring
 
 
 @capability_required(Capability.BUILD_REPORTS)

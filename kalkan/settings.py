@@ -9,7 +9,7 @@ KALKAN_REAUTH_MINUTES how long a re-authentication covers sensitive actions (def
 KALKAN_LOCKOUT_FAILURES, KALKAN_LOCKOUT_MINUTES  account lockout after failed logins
 KALKAN_TOTP_ISSUER   the name authenticator apps show beside the code (default Kalkan)
 KALKAN_THREADS       request threads of the single gunicorn worker (default 8)
-KALKAN_PUBLICATION_THRESHOLD, KALKAN_PUBLICATION_K  the publication gate (defaults 10 and 5, never below 5)
+KALKAN_PUBLICATION_THRESHOLD, KALKAN_PUBLICATION_K  the publication gate (default 10, 5; >= 5)
 KALKAN_DEBUG         never in production
 """
 

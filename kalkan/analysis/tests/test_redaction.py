@@ -10,7 +10,15 @@ import pytest
 from django.utils import translation
 
 from kalkan.analysis import redaction
-from kalkan.analysis.redaction import Finding, Pseudonyms, apply, find, iin_is_valid, propose
+from kalkan.analysis.redaction import (
+    Decision,
+    Finding,
+    Pseudonyms,
+    apply,
+    find,
+    iin_is_valid,
+    propose,
+)
 
 
 def kinds(text: str, language: str | None = None) -> dict[str, str]:
@@ -199,7 +207,7 @@ def test_twelve_digits_that_are_not_an_iin_are_left_alone():
 # --- pseudonyms ---------------------------------------------------------------------------------
 
 
-def person_labels(text: str, language: str) -> dict[str, str]:
+def person_labels(text: str, language: str) -> dict[str, str | None]:
     return {f.text: label for f, label in propose(text, language) if f.kind == "person"}
 
 
@@ -281,7 +289,7 @@ def test_reviewer_accepts_edits_and_rejects():
     assert by_text["Нурлан Асанбеков"][1] == "Person A"
     assert by_text["+996 555 123 456"][1] == "[phone]"
 
-    reviewed = []
+    reviewed: list[Decision] = []
     for finding, label in decisions:
         if finding.text == "Сыдыков":
             reviewed.append((finding, None))  # rejected: a public official, keep the name

@@ -120,3 +120,16 @@ def test_posts_need_the_csrf_token(chingiz, path):
     client = log_in(Client(enforce_csrf_checks=True), chingiz)
     assert client.post(DRAFTS + path, {"format": "md"}).status_code == 403
     assert not ReportDraft.objects.exists()
+
+
+def test_malformed_ids_and_choices_get_a_clear_answer(client, chingiz):
+    log_in(client, chingiz)
+    for path in ("not-an-id/", "00000000-0000-0000-0000-000000000000/"):
+        assert client.get(DRAFTS + path).status_code == 404
+        assert client.post(DRAFTS + path + "download/", {"format": "docx"}).status_code == 404
+        assert client.post(DRAFTS + path + "review/", {}).status_code == 404
+    response = client.post(DRAFTS, {"mechanism": "nothing", "country": "xx", "year_from": "x",
+                                    "year_to": "", "language": "zz", "summaries": "-1"})
+    assert response.status_code == 400
+    assert not ReportDraft.objects.exists()
+    assert client.get(DASHBOARDS, {"from": "last year", "country": "zz"}).status_code == 200

@@ -612,6 +612,40 @@ class ActForm(Picks):
         return out
 
 
+class ActEditForm(ActForm):
+    """Correcting an act already coded: everything but the victim (an act against someone
+    else is another act)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["victim"]
+
+    @staticmethod
+    def initial_from(details: dict[str, Any]) -> dict[str, Any]:
+        """The form's values from a stored act: the inverse of ActForm.details()."""
+        place = details.get("place") or {}
+        initial: dict[str, Any] = {
+            name: details.get(name) for name in ActForm.MAIN
+            if name not in ("place", "place_detail")}
+        initial.update({"place": place.get("code", ""), "place_detail": place.get("detail", "")})
+        for key, _title in ActForm.SUBFORMATS:
+            sub = details.get(key)
+            if not isinstance(sub, dict):
+                continue
+            initial[f"{key}_applies"] = True
+            for short, value in sub.items():
+                if short == "handles" and isinstance(value, list):
+                    value = "\n".join(value)
+                initial[f"{key}_{short}"] = value
+        return {name: value for name, value in initial.items() if value is not None}
+
+    def details_over(self, before: dict[str, Any]) -> dict[str, Any]:
+        """The stored act with the form's values: subformats no longer ticked go."""
+        kept = {name: value for name, value in before.items()
+                if name not in dict(self.SUBFORMATS)}
+        return {**kept, **self.details()}
+
+
 class InvolvementForm(Picks):
     """A perpetrator of one of the event's acts."""
 

@@ -31,6 +31,7 @@ from kalkan.accounts.roles import Capability
 from kalkan.analysis import laws as legislation
 from kalkan.analysis.law_forms import LawLinkForm
 from kalkan.audit import services as audit
+from kalkan.core.ids import parse_id
 from kalkan.intake.forms import ACTS, PERPETRATORS, REPORTER_ROLES
 from kalkan.intake.models import Report
 from kalkan.records import consent, gazetteer, services
@@ -38,6 +39,7 @@ from kalkan.records.evidence_views import event_extras, person_extras
 from kalkan.records.forms import (
     NEW,
     SOGIESC,
+    ActEditForm,
     ActForm,
     ConsentForm,
     EventForm,
@@ -573,6 +575,29 @@ def add_act(request: HttpRequest, pk: Any) -> HttpResponseBase:
         act = services.add_act(event, keyring, victim=victim, details=form.details())
     _log(request, "event.add_act", event, act=str(act.pk), new_victim=victim_form.needed)
     return _back(event, "acts", _("The act is added."), request)
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_http_methods(["GET", "POST"])
+def edit_act(request: HttpRequest, pk: Any, act: Any) -> HttpResponseBase:
+    """Correct a coded act (its type, dates, place, details and subformats)."""
+    event, keyring = _event(request, pk)
+    row = get_object_or_404(Act.objects.select_related("content_key", "victim__content_key"),
+                            event=event, pk=parse_id(act))
+    before = services.opened(row, keyring).get("details") or {}
+    if request.method == "POST":
+        form = ActEditForm(request.POST, allowed=_linkable(event, keyring))
+        if form.is_valid():
+            services.update_act(row, keyring, details=form.details_over(before))
+            _log(request, "event.edit_act", event, act=str(row.pk))
+            return _back(event, f"act-{row.pk}", _("The act is saved."), request)
+    else:
+        form = ActEditForm(initial=ActEditForm.initial_from(before),
+                           allowed=_linkable(event, keyring))
+    victim = services.opened(row.victim, keyring, ("pseudonym",)).get("pseudonym", "")
+    return render(request, "records/act_edit.html",
+                  {"event": event, "act": row, "victim": victim, "act_form": form},
+                  status=400 if form.is_bound else 200)
 
 
 @capability_required(Capability.CODE_RECORDS)

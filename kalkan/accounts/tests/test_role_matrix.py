@@ -14,6 +14,7 @@ from kalkan.core.testing import log_in
 ANYONE_STAFF = {"amir", "bota", "chingiz", "dana"}
 ADMINS = {"amir"}
 LEGISLATION = {"amir", "chingiz", "dana"}
+REPORTS = {"amir", "chingiz", "dana"}
 CHARACTERS = ["anonymous", "amir", "bota", "chingiz", "dana", "erlan"]
 
 
@@ -33,6 +34,9 @@ VIEWS = [
     ("audit", "get", lambda u: "/en/staff/audit/", ADMINS),
     ("laws", "get", lambda u: "/en/staff/laws/", LEGISLATION),
     ("new law", "get", lambda u: "/en/staff/laws/new/", LEGISLATION),
+    ("dashboards", "get", lambda u: "/en/staff/dashboards/", REPORTS),
+    ("chart", "get", lambda u: "/en/staff/dashboards/chart/by_region.svg", REPORTS),
+    ("drafts", "get", lambda u: "/en/staff/drafts/", REPORTS),
 ]
 
 

@@ -36,6 +36,7 @@ from kalkan.analysis.statistics import (
     ActRow,
     ValueLabels,
     act_rows,
+    legend_note,
     stacked_with_hidden,
 )
 from kalkan.records import consent, gazetteer
@@ -442,14 +443,15 @@ def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -
                                      _("Not shown by type (small numbers)"))
         chart = charts.bars_over_time(
             prepared.periods, series, _("Acts by type and year"),
-            suppressed_note=prepared.period_note, no_data=_("No acts in this period."))
+            suppressed_note=legend_note(prepared.period_note), no_data=_("No acts in this period."))
         blocks.append(Figure(_("Acts by type and year"), chart.png))
     milestones = [(when, f"{law.title}: {label}", stage)
                   for law in prepared.laws for when, stage, label in law.stages]
     if prepared.period_totals:
         chart = charts.timeline(
             prepared.periods, prepared.period_totals, milestones,
-            _("Acts per year and the stages of laws"), suppressed_note=prepared.period_note,
+            _("Acts per year and the stages of laws"),
+            suppressed_note=legend_note(prepared.period_note),
             no_data=_("No acts in this period."))
         blocks.append(Figure(_("Acts per year and the stages of laws"), chart.png))
     blocks += _legislation(prepared)
@@ -502,20 +504,24 @@ def _articles(prepared: Prepared, mechanism: Mechanism) -> list[Block]:
 
 
 def facts(summary: Summary, language: str) -> str:
-    """The released values of a summary in one line, as the draft prints them."""
+    """The released values of a summary in one line, as the draft prints them (in the
+    draft's language, wherever it is shown)."""
     qi = summary.released
-    parts = [
-        (_("When"), gate.value_label("year", qi.year, language)),
-        (_("Where"), gate.value_label("region", qi.region, language)
-         if qi.region not in ("", gate.ANY) else gate.value_label("country", qi.country,
-                                                                  language)),
-        (_("Age"), gate.value_label("age_band", qi.age_band, language)),
-        (_("Gender identity"), gate.value_label("gender_identity", qi.gender_identity,
+    with translation.override(language):
+        where = (gate.value_label("region", qi.region, language)
+                 if qi.region not in ("", gate.ANY)
+                 else gate.value_label("country", qi.country, language))
+        parts = [
+            (_("When"), gate.value_label("year", qi.year, language)),
+            (_("Where"), where),
+            (_("Age"), gate.value_label("age_band", qi.age_band, language)),
+            (_("Gender identity"), gate.value_label("gender_identity", qi.gender_identity,
+                                                    language)),
+            (_("Act"), gate.value_label("act_type", qi.act_type, language)),
+            (_("Perpetrator"), gate.value_label("perpetrator_type", qi.perpetrator_type,
                                                 language)),
-        (_("Act"), gate.value_label("act_type", qi.act_type, language)),
-        (_("Perpetrator"), gate.value_label("perpetrator_type", qi.perpetrator_type, language)),
-    ]
-    return "; ".join(f"{name}: {value}" for name, value in parts)
+        ]
+        return "; ".join(f"{name}: {value}" for name, value in parts)
 
 
 def _case_summaries(prepared: Prepared, review: Review) -> list[Block]:

@@ -25,6 +25,7 @@ from kalkan.analysis.statistics import (
     ActRow,
     ValueLabels,
     act_rows,
+    legend_note,
     stacked_with_hidden,
     tally,
 )
@@ -116,7 +117,7 @@ def _series_chart(
         published = gate.gate_series(categories, [counts[c] for c in categories])
         values, note = list(published.counts), published.note
     names = [_("Other") if c == OTHER else labels(dimension, c) for c in categories]
-    return charts.horizontal_bars(names, values, title, suppressed_note=note,
+    return charts.horizontal_bars(names, values, title, suppressed_note=legend_note(note),
                                   no_data=_("No acts match these filters."))
 
 
@@ -172,7 +173,7 @@ def _over_time(rows: list[ActRow], gated: bool, labels: ValueLabels, by: str) ->
          for i, g in enumerate(time.groups)},
         time.totals, _("Not shown in detail (small numbers)"))
     return charts.bars_over_time(time.periods, series, str(BREAKDOWNS[by]),
-                                 suppressed_note=time.note,
+                                 suppressed_note=legend_note(time.note),
                                  no_data=_("No acts with a known date match these filters."))
 
 
@@ -188,7 +189,7 @@ def _timeline(rows: list[ActRow], asked: search.Asked, gated: bool,
     ]
     return charts.timeline(time.periods, time.totals, milestones,
                            _("Acts over time, with the stages of laws"),
-                           suppressed_note=time.note,
+                           suppressed_note=legend_note(time.note),
                            no_data=_("No acts with a known date match these filters."))
 
 

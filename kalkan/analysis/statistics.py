@@ -141,7 +141,8 @@ class ValueLabels:
 
     def __call__(self, dimension: str, value: str) -> str:
         if value == UNKNOWN:
-            return str(_("Unknown"))
+            # Not "Unknown": several lists have a term "unknown" of their own.
+            return str(_("Not recorded"))
         if value == SEVERAL:
             return str(_("Several"))
         if dimension in ("year", "month"):
@@ -169,3 +170,8 @@ def stacked_with_hidden(
         rest.append(None if total is None else max(0, total - shown))
     out[hidden] = rest
     return out
+
+
+def legend_note(note: str) -> str:
+    """What a chart's legend says of hidden numbers: short (the table's note explains)."""
+    return str(_("Hidden: small numbers")) if note else ""

@@ -124,7 +124,8 @@ class Summary:
 @dataclass
 class Review:
     """What reviewers decided, per summary id: for each proposal the replacement (None keeps
-    the original), whether to leave the summary out, and the fingerprint reviewed."""
+    the original), words the reviewer hid that nothing had found, whether to leave the
+    summary out, and the fingerprint reviewed."""
 
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -133,18 +134,43 @@ class Review:
         return entry.get("fingerprint") == summary.fingerprint
 
     def decisions(self, summary: Summary) -> list[redaction.Decision]:
+        """The proposals as decided, then every mention of the reviewer's own words."""
         entry = self.summaries.get(summary.id) or {}
         chosen = entry.get("replacements") or []
-        if len(chosen) != len(summary.proposals):
-            return list(summary.proposals)
-        return [(finding, choice) for (finding, _proposed), choice
-                in zip(summary.proposals, chosen, strict=True)]
+        decided = list(summary.proposals) if len(chosen) != len(summary.proposals) else [
+            (finding, choice) for (finding, _proposed), choice
+            in zip(summary.proposals, chosen, strict=True)]
+        return decided + _hidden_by_hand(summary.narrative, self.hidden_words(summary),
+                                         [finding for finding, _choice in decided])
+
+    def hidden_words(self, summary: Summary) -> list[str]:
+        return list((self.summaries.get(summary.id) or {}).get("extra") or [])
 
     def left_out(self, summary: Summary) -> bool:
         return bool((self.summaries.get(summary.id) or {}).get("leave_out"))
 
     def text(self, summary: Summary) -> str:
         return redaction.apply(summary.narrative, self.decisions(summary))
+
+
+# What replaces words a reviewer hid by hand: the same in every language.
+HIDDEN_BY_HAND = "[…]"
+
+
+def _hidden_by_hand(text: str, words: list[str],
+                    found: list[redaction.Finding]) -> list[redaction.Decision]:
+    """Every mention (any case, with endings: "Максат" hides "Максатом") of the words a
+    reviewer listed, where no finding is already."""
+    taken = [(f.start, f.end) for f in found]
+    out: list[redaction.Decision] = []
+    for word in words:
+        for match in re.finditer(rf"(?<!\w){re.escape(word)}\w{{0,4}}", text, re.IGNORECASE):
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            out.append((redaction.Finding(match.start(), match.end(), "by_hand",
+                                          match.group(0)), HIDDEN_BY_HAND))
+    return out
 
 
 @dataclass

@@ -154,13 +154,15 @@ def _summary_rows(prepared: builder.Prepared, review: builder.Review) -> list[di
             "facts": builder.facts(summary, prepared.asked.language),
             "reviewed": review.reviewed(summary),
             "left_out": review.left_out(summary),
+            "extra": "\n".join(review.hidden_words(summary)),
             "preview": review.text(summary) if summary.narrative else "",
             "items": [
                 {"index": i, "finding": finding, "proposed": proposed,
                  "kept": chosen is None, "text": chosen if chosen is not None else proposed,
                  "kind": builder.KIND_LABELS.get(finding.kind, finding.kind)}
                 for i, ((finding, proposed), (_f, chosen))
-                in enumerate(zip(summary.proposals, decisions, strict=True))
+                in enumerate(zip(summary.proposals, decisions[:len(summary.proposals)],
+                                 strict=True))
             ],
         })
     return rows
@@ -209,8 +211,10 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
             else:
                 typed = request.POST.get(f"text-{summary.id}-{i}", "").strip()[:200]
                 replacements.append(typed or proposed)
+        extra = [line.strip()[:100] for line in
+                 request.POST.get(f"extra-{summary.id}", "").splitlines() if line.strip()]
         summaries[summary.id] = {"fingerprint": summary.fingerprint,
-                                 "replacements": replacements,
+                                 "replacements": replacements, "extra": extra[:30],
                                  "leave_out": request.POST.get(f"out-{summary.id}") == "1"}
     key = open_content_key(draft.content_key, keyring)
     write(draft, key, review=json.dumps(

@@ -3,10 +3,8 @@ size, suppressed cells shown as suppressed, and no exception for empty data."""
 
 from __future__ import annotations
 
-import builtins
 import re
 import struct
-import tempfile
 import warnings
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -285,21 +283,8 @@ def test_the_same_input_gives_the_same_bytes(make):
     assert first.png == second.png
 
 
-def test_nothing_is_written_to_disk(monkeypatch):
-    real_open = builtins.open
-
-    def read_only_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if any(flag in mode for flag in "wax+"):
-            raise AssertionError(f"opened {file!r} for writing")
-        return real_open(file, mode, *args, **kwargs)
-
-    def no_temp(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("temporary file")
-
-    monkeypatch.setattr(builtins, "open", read_only_open)
-    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile",
-                 "SpooledTemporaryFile", "TemporaryDirectory"):
-        monkeypatch.setattr(tempfile, name, no_temp)
+@pytest.mark.usefixtures("no_disk_writes")
+def test_nothing_is_written_to_disk():
     for make in ALL:
         chart = make()
         assert chart.png and chart.svg

@@ -161,6 +161,19 @@ def update_act(act: Act, keyring: Keyring, *, details: dict[str, Any]) -> None:
     write(act, open_content_key(act.content_key, keyring), details=_dump(details))
 
 
+def remove_part(part: Involvement | Information | Intervention) -> None:
+    """A perpetrator, source or intervention recorded by mistake: the row and its key go
+    (crypto-shredded). The event's acts are indexed again: their perpetrators and the
+    reliability of their sources are part of what search finds and counts."""
+    event_id = part.act.event_id if isinstance(part, Involvement) else part.event_id
+    content_key = part.content_key
+    with transaction.atomic():
+        part.delete()
+        content_key.delete()
+        bump_revisions(Act, list(Act.objects.filter(event_id=event_id)
+                                 .values_list("pk", flat=True)))
+
+
 def add_involvement(
     act: Act, keyring: Keyring, *, perpetrator: Person, details: dict[str, Any]
 ) -> Involvement:

@@ -16,6 +16,8 @@ urlpatterns = [
     path("events/<uuid:pk>/edit/", views.edit_event, name="edit_event"),
     path("events/<uuid:pk>/acts/", views.add_act, name="add_act"),
     path("events/<uuid:pk>/acts/<str:act>/edit/", views.edit_act, name="edit_act"),
+    path("events/<uuid:pk>/<str:kind>/<str:part>/remove/", views.remove_part,
+         name="remove_part"),
     path("events/<uuid:pk>/perpetrators/", views.add_perpetrator, name="add_perpetrator"),
     path("events/<uuid:pk>/sources/", views.add_source, name="add_source"),
     path("events/<uuid:pk>/interventions/", views.add_intervention, name="add_intervention"),

@@ -395,6 +395,7 @@ def _act_view(number: int, act: dict[str, Any]) -> dict[str, Any]:
     for involvement in act["involvements"]:
         inv = involvement.get("details") or {}
         involvements.append({
+            "id": involvement["id"],
             "perpetrator": involvement["perpetrator"],
             "types": labels("perpetrator_types", inv.get("perpetrator_types")),
             "degree": label("degree_of_involvement", inv.get("degree")),
@@ -411,6 +412,7 @@ def _act_view(number: int, act: dict[str, Any]) -> dict[str, Any]:
 def _source_view(item: dict[str, Any]) -> dict[str, Any]:
     details = item.get("details") or {}
     return {
+        "id": item["id"],
         "source": item["source"],
         "type": label("source_types", details.get("source_type")),
         "connection": label("connection_to_information", details.get("connection")),
@@ -424,6 +426,7 @@ def _source_view(item: dict[str, Any]) -> dict[str, Any]:
 def _intervention_view(item: dict[str, Any]) -> dict[str, Any]:
     details = item.get("details") or {}
     return {
+        "id": item["id"],
         "victim": item["victim"],
         "party": label("intervening_parties", details.get("party_type")),
         "type": label("intervention_types", details.get("type")),
@@ -598,6 +601,31 @@ def edit_act(request: HttpRequest, pk: Any, act: Any) -> HttpResponseBase:
     return render(request, "records/act_edit.html",
                   {"event": event, "act": row, "victim": victim, "act_form": form},
                   status=400 if form.is_bound else 200)
+
+
+# What "remove" may take from an event, by the name in the URL.
+PARTS: dict[str, tuple[type[Involvement] | type[Information] | type[Intervention], str]] = {
+    "perpetrator": (Involvement, "acts"),
+    "source": (Information, "sources"),
+    "intervention": (Intervention, "interventions"),
+}
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_POST
+def remove_part(request: HttpRequest, pk: Any, kind: str, part: Any) -> HttpResponseBase:
+    """Take out a perpetrator, source or intervention recorded by mistake."""
+    event, _keyring = _event(request, pk)
+    if kind not in PARTS:
+        raise Http404
+    model, anchor = PARTS[kind]
+    scope = {"act__event": event} if model is Involvement else {"event": event}
+    row = get_object_or_404(model.objects.select_related("content_key"), pk=parse_id(part),
+                            **scope)
+    assert isinstance(row, Involvement | Information | Intervention)  # noqa: S101 (PARTS)
+    services.remove_part(row)
+    _log(request, f"event.remove_{kind}", event)
+    return _back(event, anchor, _("Removed."), request)
 
 
 @capability_required(Capability.CODE_RECORDS)

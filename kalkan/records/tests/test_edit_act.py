@@ -64,3 +64,38 @@ def test_only_those_who_code_records(client, bota, dana, coded):
         log_in(client, who)
         assert client.get(_url(event, act)).status_code == 403
         assert client.post(_url(event, act), {"type": "assault"}).status_code == 403
+        assert client.post(f"/en/staff/records/events/{event.pk}/source/{act.pk}/remove/"
+                           ).status_code == 403
+
+
+def test_remove_a_perpetrator_source_or_intervention(client, chingiz, coded):
+    from kalkan.records.models import Information, Intervention, Involvement
+    from kalkan.vault.models import ContentKey
+
+    event, act = coded
+    keys = chingiz.keyring()
+    police = services.new_person(keys, pseudonym="Unit 3", profile={"kind": "organisation"})
+    involvement = services.add_involvement(act, keys, perpetrator=police,
+                                           details={"perpetrator_types": ["police"]})
+    source = services.add_information(event, keys, source=None,
+                                      details={"reliability": "high"})
+    help_ = services.add_intervention(event, keys, victim=None,
+                                      details={"type": "urgent_appeal"})
+    working = workingset.for_session("remove-part", keys)
+    assert working.find(Query(kind="act", filters={"perpetrator_type": ["police"]})).total == 1
+    log_in(client, chingiz)
+    base = f"/en/staff/records/events/{event.pk}"
+    page = client.get(base + "/").content.decode()
+    assert f"{base}/perpetrator/{involvement.pk}/remove/" in page
+    keys_before = ContentKey.objects.count()
+    for kind, row in (("perpetrator", involvement), ("source", source),
+                      ("intervention", help_)):
+        assert client.get(f"{base}/{kind}/{row.pk}/remove/").status_code == 405
+        assert client.post(f"{base}/{kind}/{row.pk}/remove/").status_code == 302
+    assert not Involvement.objects.exists() and not Information.objects.exists()
+    assert not Intervention.objects.exists()
+    assert ContentKey.objects.count() == keys_before - 3  # their keys are gone too
+    working = workingset.for_session("remove-part", keys)
+    assert working.find(Query(kind="act", filters={"perpetrator_type": ["police"]})).total == 0
+    assert client.post(f"{base}/nothing/{act.pk}/remove/").status_code == 404
+    assert client.post(f"{base}/source/not-an-id/remove/").status_code == 404

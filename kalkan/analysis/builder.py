@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
@@ -38,6 +37,7 @@ from kalkan.analysis.statistics import (
     act_rows,
     legend_note,
     stacked_with_hidden,
+    tally,
 )
 from kalkan.records import consent, gazetteer
 from kalkan.records.models import Event
@@ -47,7 +47,6 @@ from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import readable_by
 from kalkan.vault.workingset import Query, WorkingSet
 
-LANGUAGES = ("ru", "ky", "kk", "en")
 # What the review screen calls each kind of finding.
 KIND_LABELS = {
     "person": gettext_lazy("Name"),
@@ -94,7 +93,7 @@ class Asked:
         return cls(**{**data, "act_groups": tuple(data.get("act_groups", ()))})
 
     @property
-    def mechanism_(self) -> Mechanism:
+    def chosen_mechanism(self) -> Mechanism:
         return mechanisms()[self.mechanism]
 
 
@@ -217,7 +216,7 @@ def _quasi(row: ActRow) -> gate.QuasiIdentifiers:
 
 
 def _figure(caption: str, rows: list[str], columns: list[str], table: gate.GatedTable,
-            behind: dict[tuple[str, str], list[str]], labels: ValueLabels,
+            behind: dict[tuple[str, ...], list[str]], labels: ValueLabels,
             row_dimension: str, column_dimension: str) -> GatedFigure:
     total = _("Total")
     out = []
@@ -236,12 +235,11 @@ def _figure(caption: str, rows: list[str], columns: list[str], table: gate.Gated
 
 def _series_figure(caption: str, dimension: str, rows: list[ActRow],
                    labels: ValueLabels) -> GatedFigure:
-    counted = Counter(row.value(dimension) for row in rows)
-    categories = sorted(counted, key=lambda v: (v in ("", SEVERAL), -counted[v], v))
-    series = gate.gate_series(categories, [counted[c] for c in categories])
-    behind: dict[str, list[str]] = {}
-    for row in rows:
-        behind.setdefault(labels(dimension, row.value(dimension)), []).append(row.id)
+    counted = tally(rows, dimension)
+    categories = sorted((key[0] for key in counted.counts),
+                        key=lambda v: (v in ("", SEVERAL), -counted.counts[(v,)], v))
+    series = gate.gate_series(categories, [counted.counts[(c,)] for c in categories])
+    behind = {labels(dimension, key[0]): ids for key, ids in counted.behind.items()}
     body = [[labels(dimension, c), gate.shown(v)]
             for c, v in zip(categories, series.counts, strict=True)]
     body.append([_("Total"), gate.shown(series.total)])
@@ -270,10 +268,7 @@ def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
     dated = [row for row in rows if row.year]
     periods = [str(y) for y in range(asked.year_from, asked.year_to + 1)]
     groups = sorted({row.act_group for row in dated}, key=lambda g: (g in ("", SEVERAL), g))
-    counted = Counter((row.act_group, row.year) for row in dated)
-    behind: dict[tuple[str, str], list[str]] = {}
-    for row in dated:
-        behind.setdefault((row.act_group, row.year), []).append(row.id)
+    counted = tally(dated, "act_group", "year")
     tables: list[GatedFigure] = []
     by_period: dict[str, list[int | None]] = {}
     period_totals: list[int | None] = []
@@ -281,10 +276,10 @@ def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
     total: int | None = 0
     groups_shown: list[str] = []
     if groups:
-        table = gate.gate_table(groups, periods, [[counted[g, p] for p in periods]
+        table = gate.gate_table(groups, periods, [[counted.counts[g, p] for p in periods]
                                                   for g in groups])
-        tables.append(_figure(_("Acts by type and year"), groups, periods, table, behind,
-                              labels, "act_group", "year"))
+        tables.append(_figure(_("Acts by type and year"), groups, periods, table,
+                              counted.behind, labels, "act_group", "year"))
         by_period = {labels("act_group", g): list(table.cells[i]) for i, g in enumerate(groups)}
         period_totals = list(table.column_totals)
         period_note = table.note
@@ -439,7 +434,7 @@ def document(prepared: Prepared, review: Review, *, appendix: bool = False,
 def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -> Draft:
     asked = prepared.asked
     language = asked.language
-    mechanism = asked.mechanism_
+    mechanism = asked.chosen_mechanism
     country = gate.value_label("country", asked.country, language)
     period = f"{asked.year_from}–{asked.year_to}" if asked.year_to != asked.year_from \
         else str(asked.year_from)

@@ -12,6 +12,7 @@ import json
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +36,7 @@ from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import new_sealed, open_content_key, read, readable_by, write
 from kalkan.vault.session import keyring_required
 
-LANGUAGE_NAMES = {"ru": "Русский", "ky": "Кыргызча", "kk": "Қазақша", "en": "English"}
+LANGUAGE_NAMES = dict(settings.LANGUAGES)  # each language in its own words
 FORMATS = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
     "pdf": ("application/pdf", "pdf"),
@@ -138,7 +139,7 @@ def draft_list(request: HttpRequest) -> HttpResponse:
     for draft in readable_by(ReportDraft.objects.select_related("content_key", "created_by"),
                              keyring).order_by("-created_on", "-revision"):
         asked, _review = _opened(draft, keyring)
-        rows.append({"draft": draft, "asked": asked, "mechanism": asked.mechanism_.label(),
+        rows.append({"draft": draft, "asked": asked, "mechanism": asked.chosen_mechanism.label(),
                      "country": country_name(asked.country)})
     return render(request, "analysis/drafts.html", {"form": form, "rows": rows},
                   status=400 if form.is_bound else 200)
@@ -179,7 +180,7 @@ def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
     return render(request, "analysis/draft.html", {
         "draft": draft,
         "asked": asked,
-        "mechanism": asked.mechanism_.label(),
+        "mechanism": asked.chosen_mechanism.label(),
         "country": country_name(asked.country),
         "language": LANGUAGE_NAMES[asked.language],
         "prepared": prepared,

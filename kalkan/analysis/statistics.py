@@ -38,18 +38,6 @@ DIMENSIONS = {
     "gender_identity": "gender_identity",
     "hrd": "hrd",
 }
-DIMENSION_TITLES = {
-    "year": _("Year"),
-    "month": _("Month"),
-    "country": _("Country"),
-    "region": _("Region"),
-    "act_group": _("Type of act"),
-    "act_type": _("Type of act"),
-    "perpetrator_group": _("Perpetrator"),
-    "age_band": _("Age"),
-    "gender_identity": _("Gender identity"),
-    "hrd": _("Human rights defender"),
-}
 
 
 @dataclass(frozen=True)
@@ -114,13 +102,6 @@ class Tally:
 
     counts: Counter[tuple[str, ...]]
     behind: dict[tuple[str, ...], list[str]]
-
-    def values(self, position: int) -> list[str]:
-        return sorted({key[position] for key in self.counts}, key=_unknown_last)
-
-
-def _unknown_last(value: str) -> tuple[int, str]:
-    return (value in (UNKNOWN, SEVERAL), value)
 
 
 def tally(rows: Iterable[ActRow], *dimensions: str) -> Tally:

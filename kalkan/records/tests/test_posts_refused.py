@@ -7,7 +7,15 @@ from django.test import Client
 
 from kalkan.core.testing import csrf_token_in, log_in
 from kalkan.records import services
-from kalkan.records.models import Event, EvidenceItem, LocalTerm, Person, SavedSearch
+from kalkan.records.models import (
+    Act,
+    Event,
+    EvidenceItem,
+    Information,
+    LocalTerm,
+    Person,
+    SavedSearch,
+)
 
 
 def test_posts_without_the_csrf_token_are_refused(amir, chingiz):
@@ -15,12 +23,16 @@ def test_posts_without_the_csrf_token_are_refused(amir, chingiz):
     event = services.new_event(keys, chingiz.user, title="An event")
     person = services.new_person(keys, pseudonym="Someone")
     other = services.new_person(keys, pseudonym="Someone else")
+    act = services.add_act(event, keys, victim=person, details={"type": "threats"})
+    source = services.add_information(event, keys, source=None, details={})
     posts = [
         ("/en/staff/search/save/", {"name": "x", "query": "q=x"}),
         ("/en/staff/vocabularies/act_types/", {"en": "a", "ru": "b", "ky": "c", "kk": "d"}),
         ("/en/staff/vocabularies/act_types/switch/", {"code": "threats", "active": "0"}),
         (f"/en/staff/records/events/{event.pk}/evidence/", {"title": "t", "held_by": "h"}),
         (f"/en/staff/records/persons/{person.pk}/merge/", {"other": str(other.pk)}),
+        (f"/en/staff/records/events/{event.pk}/acts/{act.pk}/edit/", {"type": "assault"}),
+        (f"/en/staff/records/events/{event.pk}/source/{source.pk}/remove/", {}),
     ]
     for who in (amir, chingiz):
         client = log_in(Client(enforce_csrf_checks=True), who)
@@ -29,6 +41,8 @@ def test_posts_without_the_csrf_token_are_refused(amir, chingiz):
     assert not SavedSearch.objects.exists() and not LocalTerm.objects.exists()
     assert not EvidenceItem.objects.exists()
     assert Person.objects.get(pk=other.pk).merged_into_id is None
+    assert Information.objects.filter(pk=source.pk).exists()
+    assert services.opened(Act.objects.get(pk=act.pk), keys)["details"]["type"] == "threats"
     # With the token from the page, the same request goes through.
     client = log_in(Client(enforce_csrf_checks=True), chingiz)
     token = csrf_token_in(client.get(f"/en/staff/records/events/{event.pk}/").content.decode())

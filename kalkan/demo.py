@@ -20,8 +20,7 @@ from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import current_code, device_of
 from kalkan.analysis import laws
-from kalkan.analysis.builder import Asked
-from kalkan.analysis.models import ReportDraft
+from kalkan.analysis.builder import Asked, new_draft
 from kalkan.audit.services import record
 from kalkan.core.instance import DEMO_MARKER_FILE
 from kalkan.desk import services as desk
@@ -33,7 +32,7 @@ from kalkan.records import services as records
 from kalkan.records.generator import generate
 from kalkan.records.models import Act, Event, Person
 from kalkan.vault.escrow_words import to_words
-from kalkan.vault.records import new_sealed, open_content_key, read, write
+from kalkan.vault.records import open_content_key, read
 from kalkan.vault.services import Founding, found_organisation
 
 DEMO_STAFF = [
@@ -239,10 +238,8 @@ def _demo_statistics(founding: Founding, saule: User) -> None:
     records.add_involvement(act, keys, perpetrator=police,
                             details={"perpetrator_types": ["police.district"]})
     year = timezone.localdate().year
-    draft, key = new_sealed(ReportDraft, keys, created_by=saule)
-    write(draft, key, request=json.dumps(Asked(
-        mechanism="upr", country="kg", year_from=year - 4, year_to=year,
-        language="en").as_json()), review=json.dumps({"summaries": {}}), provenance="{}")
+    new_draft(keys, saule, Asked(mechanism="upr", country="kg", year_from=year - 4,
+                                 year_to=year, language="en"))
 
 
 def _demo_laws(founding: Founding, by: User, event: Event) -> None:

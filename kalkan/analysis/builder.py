@@ -16,20 +16,23 @@ it only when asked for explicitly.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from kalkan.accounts.models import User
 from kalkan.analysis import charts, gate, redaction
 from kalkan.analysis.documents import Block, Bullets, Draft, Figure, Heading, Paragraph, Table
 from kalkan.analysis.laws import laws_for, stage_label, type_label
 from kalkan.analysis.mechanisms import Mechanism, articles_engaged, mechanisms
+from kalkan.analysis.models import ReportDraft
 from kalkan.analysis.statistics import (
     SEVERAL,
     ActRow,
@@ -44,7 +47,7 @@ from kalkan.records.models import Event
 from kalkan.records.services import opened
 from kalkan.records.vocabularies import vocabulary
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.records import readable_by
+from kalkan.vault.records import new_sealed, readable_by, write
 from kalkan.vault.workingset import Query, WorkingSet
 
 # What the review screen calls each kind of finding.
@@ -97,6 +100,14 @@ class Asked:
         return mechanisms()[self.mechanism]
 
 
+def new_draft(keyring: Keyring, by: User | None, asked: Asked) -> ReportDraft:
+    """A draft as asked, not yet reviewed, sealed with the organisation's keys."""
+    draft, key = new_sealed(ReportDraft, keyring, created_by=by)
+    write(draft, key, request=json.dumps(asked.as_json()),
+          review=json.dumps({"summaries": {}}), provenance="{}")
+    return draft
+
+
 @dataclass
 class Summary:
     """A case summary before review: the released (coarsened) values, the narrative and the
@@ -109,7 +120,7 @@ class Summary:
     proposals: list[redaction.Decision]
     same_event_as: str = ""  # the narrative is shown once per event
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Changes when the narrative or what was found in it changes: a review of an older
         version no longer counts."""
@@ -234,11 +245,15 @@ def _figure(caption: str, rows: list[str], columns: list[str], table: gate.Gated
 
 
 def _series_figure(caption: str, dimension: str, rows: list[ActRow],
-                   labels: ValueLabels) -> GatedFigure:
+                   labels: ValueLabels) -> GatedFigure | None:
+    """A one-way table of the acts, or None when it may not stand beside the first table
+    (which publishes their total)."""
     counted = tally(rows, dimension)
     categories = sorted((key[0] for key in counted.counts),
                         key=lambda v: (v in ("", SEVERAL), -counted.counts[(v,)], v))
     series = gate.gate_series(categories, [counted.counts[(c,)] for c in categories])
+    if not gate.beside_a_published_total(series, len(rows)):
+        return None
     behind = {labels(dimension, key[0]): ids for key, ids in counted.behind.items()}
     body = [[labels(dimension, c), gate.shown(v)]
             for c, v in zip(categories, series.counts, strict=True)]
@@ -286,10 +301,12 @@ def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
         total = table.total
         groups_shown = [g for g, t in zip(groups, table.row_totals, strict=True)
                         if t is not None and t > 0 and g not in ("", SEVERAL)]
-    tables.append(_series_figure(_("Acts by perpetrator"), "perpetrator_group", dated, labels))
-    tables.append(_series_figure(_("Acts by region"), "region", dated, labels))
-    tables.append(_series_figure(_("Acts by the victim's gender identity"), "gender_identity",
-                                 dated, labels))
+    for caption, dimension in ((_("Acts by perpetrator"), "perpetrator_group"),
+                               (_("Acts by region"), "region"),
+                               (_("Acts by the victim's gender identity"), "gender_identity")):
+        figure = _series_figure(caption, dimension, dated, labels)
+        if figure is not None:
+            tables.append(figure)
     summaries, anonymised, without_consent = _summaries(rows, asked, keyring)
     return Prepared(
         asked=asked, acts=len(dated), tables=tables, periods=periods, by_period=by_period,
@@ -333,10 +350,10 @@ def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring
         proposals: list[redaction.Decision] = []
         if not same:
             first_of_event[row.event] = row.id
-            findings = redaction.find(narrative)
+            findings, places = redaction.find_with_places(narrative)
             pseudonyms.prime(findings)
             proposals = [(f, pseudonyms.replacement(f)) for f in findings]
-            proposals += _place_proposals(narrative, released.qi, findings)
+            proposals += _place_proposals(narrative, released.qi, findings, places)
             proposals.sort(key=lambda d: d[0].start)
         else:
             narrative = ""
@@ -388,7 +405,8 @@ def _shown_anyway(code: str, released: gate.QuasiIdentifiers) -> bool:
 
 
 def _place_proposals(text: str, released: gate.QuasiIdentifiers,
-                     found: list[redaction.Finding]) -> list[redaction.Decision]:
+                     found: list[redaction.Finding],
+                     places: list[tuple[int, int]]) -> list[redaction.Decision]:
     """Places the narrative names more precisely than the summary may show them: a reader
     who learns the village from the story undoes the coarsening. The gazetteer knows the
     districts and towns; the model finds villages, streets and venues it does not."""
@@ -399,7 +417,7 @@ def _place_proposals(text: str, released: gate.QuasiIdentifiers,
     for match in pattern.finditer(text):
         if not _shown_anyway(stems[match.group(1).lower()], released):
             spans.append((match.start(), match.end()))
-    for start, end in redaction.places(text):
+    for start, end in places:
         known = pattern.fullmatch(text[start:end])
         if known and _shown_anyway(stems[known.group(1).lower()], released):
             continue
@@ -585,11 +603,7 @@ def provenance(prepared: Prepared, review: Review) -> dict[str, list[str]]:
 
 
 def _provenance(prepared: Prepared, review: Review) -> list[Block]:
-    rows = [[f"{table.caption}: {figure}", ", ".join(ids)]
-            for table in prepared.tables for figure, ids in table.behind.items()]
-    shown = [s for s in prepared.summaries if not review.left_out(s)]
-    rows += [[_("Case %(number)d") % {"number": i}, summary.id]
-             for i, summary in enumerate(shown, 1)]
+    rows = [[figure, ", ".join(ids)] for figure, ids in provenance(prepared, review).items()]
     return [
         Heading(_("Internal appendix: the records behind each figure"), 1),
         Paragraph(_("For the organisation only. Remove this appendix before sending the "

@@ -97,6 +97,10 @@ def _periods(rows: list[ActRow]) -> tuple[str, Callable[[ActRow], str]]:
 OTHER = "…"
 
 
+def TOO_FEW() -> str:  # noqa: N802 (a translated constant)
+    return _("Too few cases per category to show this safely.")
+
+
 def _top(counts: dict[str, int], other: str) -> dict[str, int]:
     ordered = sorted(counts.items(), key=lambda item: -item[1])
     top = dict(ordered[:MOST_CATEGORIES])
@@ -116,6 +120,9 @@ def _series_chart(
     if gated and categories:
         published = gate.gate_series(categories, [counts[c] for c in categories])
         values, note = list(published.counts), published.note
+        if not gate.beside_a_published_total(published, len(rows)):
+            # The over-time chart publishes the total: these small counts would follow.
+            return charts.horizontal_bars([], [], title, no_data=TOO_FEW())
     names = [_("Other") if c == OTHER else labels(dimension, c) for c in categories]
     return charts.horizontal_bars(names, values, title, suppressed_note=legend_note(note),
                                   no_data=_("No acts match these filters."))
@@ -177,9 +184,11 @@ def _over_time(rows: list[ActRow], gated: bool, labels: ValueLabels, by: str) ->
                                  no_data=_("No acts with a known date match these filters."))
 
 
-def _timeline(rows: list[ActRow], asked: search.Asked, gated: bool,
-              keyring: Keyring) -> charts.Chart:
-    time = _time_table(rows, gated)
+def _timeline(rows: list[ActRow], asked: search.Asked, gated: bool, keyring: Keyring,
+              by: str) -> charts.Chart:
+    # The very table the over-time chart draws (same breakdown): gated twice, two tables
+    # with one margin could each reveal what the other hides.
+    time = _time_table(rows, gated, by)
     countries: list[str | None] = [*asked.filters.get("country", [])] or [None]
     milestones = [
         (when, f"{law.title}: {label}", stage)
@@ -204,7 +213,7 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     if name == "over_time":
         drawn = _over_time(rows, gated, labels, _breakdown(request))
     elif name == "timeline":
-        drawn = _timeline(rows, asked, gated, keyring)
+        drawn = _timeline(rows, asked, gated, keyring, _breakdown(request))
     else:
         dimension, title = {
             "by_perpetrator": ("perpetrator_group", _("Acts by perpetrator")),

@@ -33,7 +33,7 @@ from kalkan.records import local_terms
 from kalkan.records.forms import FIRST_YEAR
 from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.records import new_sealed, open_content_key, read, readable_by, write
+from kalkan.vault.records import open_content_key, read, readable_by, write
 from kalkan.vault.session import keyring_required
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)  # each language in its own words
@@ -130,9 +130,7 @@ def draft_list(request: HttpRequest) -> HttpResponse:
     keyring = keyring_required(request)
     form = AskForm(request.POST if request.method == "POST" else None, keyring=keyring)
     if form.is_bound and form.is_valid():
-        draft, key = new_sealed(ReportDraft, keyring, created_by=acting_user(request))
-        write(draft, key, request=json.dumps(form.asked().as_json()),
-              review=json.dumps({"summaries": {}}), provenance="{}")
+        draft = builder.new_draft(keyring, acting_user(request), form.asked())
         _log(request, "draft_created", draft.pk)
         return redirect("drafts:draft", pk=draft.pk)
     rows = []

@@ -378,6 +378,15 @@ def gate_series(categories: Sequence[str], counts: Sequence[int]) -> GatedSeries
     )
 
 
+def beside_a_published_total(series: GatedSeries, total: int) -> bool:
+    """Whether a gated series may stand beside another table of the same cases that
+    publishes their total. The series hides its own total only when nothing else protects
+    its small counts (ten 1s making 10); once the total is read elsewhere those counts are
+    pinned, so the series must not be shown. A total below the threshold is hidden
+    everywhere alike."""
+    return series.total is not None or total < series.threshold
+
+
 def _category(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"a category is text (pass a key to coarsen {value!r})")

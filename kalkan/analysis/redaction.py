@@ -249,13 +249,6 @@ def _ner() -> Any:
     return _NER
 
 
-def places(text: str) -> list[tuple[int, int]]:
-    """Where the text names a place, as the model sees it (LOC spans, offsets into `text`):
-    drafts hide places a case summary may not show (kalkan.analysis.builder)."""
-    markup = _ner()(text.translate(_FOLD))
-    return [(span.start, span.stop) for span in markup.spans if span.type == "LOC"]
-
-
 def warm_up() -> None:
     """Load the model and the word lists now rather than on the first narrative."""
     _lexicon()
@@ -839,9 +832,14 @@ def _names_in_lower_case(run: list[_Token], i: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _model_names(text: str, tokens: list[_Token], language: str) -> list[tuple[int, int]]:
+def _markup(text: str) -> Any:
+    return _ner()(text.translate(_FOLD))
+
+
+def _model_names(text: str, tokens: list[_Token], language: str,
+                 markup: Any = None) -> list[tuple[int, int]]:
     """Natasha's PER spans, cut down to the tokens that can be part of a name."""
-    markup = _ner()(text.translate(_FOLD))
+    markup = markup if markup is not None else _markup(text)
     spans: list[tuple[int, int]] = []
     starts = [t.start for t in tokens]
     for span in markup.spans:
@@ -880,14 +878,14 @@ def _model_piece_is_name(tokens: list[_Token], piece: list[int], language: str) 
     return not (token.label == _UNKNOWN and token.sentence_start and language != "ru")
 
 
-def _person_spans(text: str, language: str) -> list[_Span]:
+def _person_spans(text: str, language: str, markup: Any = None) -> list[_Span]:
     lex = _lexicon()
     tokens = _tokens(text, lex)
     if not tokens:
         return []
     runs = _dictionary_names(text, tokens)
     if _CYRILLIC.search(text):
-        runs += _model_names(text, tokens, language)
+        runs += _model_names(text, tokens, language, markup)
     # Merge overlapping runs and runs that touch (the model's "Азамат" and the list's
     # "Токтогулов" are one name).
     runs.sort()
@@ -1186,11 +1184,26 @@ def find(text: str, language: str | None = None) -> list[Finding]:
     """Every piece of personal data in the text, sorted, none overlapping another. Where two
     recognisers claim overlapping text, the longer and more specific finding wins (an e-mail
     holding a name is an e-mail; an address holding a name is an address)."""
+    return _find(text, language)
+
+
+def find_with_places(text: str, language: str | None = None
+                     ) -> tuple[list[Finding], list[tuple[int, int]]]:
+    """`find`, and where the model sees places (LOC spans), from one run of the model:
+    drafts also hide places a case summary may not show (kalkan.analysis.builder)."""
+    if not text:
+        return [], []
+    markup = _markup(text)
+    places = [(span.start, span.stop) for span in markup.spans if span.type == "LOC"]
+    return _find(text, language, markup), places
+
+
+def _find(text: str, language: str | None, markup: Any = None) -> list[Finding]:
     if not text:
         return []
     language = (language or _guess_language(text))[:2]
     spans = _pattern_spans(text)
-    persons = _person_spans(text, language)
+    persons = _person_spans(text, language, markup)
     spans.extend(persons)
     spans.extend(_birth_dates(text, persons))
     return _resolve(text, spans)

@@ -347,12 +347,17 @@ class WorkingSet:
     def remove(self, record_id: str) -> bool:
         """Forget a record (its key moved out of reach: a restricted case). Returns whether
         it was there."""
-        with self.lock, self.db:
-            old = self.db.execute(
-                "SELECT n FROM records WHERE id = ?", (record_id,)
-            ).fetchone()
-            if old is not None:
-                self._forget(old[0])
+        with self.lock:
+            try:
+                with self.db:
+                    old = self.db.execute(
+                        "SELECT n FROM records WHERE id = ?", (record_id,)
+                    ).fetchone()
+                    if old is not None:
+                        self._forget(old[0])
+            except BaseException:
+                self._columns = None  # as in put_many: made again when asked
+                raise
             return old is not None
 
     def search(self, words: str, kind: str | None = None, limit: int = 100) -> list[str]:
@@ -473,8 +478,10 @@ class WorkingSet:
         self, record_ids: list[str], names: tuple[str, ...]
     ) -> dict[str, tuple[str, ...]]:
         """Some fields of many records at once (SQLite reads them out of the JSON)."""
+        if not all(name.isidentifier() for name in names):
+            raise ValueError(f"field names are identifiers: {names}")
         columns = ", ".join(f"coalesce(json_extract(fields, '$.\"{name}\"'), '')"
-                            for name in names if name.isidentifier())
+                            for name in names)
         out: dict[str, tuple[str, ...]] = {}
         with self.lock:
             for start in range(0, len(record_ids), 10_000):

@@ -570,3 +570,16 @@ def test_random_summaries_are_k_anonymous() -> None:
         assert ("held_back" in kinds) == bool(result.held_back)
         with translation.override("en"):
             assert all(str(reason) for reason in result.reasons)
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=10)
+def test_a_series_that_hides_its_total_is_not_shown_beside_a_published_total():
+    # Ten people, one per category: every count is hidden, and the total with them. Beside
+    # a table that publishes the total of 10, each hidden count would be pinned to 1.
+    ones = gate.gate_series([f"c{i}" for i in range(10)], [1] * 10)
+    assert ones.total is None
+    assert not gate.beside_a_published_total(ones, 10)
+    usual = gate.gate_series(["a", "b", "c"], [30, 4, 5])
+    assert usual.total == 39 and gate.beside_a_published_total(usual, 39)
+    small = gate.gate_series(["a", "b"], [3, 4])  # 7: hidden everywhere alike
+    assert gate.beside_a_published_total(small, 7)

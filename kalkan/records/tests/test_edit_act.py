@@ -87,6 +87,11 @@ def test_remove_a_perpetrator_source_or_intervention(client, chingiz, coded):
     base = f"/en/staff/records/events/{event.pk}"
     page = client.get(base + "/").content.decode()
     assert f"{base}/perpetrator/{involvement.pk}/remove/" in page
+    # A part of this event cannot be removed through another event's address.
+    other = services.new_event(keys, chingiz.user, title="Another event")
+    assert client.post(f"/en/staff/records/events/{other.pk}/source/{source.pk}/remove/"
+                       ).status_code == 404
+    assert Information.objects.filter(pk=source.pk).exists()
     keys_before = ContentKey.objects.count()
     for kind, row in (("perpetrator", involvement), ("source", source),
                       ("intervention", help_)):

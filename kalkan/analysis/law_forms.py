@@ -18,7 +18,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kalkan.analysis.laws import COUNTRIES, country_name
+from kalkan.analysis.laws import COUNTRIES, country_name, month_date
 from kalkan.records.forms import FIRST_YEAR, MAX_LINE, MAX_TEXT, Coded
 
 _DATE = re.compile(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*")
@@ -58,8 +58,7 @@ class StageDateField(forms.CharField):
         if date > timezone.localdate():
             raise forms.ValidationError(_(
                 "This date is in the future: record what is expected as a deadline."))
-        return {"year": year, "month": month, "day": day,
-                "precision": "day" if day else "month", "approximate": False}
+        return month_date(year, month, day)
 
 
 class LawForm(Coded):

@@ -17,7 +17,6 @@ event of a restricted case stays invisible to non-members, and so does its link.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,7 @@ from kalkan.intake.models import Report
 from kalkan.records import gazetteer
 from kalkan.records.indexing import fuzzy_iso
 from kalkan.records.models import Act, Event
-from kalkan.records.services import opened, visible_events
+from kalkan.records.services import json_text, opened, visible_events
 from kalkan.records.vocabularies import vocabulary
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import SealedRecord
@@ -43,10 +42,6 @@ COUNTRIES = ("kg", "kz", "tj", "tm", "uz")
 REMINDER_DAYS = 14
 
 DatePart = dict[str, Any]
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def today() -> datetime.date:
@@ -370,12 +365,12 @@ def due_deadlines(keyring: Keyring, *, days: int = REMINDER_DAYS,
 def new_law(keyring: Keyring, by: User | None, *, title: str, details: dict[str, Any]) -> Law:
     with transaction.atomic():
         law, key = new_sealed(Law, keyring, added_by=by)
-        write(law, key, title=title, details=_dump(details))
+        write(law, key, title=title, details=json_text(details))
     return law
 
 
 def update_law(law: Law, keyring: Keyring, *, title: str, details: dict[str, Any]) -> None:
-    write(law, open_content_key(law.content_key, keyring), title=title, details=_dump(details))
+    write(law, open_content_key(law.content_key, keyring), title=title, details=json_text(details))
 
 
 def law_fields(law: Law, keyring: Keyring) -> dict[str, Any]:
@@ -387,7 +382,7 @@ def add_stage(law: Law, keyring: Keyring, *, stage: str, date: DatePart,
               note: str = "") -> LawStage:
     with transaction.atomic():
         row, key = new_sealed(LawStage, keyring, law=law)
-        write(row, key, details=_dump({"stage": stage, "date": date, "note": note}))
+        write(row, key, details=json_text({"stage": stage, "date": date, "note": note}))
     return row
 
 
@@ -402,7 +397,7 @@ def remove_stage(stage: LawStage) -> None:
 def add_deadline(law: Law, keyring: Keyring, *, due: datetime.date, what: str) -> LawDeadline:
     with transaction.atomic():
         row, key = new_sealed(LawDeadline, keyring, law=law)
-        write(row, key, details=_dump({"due": due.isoformat(), "what": what}))
+        write(row, key, details=json_text({"due": due.isoformat(), "what": what}))
     return row
 
 
@@ -421,7 +416,7 @@ def link_event(law: Law, event: Event, keyring: Keyring, by: User | None, *, rel
     with transaction.atomic():
         link, key = new_sealed(LawLink, keyring, event.content_key.compartment, law=law,
                                event=event, act=act, by=by)
-        write(link, key, details=_dump({"relation": relation}))
+        write(link, key, details=json_text({"relation": relation}))
     return link
 
 

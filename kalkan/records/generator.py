@@ -21,7 +21,6 @@ perpetrators and sources.
 from __future__ import annotations
 
 import itertools
-import json
 import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from kalkan.accounts.models import User
 from kalkan.records import gazetteer
 from kalkan.records.models import Act, Event, Information, Involvement, Person
 from kalkan.records.names import latin
+from kalkan.records.services import json_text
 from kalkan.records.vocabularies import vocabulary
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import bulk_create_sealed
@@ -299,10 +299,6 @@ class Chunk:
     perpetrators: int = 0
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 class _Weighted:
     """A weighted choice among codes."""
 
@@ -416,8 +412,8 @@ class _Planner:
     # persons
 
     def _new_person(self, chunk: Chunk, pseudonym: str, profile: dict[str, Any]) -> int:
-        chunk.persons.append({"pseudonym": pseudonym, "profile": _dump(profile),
-                              "identity": _dump({})})
+        chunk.persons.append({"pseudonym": pseudonym, "profile": json_text(profile),
+                              "identity": json_text({})})
         self.persons += 1
         return self.persons - 1
 
@@ -492,14 +488,14 @@ class _Planner:
         title = (f"{vocabulary('act_types').label(types[0], language)} — "
                  f"{gazetteer.PLACES[place].name(language)}")
         chunk.events.append({"title": title, "description": " ".join(sentences),
-                             "details": _dump(details)})
+                             "details": json_text(details)})
         for act_type, (victim, characteristics) in zip(types, victims, strict=True):
             self.act(chunk, event_index, act_type, victim, characteristics, place, start,
                      language)
         source_type = self.source(rng)
         reported = min(LAST_DAY, start + timedelta(days=rng.randrange(0, 90)))
         chunk.sources.append((
-            {"details": _dump({
+            {"details": json_text({
                 "source_type": source_type, "connection": CONNECTIONS.get(source_type, ""),
                 "reliability": self.reliability(rng), "date": _fuzzy(rng, reported),
                 "language": language, "notes": ""})},
@@ -553,7 +549,7 @@ class _Planner:
                 "reach": rng.choice((10, 50, 200, 1000, 5000)), "handles": [], "url": "",
             }
         act_index = len(chunk.acts)
-        chunk.acts.append(({"details": _dump(details)}, event, victim))
+        chunk.acts.append(({"details": json_text(details)}, event, victim))
         involvements = rng.choices([0, 1, 2], weights=[5, 78, 17])[0]
         chosen: list[str] = []
         for _ in range(involvements):
@@ -563,7 +559,7 @@ class _Planner:
             chosen.append(code)
             perpetrator = self.perpetrator(chunk, code, place)
             chunk.involvements.append((
-                {"details": _dump({"perpetrator_types": [code],
+                {"details": json_text({"perpetrator_types": [code],
                                    "degree": "direct" if not chosen[:-1] else "complicit",
                                    "status_after": "", "notes": ""})},
                 act_index, perpetrator,

@@ -43,7 +43,8 @@ from kalkan.vault.records import (
 )
 
 
-def _dump(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """JSON as sealed fields keep it: readable letters, keys sorted (stable bytes)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -87,8 +88,8 @@ def new_person(
 ) -> Person:
     with transaction.atomic():
         person, key = new_sealed(Person, keyring, compartment)
-        write(person, key, pseudonym=pseudonym, profile=_dump(profile or {}),
-              identity=_dump(identity or {}))
+        write(person, key, pseudonym=pseudonym, profile=json_text(profile or {}),
+              identity=json_text(identity or {}))
     return person
 
 
@@ -101,9 +102,9 @@ def update_person(
     identity: dict[str, Any] | None = None,
 ) -> None:
     key = open_content_key(person.content_key, keyring)
-    fields = {"pseudonym": pseudonym, "profile": _dump(profile)}
+    fields = {"pseudonym": pseudonym, "profile": json_text(profile)}
     if identity is not None:
-        fields["identity"] = _dump(identity)
+        fields["identity"] = json_text(identity)
     with transaction.atomic():
         write(person, key, **fields)
         _reindex_acts_of_persons([person.pk])
@@ -134,7 +135,7 @@ def new_event(
     reports = list(reports)
     with transaction.atomic():
         event, key = new_sealed(Event, keyring, _compartment_of_reports(reports), coded_by=by)
-        write(event, key, title=title, description=description, details=_dump(details or {}))
+        write(event, key, title=title, description=description, details=json_text(details or {}))
         event.reports.set(reports)
     return event
 
@@ -144,7 +145,7 @@ def update_event(
 ) -> None:
     key = open_content_key(event.content_key, keyring)
     with transaction.atomic():
-        write(event, key, title=title, description=description, details=_dump(details))
+        write(event, key, title=title, description=description, details=json_text(details))
         bump_revisions(Act, list(event.acts.values_list("pk", flat=True)))
 
 
@@ -153,12 +154,12 @@ def add_act(event: Event, keyring: Keyring, *, victim: Person, details: dict[str
         position = event.acts.count() + 1
         act, key = new_sealed(Act, keyring, _family(event), event=event, victim=victim,
                               position=position)
-        write(act, key, details=_dump(details))
+        write(act, key, details=json_text(details))
     return act
 
 
 def update_act(act: Act, keyring: Keyring, *, details: dict[str, Any]) -> None:
-    write(act, open_content_key(act.content_key, keyring), details=_dump(details))
+    write(act, open_content_key(act.content_key, keyring), details=json_text(details))
 
 
 def remove_part(part: Involvement | Information | Intervention) -> None:
@@ -181,7 +182,7 @@ def add_involvement(
         involvement, key = new_sealed(
             Involvement, keyring, _family(act), act=act, perpetrator=perpetrator
         )
-        write(involvement, key, details=_dump(details))
+        write(involvement, key, details=json_text(details))
         bump_revisions(Act, [act.pk])
     return involvement
 
@@ -193,7 +194,7 @@ def add_information(
         information, key = new_sealed(
             Information, keyring, _family(event), event=event, source=source
         )
-        write(information, key, details=_dump(details))
+        write(information, key, details=json_text(details))
         bump_revisions(Act, list(event.acts.values_list("pk", flat=True)))
     return information
 
@@ -210,7 +211,7 @@ def add_intervention(
         intervention, key = new_sealed(
             Intervention, keyring, _family(event), event=event, victim=victim, party=party
         )
-        write(intervention, key, details=_dump(details))
+        write(intervention, key, details=json_text(details))
     return intervention
 
 
@@ -221,7 +222,7 @@ def link_events(
         link, key = new_sealed(
             ChainLink, keyring, _family(first), from_event=first, to_event=second
         )
-        write(link, key, details=_dump({"relation": relation, "notes": notes}))
+        write(link, key, details=json_text({"relation": relation, "notes": notes}))
     return link
 
 

@@ -40,11 +40,18 @@ ACTS = [
     ("online_harassment", _("Harassed online")),
     ("family_violence", _("Violence or pressure from family")),
     ("discrimination", _("Refused work, housing, health care or education")),
+    ("surveillance", _("Watched, followed or spied on")),
+    ("raid", _("Home, office or a meeting place broken into or raided")),
+    ("disinformation", _("Lies spread about me or us (disinformation)")),
+    ("event_disruption", _("A meeting, event or rally disrupted or banned")),
+    ("fabricated_charges", _("Fined or charged on false grounds")),
+    ("lawyer_denied", _("Not allowed to see a lawyer or to contact family")),
     ("other", _("Something else")),
 ]
 PERPETRATORS = [
     ("police", _("Police")),
     ("security_service", _("Security service")),
+    ("military", _("Military")),
     ("officials", _("Officials or politicians")),
     ("family", _("Family or relatives")),
     ("partner", _("A partner")),

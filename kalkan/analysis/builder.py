@@ -119,6 +119,7 @@ class Summary:
     narrative: str  # as recorded: never exported; only apply(narrative, decisions) is
     proposals: list[redaction.Decision]
     same_event_as: str = ""  # the narrative is shown once per event
+    language: str = ""  # what the narrative is written in, as far as its words tell
 
     @cached_property
     def fingerprint(self) -> str:
@@ -161,6 +162,54 @@ class Review:
 
     def text(self, summary: Summary) -> str:
         return redaction.apply(summary.narrative, self.decisions(summary))
+
+    def language(self, summary: Summary) -> str:
+        """The story's language: as the reviewer corrected it, else as its words tell."""
+        chosen = (self.summaries.get(summary.id) or {}).get("language")
+        return chosen if chosen in NARRATIVE_LANGUAGES else summary.language
+
+    def translation(self, summary: Summary) -> str:
+        """The reviewer's translation of the story into the draft's language, if any."""
+        return str((self.summaries.get(summary.id) or {}).get("translation") or "")
+
+    def translated_text(self, summary: Summary, language: str) -> str:
+        """The translation as the draft prints it: redacted like the original. A name, phone
+        or place the reviewer decided on in the original gets the same decision here (the
+        same person in another spelling too); whatever else is found in the translation
+        gets its placeholder, a person no decision names "[…]"; the reviewer's own hidden
+        words are hidden here as well."""
+        text = self.translation(summary)
+        if not text:
+            return ""
+        with translation.override(language):
+            return redaction.apply(text, self._translation_decisions(summary, text, language))
+
+    def _translation_decisions(self, summary: Summary, text: str,
+                               language: str) -> list[redaction.Decision]:
+        decided = self.decisions(summary)
+        by_text = {finding.text.casefold(): choice for finding, choice in decided}
+        people = [(redaction.name_keys(finding.text), choice)
+                  for finding, choice in decided if finding.kind == "person"]
+        findings, places = redaction.find_with_places(text, language)
+        placeholders = redaction.Pseudonyms(language)
+        out: list[redaction.Decision] = []
+        for finding in findings:
+            if finding.text.casefold() in by_text:
+                out.append((finding, by_text[finding.text.casefold()]))
+            elif finding.kind == "person":
+                keys = redaction.name_keys(finding.text)
+                same = [choice for known, choice in people if redaction.same_person(keys, known)]
+                out.append((finding, same[0] if same else HIDDEN_BY_HAND))
+            else:
+                out.append((finding, placeholders.replacement(finding)))
+        for finding, proposed in _place_proposals(text, summary.released, findings, places):
+            out.append((finding, by_text.get(finding.text.casefold(), proposed)))
+        return out + _hidden_by_hand(text, self.hidden_words(summary),
+                                     [finding for finding, _choice in out])
+
+
+# The languages a story may be marked as written in (the draft's languages).
+NARRATIVE_LANGUAGES = ("ru", "ky", "kk", "en")
 
 
 # What replaces words a reviewer hid by hand: the same in every language.
@@ -357,7 +406,8 @@ def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring
             proposals.sort(key=lambda d: d[0].start)
         else:
             narrative = ""
-        out.append(Summary(row.id, row.event, released.qi, narrative, proposals, same))
+        out.append(Summary(row.id, row.event, released.qi, narrative, proposals, same,
+                           redaction.language_of(narrative) if narrative else ""))
     return out, anonymised, without_consent
 
 
@@ -575,7 +625,7 @@ def _case_summaries(prepared: Prepared, review: Review) -> list[Block]:
             blocks.append(Paragraph(_("The same events as case %(number)d.") % {
                 "number": numbers[summary.same_event_as]}, "note"))
         elif summary.narrative:
-            blocks.append(Paragraph(review.text(summary), "quote"))
+            blocks += _story(summary, review, language)
     if not shown:
         blocks.append(Paragraph(_("No case summary can be published for this selection.")))
     left_out = len(prepared.summaries) - len(shown)
@@ -589,6 +639,23 @@ def _case_summaries(prepared: Prepared, review: Review) -> list[Block]:
         blocks.append(Heading(_("What was held back, and why"), 2))
         blocks.append(Bullets(notes))
     return blocks
+
+
+def _story(summary: Summary, review: Review, language: str) -> list[Block]:
+    """The reviewed story, and in which language it is when that is not the draft's: a
+    reader of an English draft must know a Russian quote is one, or that it was translated."""
+    written_in = review.language(summary)
+    name = vocabulary("language").label(written_in, language)
+    translated = review.translated_text(summary, language)
+    if translated:
+        return [Paragraph(translated, "quote"), Paragraph(
+            _("Translated from %(language)s when the draft was reviewed.") % {
+                "language": name}, "note")]
+    story = Paragraph(review.text(summary), "quote")
+    if written_in in ("", language):
+        return [story]
+    return [Paragraph(_("Summary in %(language)s, not translated.") % {"language": name},
+                      "note"), story]
 
 
 def provenance(prepared: Prepared, review: Review) -> dict[str, list[str]]:

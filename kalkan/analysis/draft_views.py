@@ -31,12 +31,14 @@ from kalkan.audit.services import record
 from kalkan.core.ids import parse_id
 from kalkan.records import local_terms
 from kalkan.records.forms import FIRST_YEAR
+from kalkan.records.vocabularies import vocabulary
 from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import open_content_key, read, readable_by, write
 from kalkan.vault.session import keyring_required
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)  # each language in its own words
+MAX_TRANSLATION = 20_000  # as long as the longest story the public form takes
 FORMATS = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
     "pdf": ("application/pdf", "pdf"),
@@ -147,7 +149,12 @@ def _summary_rows(prepared: builder.Prepared, review: builder.Review) -> list[di
     rows = []
     for number, summary in enumerate(prepared.summaries, 1):
         decisions = review.decisions(summary)
+        written_in = review.language(summary)
         rows.append({
+            "language": written_in,
+            "differs": bool(summary.narrative) and written_in != prepared.asked.language,
+            "translation": review.translation(summary),
+            "translation_preview": review.translated_text(summary, prepared.asked.language),
             "summary": summary,
             "number": number,
             "facts": builder.facts(summary, prepared.asked.language),
@@ -185,6 +192,10 @@ def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
         "rows": _summary_rows(prepared, review),
         "pending": pending,
         "threshold": gate.threshold(),
+        # Languages named in the reader's language (the vocabulary's labels).
+        "languages": [(code, vocabulary("language").label(code))
+                      for code in builder.NARRATIVE_LANGUAGES],
+        "draft_language": vocabulary("language").label(asked.language),
         "formats": [("docx", "DOCX (Word)"), ("pdf", "PDF"), ("md", "Markdown")],
     })
 
@@ -198,6 +209,13 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
     asked, _old = _opened(draft, keyring)
     prepared = _prepared(request, asked, keyring)
     summaries: dict[str, dict[str, Any]] = {}
+    too_long = [summary for summary in prepared.summaries
+                if len(request.POST.get(f"translation-{summary.id}", "")) > MAX_TRANSLATION]
+    if too_long:
+        messages.error(request, _(
+            "A translation is longer than %(limit)d characters. Shorten it; nothing was "
+            "saved.") % {"limit": MAX_TRANSLATION})
+        return redirect("drafts:draft", pk=draft.pk)
     for summary in prepared.summaries:
         if request.POST.get(f"fp-{summary.id}") != summary.fingerprint:
             messages.error(request, _(
@@ -212,9 +230,14 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
                 replacements.append(typed or proposed)
         extra = [line.strip()[:100] for line in
                  request.POST.get(f"extra-{summary.id}", "").splitlines() if line.strip()]
-        summaries[summary.id] = {"fingerprint": summary.fingerprint,
-                                 "replacements": replacements, "extra": extra[:30],
-                                 "leave_out": request.POST.get(f"out-{summary.id}") == "1"}
+        written_in = request.POST.get(f"lang-{summary.id}", "")
+        summaries[summary.id] = {
+            "fingerprint": summary.fingerprint, "replacements": replacements,
+            "extra": extra[:30], "leave_out": request.POST.get(f"out-{summary.id}") == "1",
+            # Sealed with the rest of the review: a translation is the reviewer's words.
+            "language": written_in if written_in in builder.NARRATIVE_LANGUAGES else "",
+            "translation": request.POST.get(f"translation-{summary.id}", "").strip(),
+        }
     key = open_content_key(draft.content_key, keyring)
     write(draft, key, review=json.dumps(
         {"summaries": summaries, "reviewed_by": acting_user(request).username,

@@ -130,6 +130,38 @@ def _guess_language(text: str) -> str:
     return "ru" if _CYRILLIC.search(text) else "en"
 
 
+# Short words that nearly every sentence of a language holds and the others do not.
+_FUNCTION_WORDS = {
+    "ru": frozenset({"и", "в", "во", "не", "на", "с", "со", "что", "его", "её", "ее", "по", "за",
+                     "из", "у", "к", "от", "о", "об", "а", "но", "как", "это", "был", "была",
+                     "были", "меня", "мне", "он", "она", "они", "без", "для", "при", "до",
+                     "после", "через", "когда", "где", "их", "уже", "только"}),
+    "ky": frozenset({"жана", "менен", "деп", "жок", "бир", "бул", "үчүн", "эмес", "болуп",
+                     "анын", "мени", "биз", "алар", "ал", "мурун", "кийин", "кетти", "болгон",
+                     "дагы"}),
+    "kk": frozenset({"және", "мен", "деп", "жоқ", "бір", "бұл", "үшін", "емес", "болып", "оның",
+                     "мені", "біз", "олар", "ол", "бұрын", "кейін", "кетті", "болған", "тағы"}),
+}
+
+
+def language_of(text: str) -> str:
+    """The language a narrative is mostly written in (ru, ky, kk or en), by its words: a
+    Russian story naming "Жаңаөзен" stays Russian, an English one quoting "Сыдыков" stays
+    English. Drafts say so when a case summary is not in the draft's language."""
+    words = [word.lower() for word in _WORD.findall(text)]
+    cyrillic = [word for word in words if _CYRILLIC.search(word)]
+    if not cyrillic or len(cyrillic) < len(words) - len(cyrillic):
+        return "en"
+    score = {language: sum(1 for word in cyrillic if word in known)
+             for language, known in _FUNCTION_WORDS.items()}
+    # A letter Russian lacks counts for the language that has it.
+    score["kk"] += sum(1 for word in cyrillic if _KAZAKH_ONLY.search(word))
+    score["ky"] += sum(1 for word in cyrillic
+                       if _KYRGYZ.search(word) and not _KAZAKH_ONLY.search(word))
+    best = max(("ru", "ky", "kk"), key=lambda language: score[language])
+    return best if score[best] > score["ru"] else "ru"
+
+
 # --- models and word lists (loaded once per process) ----------------------------------------
 
 
@@ -1240,6 +1272,19 @@ def _name_key(word: str) -> str | None:
     return skeleton(base) or None
 
 
+def name_keys(text: str) -> set[str]:
+    """The keys of the words of a name: "Азамата Токтогулова" and "Azamat Toktogulov" give
+    the same ones."""
+    keys = {_name_key(word) for word in _WORD.findall(text) if len(word) > 1}
+    return {key for key in keys if key}
+
+
+def same_person(a: set[str], b: set[str]) -> bool:
+    """Whether two names' keys (``name_keys``) name one person as ``Pseudonyms`` decides it:
+    one's words within the other's ("Азамат" and "Azamat Toktogulov")."""
+    return bool(a and b) and (_covered(a, b) or _covered(b, a))
+
+
 def _keys_match(a: str, b: str) -> bool:
     """One name's key and another's: the same, or one the other with a case ending the rules
     did not strip ("eldanag" and "eldan")."""
@@ -1309,8 +1354,7 @@ class Pseudonyms:
 
     @staticmethod
     def _keys(finding: Finding) -> set[str]:
-        keys = {_name_key(word) for word in _WORD.findall(finding.text) if len(word) > 1}
-        return {key for key in keys if key}
+        return name_keys(finding.text)
 
     @staticmethod
     def _best_cluster(clusters: list[tuple[set[str], list[Finding]]], keys: set[str],

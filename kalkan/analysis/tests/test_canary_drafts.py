@@ -30,12 +30,16 @@ def _instance_files() -> set[Path]:
 def test_a_reviewed_and_downloaded_draft_leaves_nothing_readable(client, chingiz, corpus,  # noqa: F811
                                                                  caplog):
     typed = canary("replacement")
+    translated = canary("translation")
     log_in(client, chingiz)
     location = _new_draft(client)
     assert location.startswith(DRAFTS)
     form = _review_form(client.get(location).content.decode())
     first = next(name for name in form if name.startswith("text-"))
     form[first] = typed.decode()
+    # Another story than the one with the typed replacement: a translation replaces it.
+    other = [name[3:] for name in form if name.startswith("fp-") and name[3:] not in first]
+    form[f"translation-{other[-1]}"] = f"Translated: {translated.decode()}"
     client.post(f"{location}review/", form)
     files_before = _instance_files()
     for kind in ("docx", "pdf", "md"):
@@ -43,8 +47,9 @@ def test_a_reviewed_and_downloaded_draft_leaves_nothing_readable(client, chingiz
         assert response.status_code == 200
     markdown = response.content.decode()
     assert typed.decode() in markdown  # the reviewer's words are what was published
+    assert translated.decode() in markdown  # and their translation of another story
     assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", markdown)  # the appendix, as asked
     # Downloads are made in memory: no new file anywhere under the data directory.
     assert _instance_files() <= files_before
-    assert find_leaks({"replacement": typed}) == []
-    assert typed.decode() not in caplog.text
+    assert find_leaks({"replacement": typed, "translation": translated}) == []
+    assert typed.decode() not in caplog.text and translated.decode() not in caplog.text

@@ -203,12 +203,13 @@ def _demo_records(founding: Founding, reports: list[Report]) -> None:
 # Enough fictional acts for dashboards and a sample UPR draft to say something: with fewer,
 # the publication gate (rightly) hides nearly every number.
 DEMO_GENERATED_ACTS = 600
+DEMO_SEED = 2026  # README.md gives the counts this seed makes (kalkan/core/tests/test_cli.py)
 
 
 def _demo_statistics(founding: Founding, saule: User) -> None:
     keys = founding.keyring
     before = set(Person.objects.values_list("pk", flat=True))
-    generate(keys, acts=DEMO_GENERATED_ACTS, seed=2026, by=saule)
+    generate(keys, acts=DEMO_GENERATED_ACTS, seed=DEMO_SEED, by=saule)
     victims = sorted({str(pk) for pk in Act.objects.values_list("victim_id", flat=True)}
                      - {str(pk) for pk in before})
     # About a third of the invented victims agreed to an anonymised UN case summary.

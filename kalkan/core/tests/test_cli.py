@@ -147,9 +147,34 @@ def test_the_demo_builds_an_instance_with_one_login_per_role(tmp_path):
         assert re.search(rf"^  {re.escape(name)}\s+{PASSPHRASE_PATTERN}\s", result.stdout, re.M)
     assert re.search(r"Current codes: admin\.aru \d{6}", result.stdout)
     assert (data / "DEMO").exists()
+    _the_readme_counts_what_the_demo_holds(data)
     again = kalkan("demo", "--no-serve", "--data-dir", str(data))
     assert again.returncode == 2
     assert "already holds a Kalkan instance" in again.stderr
+
+
+def _the_readme_counts_what_the_demo_holds(data: Path) -> None:
+    """The figures README.md gives for the demo are what its pages count (the events list,
+    search, the case list, the laws), not the generator's setting."""
+    from kalkan.demo import DEMO_GENERATED_ACTS, DEMO_SEED
+    from kalkan.records.generator import plan
+
+    readme = re.sub(r"\s+", " ", (Path(__file__).parents[3] / "README.md").read_text())
+    said = re.search(r"(\d+) reports from the public form, (\d+) cases .*?(\d+) coded events "
+                     r"with (\d+) acts \((\d+) of the acts, in (\d+) of the events, generated; "
+                     r"the other (\d+) coded by hand\), (\d+) laws", readme)
+    assert said, "README.md no longer describes the demo's data"
+    reports, cases, events, acts, generated, generated_events, by_hand, law_count = map(
+        int, said.groups())
+    with sqlite3.connect(data / "kalkan.sqlite3") as db:
+        counted = [db.execute(query).fetchone()[0] for query in (
+            "SELECT COUNT(*) FROM intake_report", "SELECT COUNT(*) FROM desk_case",
+            "SELECT COUNT(*) FROM records_event", "SELECT COUNT(*) FROM records_act",
+            "SELECT COUNT(*) FROM analysis_law")]
+    assert counted == [reports, cases, events, acts, law_count]
+    assert generated == DEMO_GENERATED_ACTS and generated + by_hand == acts
+    assert generated_events == sum(len(chunk.events)
+                                   for chunk in plan(DEMO_GENERATED_ACTS, DEMO_SEED))
 
 
 def test_the_demo_makes_a_throw_away_directory_by_default():

@@ -49,7 +49,10 @@ def test_build_review_and_download_a_upr_draft(browser, demo):
     name_row = found.locator("tr", has_text="Эрлан Садыков")
     name_row.locator("input[type=text]").fill("a young man")
     # A nickname nothing found: the reviewer hides it by hand.
-    found.locator("textarea").fill("Максат")
+    found.locator("textarea[name^=extra-]").fill("Максат")
+    # The story is Russian in an English draft: the page says so and offers a translation.
+    assert "The story is not in the language of the draft (English)" in found.inner_text()
+    assert found.locator("textarea[name^=translation-]").count() == 1
     screenshot(page, "draft-review")
     page.click("text=Save the review of every summary")
     assert "The review is saved." in page.content()
@@ -66,6 +69,7 @@ def test_build_review_and_download_a_upr_draft(browser, demo):
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert "Universal Periodic Review" in text
     assert "a young man" in text
+    assert "Summary in Russian, not translated." in text
     for secret in ("Эрлан", "Садыков", "700 418 265", "Кара-Балт", "Максат"):
         assert secret not in text and all(secret not in cell for cell in cells), secret
     threshold = 10

@@ -63,6 +63,8 @@ KIND_LABELS = {
     "place": gettext_lazy("Place more precise than the summary shows"),
 }
 PURPOSE = "un_submission"
+# The languages a reviewer may say a story is written in (those a draft can be in).
+NARRATIVE_LANGUAGES = ("ru", "ky", "kk", "en")
 
 
 @dataclass(frozen=True)
@@ -206,10 +208,6 @@ class Review:
             out.append((finding, by_text.get(finding.text.casefold(), proposed)))
         return out + _hidden_by_hand(text, self.hidden_words(summary),
                                      [finding for finding, _choice in out])
-
-
-# The languages a story may be marked as written in (the draft's languages).
-NARRATIVE_LANGUAGES = ("ru", "ky", "kk", "en")
 
 
 # What replaces words a reviewer hid by hand: the same in every language.

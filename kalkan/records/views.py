@@ -458,6 +458,20 @@ def _acts_choices(bundle: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _reported_type(reports: list[dict[str, Any]], bundle: dict[str, Any]) -> str:
+    """The first "what happened" a reporter ticked that no act of the event has yet: the
+    form stores act_types codes, so the documenter starts from the reporter's answer and
+    refines it ("raid" to "raid.attempted"). "Something else" suggests nothing."""
+    acts = vocabulary("act_types")
+    coded = {(act.get("details") or {}).get("type", "") for act in bundle["acts"]}
+    coded |= {term.code for code in coded if code in acts for term in acts.ancestors(code)}
+    for shown in reports:
+        for code in shown["answers"].get("acts") or []:
+            if code in acts and code != "other" and code not in coded:
+                return str(code)
+    return ""
+
+
 def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
                 **bound: forms.Form) -> HttpResponse:
     bundle = services.event_bundle(event, keyring)
@@ -473,7 +487,7 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
     chosen_act = request.GET.get("act", "")
     page_forms: dict[str, forms.Form] = {
         "event_form": EventForm(initial=EventForm.initial_from(bundle)),
-        "act_form": ActForm(allowed=allowed),
+        "act_form": ActForm(allowed=allowed, initial={"type": _reported_type(reports, bundle)}),
         "victim_form": NewPersonForm(prefix="victim"),
         "perpetrator_form": InvolvementForm(
             acts=acts_choices, allowed=allowed,

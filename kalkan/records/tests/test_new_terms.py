@@ -12,6 +12,8 @@ import pytest
 from kalkan.analysis import gate, laws
 from kalkan.analysis.mechanisms import articles_engaged, mechanisms
 from kalkan.core.testing import log_in
+from kalkan.intake.models import Report
+from kalkan.intake.services import Submission, submit_report
 from kalkan.records import services
 from kalkan.records.models import Act, Event
 from kalkan.records.vocabularies import vocabulary
@@ -103,3 +105,25 @@ def test_a_law_link_says_the_event_was_a_reprisal_for_opposing_the_law(client, c
     assert response.status_code == 302
     page = client.get(f"/en/staff/records/events/{event.pk}/").content.decode()
     assert "Reprisal for opposing it" in page.split('id="laws"')[1].split("</section>")[0]
+
+
+def test_coding_a_report_starts_each_act_from_what_the_reporter_ticked(client, chingiz):
+    submit_report(Submission(
+        narrative="They tried to break into the office, then fined our director for nothing.",
+        answers={"reporter_role": "organisation", "acts": ["other", "raid", "fabricated_charges"],
+                 "perpetrators": ["military"], "country": "KG"}), [])
+    report = Report.objects.get()
+    log_in(client, chingiz)
+    response = client.post(f"/en/staff/records/code/{report.pk}/", {
+        "title": "Break-in attempt and a fine", "description": "Office, then a fine.",
+        "start_year": "2026", "place": "kg", "violation_status": "likely"})
+    assert response.status_code == 302
+    url = response["Location"]
+    assert '<option value="raid" selected>' in client.get(url).content.decode()
+    assert client.post(url + "acts/", {"victim": "new", "victim-pseudonym": "Invented NGO",
+                                       "victim-kind": "organisation",
+                                       "type": "raid.attempted"}).status_code == 302
+    # A raid is coded (more precisely): the next act starts from the fine.
+    page = client.get(url).content.decode()
+    assert '<option value="fabricated_charges" selected>' in page
+    assert '<option value="raid" selected>' not in page

@@ -40,7 +40,8 @@ they suffered (and those acts' involvements), the information they gave, the int
 for them. An event all of whose acts were left out goes too (its story is theirs), with its
 sources, interventions and links. Perpetrators and intervening parties (police units,
 officials, "this organisation", a lawyer) are not asked for consent: documenting who did it is
-the point. A person who is a perpetrator in one act and a victim without consent in another
+the point. Nor, for statistics, is a community targeted as such (nobody can answer for it, and
+counting the act names no one: kalkan.records.consent.NOBODY_TO_ASK). A person who is a perpetrator in one act and a victim without consent in another
 is left out everywhere. The report counts what was left out, table by table. What remains is
 filtered by consent, not anonymised: narratives, place details and notes go out in full, so
 a purpose export is material to work from (e.g. for the report builder), not a publication.
@@ -327,7 +328,10 @@ def _collect(
         subjects |= {info.source_id for info, _f in source_rows}
         subjects |= {item.victim_id for item, _f in intervention_rows}
         for pk in subjects:
-            if pk in persons and not consent.permitted(persons[pk][0], purpose, keyring):
+            if pk not in persons or (purpose == consent.STATISTICS
+                                     and _kind(persons[pk][1]) in consent.NOBODY_TO_ASK):
+                continue  # counting an act against a community names no one (consent.py)
+            if not consent.permitted(persons[pk][0], purpose, keyring):
                 left_out.add(pk)
 
     # Drop every row that names a person left out, then events whose acts all went.
@@ -403,6 +407,10 @@ def _collect(
         "consents": [_consent_row(c, f["details"]) for c, f in kept["consents"]],
     }
     return tables, report
+
+
+def _kind(fields: dict[str, Any]) -> str:
+    return str((fields.get("profile") or {}).get("kind") or "")
 
 
 def _str(value: Any) -> str | None:

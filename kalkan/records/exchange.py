@@ -41,10 +41,11 @@ for them. An event all of whose acts were left out goes too (its story is theirs
 sources, interventions and links. Perpetrators and intervening parties (police units,
 officials, "this organisation", a lawyer) are not asked for consent: documenting who did it is
 the point. Nor, for statistics, is a community targeted as such (nobody can answer for it, and
-counting the act names no one: kalkan.records.consent.NOBODY_TO_ASK). A person who is a perpetrator in one act and a victim without consent in another
-is left out everywhere. The report counts what was left out, table by table. What remains is
-filtered by consent, not anonymised: narratives, place details and notes go out in full, so
-a purpose export is material to work from (e.g. for the report builder), not a publication.
+counting the act names no one: kalkan.records.consent.NOBODY_TO_ASK). A person who is a
+perpetrator in one act and a victim without consent in another is left out everywhere. The
+report counts what was left out, table by table. What remains is filtered by consent, not
+anonymised: narratives, place details and notes go out in full, so a purpose export is
+material to work from (e.g. for the report builder), not a publication.
 
 What comes in. `import_json` / `import_csv` first check every row of every table (required
 fields, types, ids unique, references between rows, dates, gazetteer codes, vocabulary codes

@@ -50,15 +50,18 @@ def _asked(request: HttpRequest) -> tuple[search.Asked, bool]:
     return search.asked(request.GET), request.GET.get("gated") == "1"
 
 
-def _rows(request: HttpRequest, asked: search.Asked,
-          gated: bool) -> tuple[list[ActRow], int, Keyring]:
-    """The acts the page counts, how many acts the published view leaves out for want of
-    consent (it counts only the others), and the keyring."""
+def _rows(request: HttpRequest, asked: search.Asked, gated: bool,
+          *, left_out: bool = False) -> tuple[list[ActRow], int, Keyring]:
+    """The acts the page counts (published: only those with consent), how many acts the
+    published view leaves out for want of consent (asked for, or published), and the
+    keyring."""
     keyring = keyring_required(request)
     working = workingset.for_session(str(request.session.session_key), keyring)
     rows = act_rows(working, asked.query(), keyring, detail=False)
-    allowed, left_out = with_consent(working, rows, keyring)
-    return (allowed if gated else rows), left_out, keyring
+    if not (gated or left_out):
+        return rows, 0, keyring  # reading the consent ledger is the dear part
+    allowed, without = with_consent(working, rows, keyring)
+    return (allowed if gated else rows), without, keyring
 
 
 @capability_required(Capability.BUILD_REPORTS)
@@ -68,7 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     asked, gated = _asked(request)
     working = workingset.for_session(str(request.session.session_key), keyring)
     found = working.find(asked.query())
-    rows, left_out, _keyring = _rows(request, asked, gated)
+    rows, left_out, _keyring = _rows(request, asked, gated, left_out=True)
     record("analysis.dashboard", actor_id=request.user.pk,
            details={"acts": found.total, "filters": len(asked.filters), "gated": gated})
     labels = search.Labels(keyring)

@@ -19,7 +19,7 @@ Tables and columns (the same names in JSON, where each table is a list of object
     sources        id, event, source, details
     interventions  id, event, victim, party, details
     links          id, from_event, to_event, details
-    consents       id, person, purpose, given, on, how, partner
+    consents       id, person, purpose, given, on, how, partner, refused
 
 plus, in the ZIP, export.csv (and in JSON the top-level keys): format, version, purpose,
 identity included, and how many rows of each table were left out and why (data-model.md:
@@ -126,7 +126,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "links": {"id": "id", "from_event": "ref:events", "to_event": "ref:events",
               "details": "object"},
     "consents": {"id": "id", "person": "ref:persons", "purpose": "text!", "given": "bool!",
-                 "on": "date!", "how": "text", "partner": "text"},
+                 "on": "date!", "how": "text", "partner": "text", "refused": "bool"},
 }
 
 # Coded values checked against the controlled vocabularies (kalkan.records.vocabularies), as
@@ -421,7 +421,8 @@ def _str(value: Any) -> str | None:
 def _consent_row(entry: ConsentEntry, details: dict[str, Any]) -> Row:
     return {"id": str(entry.pk), "person": str(entry.person_id), "purpose": details["purpose"],
             "given": bool(details["given"]), "on": details["on"],
-            "how": details.get("how", ""), "partner": details.get("partner", "")}
+            "how": details.get("how", ""), "partner": details.get("partner", ""),
+            "refused": bool(details.get("refused"))}
 
 
 def _header(report: Report) -> Row:
@@ -948,6 +949,8 @@ def _check(read: _Read, fmt: str, keyring: Keyring, result: ImportResult) -> _Pl
                 "purpose": row["purpose"], "known": ", ".join(consent.PURPOSE_CODES)})
         if row["on"] > today:
             fail("consents", at, _("the date is in the future"))
+        if row["given"] and row["refused"]:
+            fail("consents", at, _("consent cannot be given and refused at once"))
 
     _check_families(tables, keyring, plan, fail, result)
     return plan
@@ -1076,7 +1079,8 @@ def _create(
         for _at, row in tables["consents"]:
             keep("consents", row["id"], consent.record(
                 made["persons"][row["person"]], row["purpose"], given=row["given"],
-                on=row["on"], how=row["how"], keyring=keyring, by=by, partner=row["partner"]))
+                on=row["on"], how=row["how"], keyring=keyring, by=by, partner=row["partner"],
+                refused=row["refused"]))
     result.ids = ids
     result.created = {table: len(ids[table]) for table in TABLES}
 

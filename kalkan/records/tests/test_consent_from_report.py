@@ -6,6 +6,7 @@ own (four languages), and counts treat it as no."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -14,7 +15,7 @@ from django.utils import translation
 from kalkan.core.testing import log_in
 from kalkan.intake.forms import ReportForm
 from kalkan.intake.services import submit_report
-from kalkan.records import consent, services
+from kalkan.records import consent, exchange, services
 from kalkan.records.models import Act, ConsentEntry, Event, Person
 from kalkan.records.tests.test_coding import _event_form, _report
 
@@ -118,3 +119,26 @@ def test_refused_is_recorded_by_hand_and_counts_as_no(client, chingiz, language,
     assert word in client.get(url).content.decode()
     assert consent.status_now([statement]) == {"un_submission": "refused"}
     assert statement.on == date(2026, 3, 1)
+
+
+def test_a_refusal_survives_export_and_import(chingiz):
+    keys = chingiz.keyring()
+    person = services.new_person(keys, pseudonym="Saltanat", profile={"kind": "individual"})
+    event = services.new_event(keys, chingiz.user, title="Threats", details={})
+    services.add_act(event, keys, victim=person, details={"type": "threats"})
+    consent.record(person, "media", given=False, refused=True, on=date(2026, 3, 1),
+                   how="in person", keyring=keys, by=chingiz.user)
+    data, _report = exchange.export_json(keys, purpose=None)
+    [row] = json.loads(data)["consents"]
+    assert row["refused"] is True and row["given"] is False
+    result = exchange.import_json(data, keys, chingiz.user)
+    assert result.ok, [str(e) for e in result.errors]
+    copy = Person.objects.get(pk=result.ids["persons"][str(person.pk)])
+    assert [s.status for s in consent.ledger(copy, keys)] == ["refused"]
+
+    row["given"] = True  # given and refused at once: refused with a clear reason
+    broken = json.loads(data)
+    broken["consents"] = [row]
+    with translation.override("en"):
+        result = exchange.import_json(json.dumps(broken).encode(), keys, chingiz.user)
+    assert "consent cannot be given and refused at once" in " ".join(map(str, result.errors))

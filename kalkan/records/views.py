@@ -823,6 +823,7 @@ def _person_page(request: HttpRequest, person: Person, keyring: Keyring, *,
         "person": person,
         "pseudonym": fields.get("pseudonym", ""),
         "facts": _profile_facts(profile),
+        "nobody_to_ask": profile.get("kind") in consent.NOBODY_TO_ASK,
         "roles": _roles(request, person, keyring),
         "ledger": [{"purpose": purposes.get(s.purpose, s.purpose), "status": s.status,
                     "on": s.on, "how": _how(s), "partner": s.partner, "by": s.by}

@@ -142,3 +142,11 @@ def test_a_refusal_survives_export_and_import(chingiz):
     with translation.override("en"):
         result = exchange.import_json(json.dumps(broken).encode(), keys, chingiz.user)
     assert "consent cannot be given and refused at once" in " ".join(map(str, result.errors))
+
+
+def test_a_community_page_says_it_is_counted_without_a_statement(client, chingiz):
+    community = services.new_person(chingiz.keyring(), pseudonym="Community of Osh",
+                                    profile={"kind": "community"})
+    log_in(client, chingiz)
+    page = client.get(f"/en/staff/records/persons/{community.pk}/").content.decode()
+    assert "counted in anonymised statistics without a statement" in page

@@ -231,8 +231,9 @@ def _demo_statistics(founding: Founding, saule: User) -> None:
     )
     erlan = records.new_person(keys, pseudonym="Э. С.", profile={
         "kind": "individual", "age_band": "25_34", "gender_identity": {"code": "man"}})
-    consent.record(erlan, "un_submission", given=True, on=timezone.localdate(),
-                   how="in person", keyring=keys, by=saule)
+    for purpose in ("un_submission", "statistics"):
+        consent.record(erlan, purpose, given=True, on=timezone.localdate(),
+                       how="in person", keyring=keys, by=saule)
     act = records.add_act(story, keys, victim=erlan, details={"type": "detention.arbitrary"})
     police = records.new_person(keys, pseudonym="District police (demo)",
                                 profile={"kind": "organisation"})

@@ -38,9 +38,11 @@ from kalkan.analysis.statistics import (
     ActRow,
     ValueLabels,
     act_rows,
+    left_out_note,
     legend_note,
     stacked_with_hidden,
     tally,
+    with_consent,
 )
 from kalkan.records import consent, gazetteer
 from kalkan.records.models import Event
@@ -255,6 +257,9 @@ class Prepared:
     statement: list[str]
     levels: dict[str, int]  # how far each quasi-identifier of the summaries was coarsened
     without_consent: int
+    # Acts in scope not counted anywhere in the draft: the victim did not agree to anonymised
+    # statistics (kalkan.analysis.statistics.with_consent).
+    without_statistics_consent: int
     held_back: int
     laws: list[Any]
     groups_shown: list[str]  # top-level act types whose gated count is visible
@@ -327,7 +332,10 @@ def prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
 def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
     labels = ValueLabels(keyring)
     rows = act_rows(working, asked.query(), keyring)
-    dated = [row for row in rows if row.year]
+    # The tables count only acts whose victims agreed to anonymised statistics; the case
+    # summaries ask for a UN submission instead, among every act in scope.
+    counted_rows, _left_out = with_consent(working, rows, keyring)
+    dated = [row for row in counted_rows if row.year]
     periods = [str(y) for y in range(asked.year_from, asked.year_to + 1)]
     groups = sorted({row.act_group for row in dated}, key=lambda g: (g in ("", SEVERAL), g))
     counted = tally(dated, "act_group", "year")
@@ -354,26 +362,28 @@ def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
         figure = _series_figure(caption, dimension, dated, labels)
         if figure is not None:
             tables.append(figure)
-    summaries, anonymised, without_consent = _summaries(rows, asked, keyring)
+    summaries, anonymised, without_consent = _summaries(rows, asked, keyring,
+                                                        {row.id for row in dated})
     return Prepared(
         asked=asked, acts=len(dated), tables=tables, periods=periods, by_period=by_period,
         period_totals=period_totals, period_note=period_note, total=total,
         summaries=summaries, statement=anonymised.statement() if anonymised else [],
         levels=dict(anonymised.levels) if anonymised else {},
         without_consent=without_consent,
+        without_statistics_consent=sum(1 for row in rows if row.year) - len(dated),
         held_back=len(anonymised.held_back) if anonymised else 0,
         laws=laws_for(asked.country, keyring), groups_shown=groups_shown,
     )
 
 
-def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring
+def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring, counted: set[str]
                ) -> tuple[list[Summary], gate.AnonymisedSummaries | None, int]:
     """Case summaries of the victims who consented to a UN submission, k-anonymous over every
-    act in scope; returns them, what the gate decided, and how many acts were left out for
-    want of consent."""
+    act in scope; returns them, what the gate decided, and how many of the acts the tables
+    count (`counted`) have no summary for want of consent."""
     allowed = consent.consenting({row.victim for row in rows if row.victim}, PURPOSE, keyring)
     candidates = [row for row in rows if row.victim in allowed and row.year]
-    without_consent = sum(1 for row in rows if row.year and row.victim not in allowed)
+    without_consent = sum(1 for row in rows if row.id in counted and row.victim not in allowed)
     if not candidates:
         return [], None, without_consent
     population = [_quasi(row) for row in rows if row.year]
@@ -523,6 +533,8 @@ def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -
             "note"),
         Heading(_("Documented violations in numbers"), 1),
     ]
+    if prepared.without_statistics_consent:
+        blocks.append(Paragraph(left_out_note(prepared.without_statistics_consent), "note"))
     for table in prepared.tables:
         blocks.append(Table(table.caption, table.header, table.rows, table.note))
     if prepared.by_period:

@@ -1,8 +1,11 @@
 """Dashboards: what was documented, drawn on the server (SVG, no JavaScript), with the same
 filters as the search page, over the person's unlocked working set.
 
-The page shows exact counts to staff; "as it would be published" passes every chart through
-the publication gate first, so an analyst sees what a draft would be allowed to say.
+The page shows exact counts to staff; "as it would be published" counts only the acts whose
+victims agreed to anonymised statistics and passes every number on the page (the charts, the
+number of acts, the lists beside them) through the publication gate first, so an analyst sees
+what a draft would be allowed to say. The exact view says how many acts the published one
+leaves out.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from kalkan.accounts.roles import Capability
 from kalkan.analysis import charts, gate
 from kalkan.analysis.laws import laws_for
 from kalkan.analysis.statistics import (
+    SEVERAL,
     ActRow,
     ValueLabels,
     act_rows,
+    left_out_note,
     legend_note,
     stacked_with_hidden,
     tally,
+    with_consent,
 )
 from kalkan.audit.services import record
 from kalkan.records import search
@@ -44,10 +50,18 @@ def _asked(request: HttpRequest) -> tuple[search.Asked, bool]:
     return search.asked(request.GET), request.GET.get("gated") == "1"
 
 
-def _rows(request: HttpRequest, asked: search.Asked) -> tuple[list[ActRow], Keyring]:
+def _rows(request: HttpRequest, asked: search.Asked, gated: bool,
+          *, left_out: bool = False) -> tuple[list[ActRow], int, Keyring]:
+    """The acts the page counts (published: only those with consent), how many acts the
+    published view leaves out for want of consent (asked for, or published), and the
+    keyring."""
     keyring = keyring_required(request)
     working = workingset.for_session(str(request.session.session_key), keyring)
-    return act_rows(working, asked.query(), keyring, detail=False), keyring
+    rows = act_rows(working, asked.query(), keyring, detail=False)
+    if not (gated or left_out):
+        return rows, 0, keyring  # reading the consent ledger is the dear part
+    allowed, without = with_consent(working, rows, keyring)
+    return (allowed if gated else rows), without, keyring
 
 
 @capability_required(Capability.BUILD_REPORTS)
@@ -57,6 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     asked, gated = _asked(request)
     working = workingset.for_session(str(request.session.session_key), keyring)
     found = working.find(asked.query())
+    rows, left_out, _keyring = _rows(request, asked, gated, left_out=True)
     record("analysis.dashboard", actor_id=request.user.pk,
            details={"acts": found.total, "filters": len(asked.filters), "gated": gated})
     labels = search.Labels(keyring)
@@ -64,11 +79,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     by = _breakdown(request)
     suffix = "&".join(filter(None, [params, "gated=1" if gated else "",
                                     f"by={by}" if by != "act_group" else ""]))
+    total = gate.gate_series(["all"], [len(rows)]).total if gated else len(rows)
     return render(request, "analysis/dashboard.html", {
         "asked": asked,
         "found": found,
         "gated": gated,
-        "groups": search.facet_groups(found, asked, labels),
+        "total": total,
+        "shown_total": gate.shown(total),
+        "left_out": left_out,
+        "left_out_note": left_out_note(left_out),
+        "groups": (_published_groups(rows, asked, ValueLabels(keyring)) if gated
+                   else search.facet_groups(found, asked, labels)),
         "chosen": [
             {"title": search.FACET_TITLES[name], "label": labels(name, value),
              "href": "?" + asked.params(remove=(name, value))}
@@ -110,6 +131,49 @@ def _top(counts: dict[str, int], other: str) -> dict[str, int]:
     return top
 
 
+def _published_series(rows: list[ActRow], dimension: str) -> gate.GatedSeries | None:
+    """The acts per value of one dimension (the commonest and "other") as published: one
+    computation for the chart and for the list beside it, so that the two cannot differ in
+    what they hide. None when the series may not stand beside the published total."""
+    counts = _top({key[0]: n for key, n in tally(rows, dimension).counts.items()}, OTHER)
+    published = gate.gate_series(list(counts), list(counts.values()))
+    # The over-time chart publishes the total: these small counts would follow.
+    return published if gate.beside_a_published_total(published, len(rows)) else None
+
+
+# The lists beside the published charts: the dimensions a chart publishes, with its facet.
+PUBLISHED_LISTS = {"perpetrator_group": "perpetrator_type", "region": "region",
+                   "gender_identity": "gender_identity"}
+
+
+def _published_groups(rows: list[ActRow], asked: search.Asked,
+                      labels: ValueLabels) -> list[dict[str, object]]:
+    """The lists beside the charts "as it would be published": the very series the charts
+    publish, with the same numbers hidden. Other facets would be further tables of the same
+    acts, gated apart from the charts (and a value listed at all says that some act has it),
+    so they are left to the exact view."""
+    groups: list[dict[str, object]] = []
+    for dimension, facet in PUBLISHED_LISTS.items():
+        published = _published_series(rows, dimension) if rows else None
+        if published is None:
+            continue
+        chosen = set(asked.filters.get(facet, []))
+        items = []
+        for value, count in zip(published.categories, published.counts, strict=True):
+            linkable = value not in (OTHER, "", SEVERAL)
+            items.append({
+                "label": _("Other") if value == OTHER else labels(dimension, value),
+                "count": gate.shown(count),
+                "chosen": value in chosen,
+                "href": ("?" + asked.params(**({"remove": (facet, value)} if value in chosen
+                                               else {"add": (facet, value)})))
+                if linkable else "",
+            })
+        groups.append({"name": facet, "title": search.FACET_TITLES[facet], "items": items,
+                       "note": legend_note(published.note)})
+    return groups
+
+
 def _series_chart(
     rows: list[ActRow], dimension: str, title: str, gated: bool, labels: ValueLabels
 ) -> charts.Chart:
@@ -118,11 +182,10 @@ def _series_chart(
     values: list[int | None] = [counts[c] for c in categories]
     note = ""
     if gated and categories:
-        published = gate.gate_series(categories, [counts[c] for c in categories])
-        values, note = list(published.counts), published.note
-        if not gate.beside_a_published_total(published, len(rows)):
-            # The over-time chart publishes the total: these small counts would follow.
+        published = _published_series(rows, dimension)
+        if published is None:
             return charts.horizontal_bars([], [], title, no_data=TOO_FEW())
+        values, note = list(published.counts), published.note
     names = [_("Other") if c == OTHER else labels(dimension, c) for c in categories]
     return charts.horizontal_bars(names, values, title, suppressed_note=legend_note(note),
                                   no_data=_("No acts match these filters."))
@@ -208,7 +271,7 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     if name not in CHARTS:
         raise Http404
     asked, gated = _asked(request)
-    rows, keyring = _rows(request, asked)
+    rows, _left_out, keyring = _rows(request, asked, gated)
     labels = ValueLabels(keyring)
     if name == "over_time":
         drawn = _over_time(rows, gated, labels, _breakdown(request))

@@ -27,6 +27,7 @@ from kalkan.analysis import builder, documents, gate
 from kalkan.analysis.laws import COUNTRIES, country_name
 from kalkan.analysis.mechanisms import mechanisms
 from kalkan.analysis.models import ReportDraft
+from kalkan.analysis.statistics import left_out_note
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id
 from kalkan.records import local_terms
@@ -189,6 +190,7 @@ def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
         "country": country_name(asked.country),
         "language": LANGUAGE_NAMES[asked.language],
         "prepared": prepared,
+        "left_out": left_out_note(prepared.without_statistics_consent),
         "rows": _summary_rows(prepared, review),
         "pending": pending,
         "threshold": gate.threshold(),

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from kalkan.records import local_terms
+from kalkan.records import consent, local_terms
 from kalkan.records.search import Labels
 from kalkan.records.vocabularies import Vocabulary
 from kalkan.vault.keyring import Keyring
@@ -71,8 +72,8 @@ def top_levels(vocabulary: Vocabulary) -> set[str]:
 def act_rows(working: WorkingSet, query: Query, keyring: Keyring | None,
              *, detail: bool = True) -> list[ActRow]:
     """One row per act the query matches (the query's page and facets are ignored).
-    Without `detail`, the act's own type, event and victim are left empty: counting needs
-    only the facets, and reading those fields costs more than the rest (100,000 acts)."""
+    Without `detail`, the act's own type and event are left empty: counting needs only the
+    facets and the victim (for consent), and reading more costs more (100,000 acts)."""
     act_types = top_levels(local_terms.current("act_types", keyring))
     perpetrator_types = top_levels(local_terms.current("perpetrator_types", keyring))
     allowed: dict[str, Callable[[str], bool]] = {
@@ -82,7 +83,9 @@ def act_rows(working: WorkingSet, query: Query, keyring: Keyring | None,
     dimensions["date"] = None
     ids, values = working.tabulate(query, dimensions)
     names = list(dimensions)
-    own = working.fields_of(ids, ("event", "victim_id", "type")) if detail else {}
+    own = (working.fields_of(ids, ("event", "victim_id", "type")) if detail else
+           {pk: ("", victim, "") for pk, (victim,) in working.fields_of(ids, ("victim_id",))
+            .items()})
     rows = []
     for record_id, picked in zip(ids, values, strict=True):
         by_facet = dict(zip(names, picked, strict=True))
@@ -93,6 +96,26 @@ def act_rows(working: WorkingSet, query: Query, keyring: Keyring | None,
             **{dimension: by_facet[facet] for dimension, facet in DIMENSIONS.items()},
         ))
     return rows
+
+
+def with_consent(working: WorkingSet, rows: list[ActRow],
+                 keyring: Keyring) -> tuple[list[ActRow], int]:
+    """The acts that counts leaving the organisation may include (their victim consents to
+    anonymised statistics now, or nobody can be asked: kalkan.records.consent.countable),
+    and how many acts were left out."""
+    victims = sorted({row.victim for row in rows if row.victim})
+    kinds = {pk: kind for pk, (kind,) in working.fields_of(victims, ("kind",)).items()}
+    allowed = consent.countable(victims, kinds, keyring)
+    kept = [row for row in rows if row.victim in allowed]
+    return kept, len(rows) - len(kept)
+
+
+def left_out_note(count: int) -> str:
+    """What every output that left acts out for want of consent says."""
+    if not count:
+        return ""
+    return ngettext("%(count)d act left out: no statistics consent",
+                    "%(count)d acts left out: no statistics consent", count) % {"count": count}
 
 
 @dataclass

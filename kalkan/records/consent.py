@@ -1,9 +1,11 @@
 """The consent ledger: per person and purpose, dated, revocable (data-model.md).
 
 Every path that lets data leave for a purpose — exports, statistics, UN submissions,
-referrals, publication — asks `permitted(...)` or filters with `split_by_consent(...)`, and
-says how many records it left out. The newest entry for a purpose decides; a withdrawal
-applies to everything made after it.
+referrals, publication — asks `permitted(...)` or filters with `split_by_consent(...)` (or, for
+counts, `countable(...)`), and says how many records it left out. The newest entry for a
+purpose decides; a withdrawal applies to everything made after it. A statement is "given",
+"withdrawn" (given before, taken back) or "refused" (asked, and the answer was no): refused
+and withdrawn both mean no, as does no statement at all ("not asked").
 
     record(person, "statistics", given=True, on=date(2026, 3, 1), how="intake form", ...)
     allowed, left_out = split_by_consent(persons, "statistics", keyring)
@@ -21,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from kalkan.accounts.models import User
+from kalkan.intake.models import Report
 from kalkan.records.models import ConsentEntry, Person
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import new_sealed, open_content_key, read, write
@@ -35,6 +38,19 @@ PURPOSES = [
     ("contact_back", _("Contacting the person back")),
 ]
 PURPOSE_CODES = tuple(code for code, _label in PURPOSES)
+STATISTICS = "statistics"
+
+# What a statement says, as the ledger and its forms name it.
+STATUSES = [
+    ("given", _("Consent given")),
+    ("withdrawn", _("Consent withdrawn")),
+    ("refused", _("Consent refused")),
+]
+# Kinds of victim nobody can be asked for (an open community targeted as such, e.g. by hate
+# speech): counting an act against them names no one, so anonymised statistics count it
+# without a statement. Individuals, families, groups and organisations are identifiable and
+# someone can answer for them: they are counted only with consent (docs/analysis.md).
+NOBODY_TO_ASK = frozenset({"community"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,12 @@ class Statement:
     partner: str
     by: str
     revision: int
+    refused: bool = False  # not given, and never was: "asked, and the answer was no"
+    report: str = ""  # the intake report whose form the statement came from
+
+    @property
+    def status(self) -> str:
+        return "given" if self.given else "refused" if self.refused else "withdrawn"
 
 
 def record(
@@ -58,11 +80,19 @@ def record(
     keyring: Keyring,
     by: User | None,
     partner: str = "",
+    refused: bool = False,
+    report: str = "",
 ) -> ConsentEntry:
     if purpose not in PURPOSE_CODES:
         raise ValueError(f"unknown purpose {purpose!r}")
-    details = {"purpose": purpose, "given": given, "on": on.isoformat(), "how": how,
-               "partner": partner}
+    if given and refused:
+        raise ValueError("a statement is given or refused, not both")
+    details: dict[str, Any] = {"purpose": purpose, "given": given, "on": on.isoformat(),
+                               "how": how, "partner": partner}
+    if refused:
+        details["refused"] = True
+    if report:
+        details["report"] = report
     with transaction.atomic():
         entry, key = new_sealed(ConsentEntry, keyring, person.content_key.compartment,
                                 person=person, by=by)
@@ -81,7 +111,7 @@ def _statement(entry: ConsentEntry, keyring: Keyring) -> Statement:
     return Statement(details["purpose"], bool(details["given"]),
                      date.fromisoformat(details["on"]), details.get("how", ""),
                      details.get("partner", ""), entry.by.username if entry.by else "",
-                     entry.revision)
+                     entry.revision, bool(details.get("refused")), details.get("report", ""))
 
 
 def consenting(person_ids: Iterable[Any], purpose: str, keyring: Keyring) -> set[str]:
@@ -101,15 +131,25 @@ def consenting(person_ids: Iterable[Any], purpose: str, keyring: Keyring) -> set
     return {pk for pk, said in statements.items() if current(said).get(purpose, False)}
 
 
-def current(statements: Iterable[Statement], partner: str = "") -> dict[str, bool]:
-    """Purpose -> consent now, from a ledger: the newest statement (by date, then by
-    order of entry) decides; no statement means no consent."""
+def _latest(statements: Iterable[Statement], partner: str = "") -> dict[str, Statement]:
+    """Purpose -> the statement that decides now: the newest (by date, then by order of
+    entry)."""
     latest: dict[str, Statement] = {}
     for statement in sorted(statements, key=lambda s: (s.on, s.revision)):
         if statement.purpose == "referral" and partner and statement.partner not in ("", partner):
             continue
         latest[statement.purpose] = statement
-    return {purpose: statement.given for purpose, statement in latest.items()}
+    return latest
+
+
+def current(statements: Iterable[Statement], partner: str = "") -> dict[str, bool]:
+    """Purpose -> consent now, from a ledger; no statement means no consent."""
+    return {purpose: s.given for purpose, s in _latest(statements, partner).items()}
+
+
+def status_now(statements: Iterable[Statement]) -> dict[str, str]:
+    """Purpose -> "given", "withdrawn" or "refused" now (a purpose never asked is absent)."""
+    return {purpose: s.status for purpose, s in _latest(statements).items()}
 
 
 def permitted(person: Person, purpose: str, keyring: Keyring, partner: str = "") -> bool:
@@ -132,3 +172,42 @@ def split_by_consent(
 def from_intake(consent: dict[str, Any]) -> list[str]:
     """The purposes a reporter ticked in the public form."""
     return [purpose for purpose in PURPOSE_CODES if consent.get(purpose)]
+
+
+# What the ledger says of a statement carried over from the public form (how it was given);
+# pages show it in the reader's language with the report's date.
+FROM_REPORT_FORM = "public report form"
+
+
+def answers_of_form(consent: dict[str, Any]) -> dict[str, bool]:
+    """Purpose -> what the public form's answer means for the ledger: True given, False
+    refused. The form lists every purpose under "tick only what you agree to", so a purpose
+    it asked and the reporter left unticked is a no — but only a purpose the form asked (a
+    report from an older form, or entered without that question, has no answer for it), and
+    only when something was ticked at all: a form with every box empty may be a section
+    skipped, so the person is asked again rather than marked as having refused."""
+    asked = {purpose: bool(consent[purpose]) for purpose in PURPOSE_CODES if purpose in consent}
+    return asked if any(asked.values()) else {}
+
+
+def carry_over(person: Person, report: Report, consent_answers: dict[str, Any], *,
+               keyring: Keyring, by: User | None) -> int:
+    """Record in the person's ledger what the reporter answered on the public form, dated
+    the day of the report: the person is the one who reported ("it happened to me"). Returns
+    how many statements were recorded."""
+    answers = answers_of_form(consent_answers)
+    with transaction.atomic():
+        for purpose, given in answers.items():
+            record(person, purpose, given=given, refused=not given, on=report.created_on,
+                   how=FROM_REPORT_FORM, report=str(report.pk), keyring=keyring, by=by)
+    return len(answers)
+
+
+def countable(person_ids: Iterable[Any], kinds: dict[str, str], keyring: Keyring,
+              purpose: str = STATISTICS) -> set[str]:
+    """Of the victims of acts, the ids whose acts anonymised counts may include now: those
+    who consent to the purpose, and victims nobody can be asked for (`NOBODY_TO_ASK`, by
+    `kinds`: person id -> kind)."""
+    wanted = {str(pk) for pk in person_ids}
+    unasked = {pk for pk in wanted if kinds.get(pk, "") in NOBODY_TO_ASK}
+    return unasked | consenting(wanted - unasked, purpose, keyring)

@@ -19,7 +19,7 @@ Tables and columns (the same names in JSON, where each table is a list of object
     sources        id, event, source, details
     interventions  id, event, victim, party, details
     links          id, from_event, to_event, details
-    consents       id, person, purpose, given, on, how, partner
+    consents       id, person, purpose, given, on, how, partner, refused
 
 plus, in the ZIP, export.csv (and in JSON the top-level keys): format, version, purpose,
 identity included, and how many rows of each table were left out and why (data-model.md:
@@ -40,10 +40,12 @@ they suffered (and those acts' involvements), the information they gave, the int
 for them. An event all of whose acts were left out goes too (its story is theirs), with its
 sources, interventions and links. Perpetrators and intervening parties (police units,
 officials, "this organisation", a lawyer) are not asked for consent: documenting who did it is
-the point. A person who is a perpetrator in one act and a victim without consent in another
-is left out everywhere. The report counts what was left out, table by table. What remains is
-filtered by consent, not anonymised: narratives, place details and notes go out in full, so
-a purpose export is material to work from (e.g. for the report builder), not a publication.
+the point. Nor, for statistics, is a community targeted as such (nobody can answer for it, and
+counting the act names no one: kalkan.records.consent.NOBODY_TO_ASK). A person who is a
+perpetrator in one act and a victim without consent in another is left out everywhere. The
+report counts what was left out, table by table. What remains is filtered by consent, not
+anonymised: narratives, place details and notes go out in full, so a purpose export is
+material to work from (e.g. for the report builder), not a publication.
 
 What comes in. `import_json` / `import_csv` first check every row of every table (required
 fields, types, ids unique, references between rows, dates, gazetteer codes, vocabulary codes
@@ -124,7 +126,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "links": {"id": "id", "from_event": "ref:events", "to_event": "ref:events",
               "details": "object"},
     "consents": {"id": "id", "person": "ref:persons", "purpose": "text!", "given": "bool!",
-                 "on": "date!", "how": "text", "partner": "text"},
+                 "on": "date!", "how": "text", "partner": "text", "refused": "bool"},
 }
 
 # Coded values checked against the controlled vocabularies (kalkan.records.vocabularies), as
@@ -327,7 +329,10 @@ def _collect(
         subjects |= {info.source_id for info, _f in source_rows}
         subjects |= {item.victim_id for item, _f in intervention_rows}
         for pk in subjects:
-            if pk in persons and not consent.permitted(persons[pk][0], purpose, keyring):
+            if pk not in persons or (purpose == consent.STATISTICS
+                                     and _kind(persons[pk][1]) in consent.NOBODY_TO_ASK):
+                continue  # counting an act against a community names no one (consent.py)
+            if not consent.permitted(persons[pk][0], purpose, keyring):
                 left_out.add(pk)
 
     # Drop every row that names a person left out, then events whose acts all went.
@@ -405,6 +410,10 @@ def _collect(
     return tables, report
 
 
+def _kind(fields: dict[str, Any]) -> str:
+    return str((fields.get("profile") or {}).get("kind") or "")
+
+
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -412,7 +421,8 @@ def _str(value: Any) -> str | None:
 def _consent_row(entry: ConsentEntry, details: dict[str, Any]) -> Row:
     return {"id": str(entry.pk), "person": str(entry.person_id), "purpose": details["purpose"],
             "given": bool(details["given"]), "on": details["on"],
-            "how": details.get("how", ""), "partner": details.get("partner", "")}
+            "how": details.get("how", ""), "partner": details.get("partner", ""),
+            "refused": bool(details.get("refused"))}
 
 
 def _header(report: Report) -> Row:
@@ -939,6 +949,8 @@ def _check(read: _Read, fmt: str, keyring: Keyring, result: ImportResult) -> _Pl
                 "purpose": row["purpose"], "known": ", ".join(consent.PURPOSE_CODES)})
         if row["on"] > today:
             fail("consents", at, _("the date is in the future"))
+        if row["given"] and row["refused"]:
+            fail("consents", at, _("consent cannot be given and refused at once"))
 
     _check_families(tables, keyring, plan, fail, result)
     return plan
@@ -1067,7 +1079,8 @@ def _create(
         for _at, row in tables["consents"]:
             keep("consents", row["id"], consent.record(
                 made["persons"][row["person"]], row["purpose"], given=row["given"],
-                on=row["on"], how=row["how"], keyring=keyring, by=by, partner=row["partner"]))
+                on=row["on"], how=row["how"], keyring=keyring, by=by, partner=row["partner"],
+                refused=row["refused"]))
     result.ids = ids
     result.created = {table: len(ids[table]) for table in TABLES}
 

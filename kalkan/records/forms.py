@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kalkan.desk.forms import OnCasePage
 from kalkan.records import gazetteer
-from kalkan.records.consent import PURPOSES
+from kalkan.records.consent import PURPOSES, STATUSES
 from kalkan.records.vocabularies import vocabulary
 
 MAX_TEXT = 20_000
@@ -308,6 +308,22 @@ class NewPersonForm(PersonForm):
     use_required_attribute = False
 
 
+class NewVictimForm(NewPersonForm):
+    """Someone new who suffered an act: when the event was coded from a report whose writer
+    says it happened to them (or to their organisation), the coder can say the new person is
+    that reporter, and the consent they gave on the form goes into the person's ledger."""
+
+    def __init__(self, *args: Any, reports: list[tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if reports:
+            self.fields["reporter"] = forms.ChoiceField(
+                label=_("Is this the person who reported it?"), required=False,
+                choices=[("", _("No, or not known")), *reports],
+                help_text=_("Their answers on the form about consent go into their ledger: "
+                            "ticked as given, left unticked as refused."))
+
+
 class NewPerpetratorForm(NewPersonForm):
     id_prefix = "newperp"
     brief = ("pseudonym", "kind", "occupation", "organisation")
@@ -332,10 +348,9 @@ class ConsentForm(OnCasePage):
     id_prefix = "consent"
 
     purpose = forms.ChoiceField(label=_("Purpose"), choices=PURPOSES)
-    given = forms.TypedChoiceField(
-        label=_("Statement"), coerce=lambda v: v == "given", widget=forms.RadioSelect,
-        choices=[("given", _("Consent given")), ("withdrawn", _("Consent withdrawn"))],
-    )
+    # "withdrawn": given before and taken back; "refused": asked, and the answer was no.
+    given = forms.ChoiceField(label=_("Statement"), widget=forms.RadioSelect,
+                              choices=STATUSES)
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
                          help_text=_("Year-month-day, e.g. 2026-03-14."))
     how = _text(_("How it was given or withdrawn"), required=True,

@@ -1,5 +1,6 @@
 """Fictional documentation records, for demos, tests and benchmarks: events, victims,
-perpetrators, acts, involvements and sources, all sealed as real ones are.
+perpetrators, acts, involvements and sources, and each victim's answer about anonymised
+statistics (most agree, some refused), all sealed as real ones are.
 
     generate(keyring, acts=100_000, seed=0) -> {"events": 40_050, "acts": 100_000, ...}
 
@@ -31,7 +32,7 @@ from django.db import transaction
 
 from kalkan.accounts.models import User
 from kalkan.records import gazetteer
-from kalkan.records.models import Act, Event, Information, Involvement, Person
+from kalkan.records.models import Act, ConsentEntry, Event, Information, Involvement, Person
 from kalkan.records.names import latin
 from kalkan.records.services import json_text
 from kalkan.records.vocabularies import vocabulary
@@ -45,6 +46,10 @@ LANGUAGE_WEIGHTS = (45, 20, 20, 15)
 CHUNK_EVENTS = 1000
 HRD_SHARE = 0.10
 REUSED_VICTIM_SHARE = 0.12
+# Every victim's answer about anonymised statistics, as on the public form: most agree; every
+# this-many-th refused (counted by position, so the seed's other draws do not change).
+STATISTICS_REFUSED_EVERY = 16
+CONSENT_DAY = date(2026, 10, 31)
 
 # --- invented names -------------------------------------------------------------------------
 
@@ -295,6 +300,7 @@ class Chunk:
     acts: list[tuple[dict[str, str], int, int]] = field(default_factory=list)  # event, victim
     involvements: list[tuple[dict[str, str], int, int]] = field(default_factory=list)  # act, perp
     sources: list[tuple[dict[str, str], int, int | None]] = field(default_factory=list)
+    consents: list[tuple[dict[str, str], int]] = field(default_factory=list)  # person
     victims: int = 0
     perpetrators: int = 0
 
@@ -435,6 +441,11 @@ class _Planner:
             "hrd_role": rng.choice(HRD_ROLES) if "hrd" in characteristics else "",
         }
         index = self._new_person(chunk, _pseudonym(rng), profile)
+        given = len(self.victims) % STATISTICS_REFUSED_EVERY != STATISTICS_REFUSED_EVERY - 1
+        chunk.consents.append(({"details": json_text({
+            "purpose": "statistics", "given": given, "on": CONSENT_DAY.isoformat(),
+            "how": "public report form", "partner": "",
+            **({} if given else {"refused": True})})}, index))
         chunk.victims += 1
         self.victims.append((index, characteristics))
         return index, characteristics
@@ -589,7 +600,7 @@ def generate(
     """Make and seal `acts` fictional acts with their events, persons, perpetrators and
     sources (see the module's docstring). Returns how many records of each kind were made."""
     counts = {"events": 0, "persons": 0, "victims": 0, "perpetrators": 0, "acts": 0,
-              "involvements": 0, "sources": 0}
+              "involvements": 0, "sources": 0, "consents": 0}
     person_ids: list[Any] = []
     event_ids: list[Any] = []
     for chunk in plan(acts, seed):
@@ -610,6 +621,10 @@ def generate(
                        "source_id": None if source is None else person_ids[source]})
                 for row, event, source in chunk.sources
             ])
+            bulk_create_sealed(ConsentEntry, keyring, [
+                (row, {"person_id": person_ids[person], "by": by})
+                for row, person in chunk.consents
+            ])
         counts["events"] += len(chunk.events)
         counts["persons"] += len(chunk.persons)
         counts["victims"] += chunk.victims
@@ -617,4 +632,5 @@ def generate(
         counts["acts"] += len(chunk.acts)
         counts["involvements"] += len(chunk.involvements)
         counts["sources"] += len(chunk.sources)
+        counts["consents"] += len(chunk.consents)
     return counts

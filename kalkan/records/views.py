@@ -14,7 +14,7 @@ form: it redirects back on success, and on bad input shows the page again with t
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.contrib import messages
@@ -50,7 +50,7 @@ from kalkan.records.forms import (
     InvolvementForm,
     LinkForm,
     NewPerpetratorForm,
-    NewPersonForm,
+    NewVictimForm,
     PersonForm,
     Picks,
 )
@@ -485,10 +485,14 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
                if (shown := _report_view(report, keyring)) is not None]
     acts_choices = _acts_choices(bundle)
     chosen_act = request.GET.get("act", "")
+    reported = _reported_by_victims(event, keyring)
     page_forms: dict[str, forms.Form] = {
         "event_form": EventForm(initial=EventForm.initial_from(bundle)),
         "act_form": ActForm(allowed=allowed, initial={"type": _reported_type(reports, bundle)}),
-        "victim_form": NewPersonForm(prefix="victim"),
+        # The first act coded from a victim's own report is, most often, against them.
+        "victim_form": NewVictimForm(prefix="victim", reports=_reporter_choices(reported),
+                                     initial={"reporter": next(iter(reported), "")
+                                              if not bundle["acts"] else ""}),
         "perpetrator_form": InvolvementForm(
             acts=acts_choices, allowed=allowed,
             initial={"act": chosen_act if chosen_act in dict(acts_choices) else ""},
@@ -568,6 +572,38 @@ def edit_event(request: HttpRequest, pk: Any) -> HttpResponseBase:
     return _back(event, "top", _("Saved."), request)
 
 
+# Who, writing a report, speaks for the victim: a witness or a relative cannot consent for
+# someone else, so their answers never go into a victim's ledger.
+SPEAKS_FOR_THE_VICTIM = ("self", "organisation")
+
+
+class Reported(NamedTuple):
+    report: Report
+    role: str
+    consent: dict[str, Any]  # the form's answers about consent
+
+
+def _reported_by_victims(event: Event, keyring: Keyring) -> dict[str, Reported]:
+    """The event's reports written by the victim (or the victim organisation) whose form
+    answered the consent question, by report id, oldest first."""
+    out: dict[str, Reported] = {}
+    for report in readable_by(event.reports.all(), keyring).select_related(
+            "content_key").order_by("created_on", "revision"):
+        fields = read(report, open_content_key(report.content_key, keyring),
+                      ("answers", "consent"))
+        role = json.loads(fields.get("answers") or "{}").get("reporter_role") or ""
+        answers = json.loads(fields.get("consent") or "{}")
+        if role in SPEAKS_FOR_THE_VICTIM and consent.answers_of_form(answers):
+            out[str(report.pk)] = Reported(report, role, answers)
+    return out
+
+
+def _reporter_choices(reported: dict[str, Reported]) -> list[tuple[str, str]]:
+    return [(pk, _("Yes: the one who wrote the report of %(date)s (“%(role)s”)") % {
+        "date": item.report.created_on.isoformat(), "role": _ROLES.get(item.role, item.role)})
+        for pk, item in reported.items()]
+
+
 def _new_person(form: PersonForm, event: Event, keyring: Keyring) -> Person:
     """Someone new, sealed like the event (in its restricted case, if it is in one)."""
     return services.new_person(keyring, pseudonym=form.cleaned_data["pseudonym"],
@@ -580,17 +616,26 @@ def _new_person(form: PersonForm, event: Event, keyring: Keyring) -> Person:
 def add_act(request: HttpRequest, pk: Any) -> HttpResponseBase:
     event, keyring = _event(request, pk)
     form = ActForm(request.POST, allowed=_linkable(event, keyring))
-    victim_form = NewPersonForm(request.POST, prefix="victim",
-                                needed=request.POST.get("victim") == NEW)
+    reported = _reported_by_victims(event, keyring)
+    victim_form = NewVictimForm(request.POST, prefix="victim",
+                                needed=request.POST.get("victim") == NEW,
+                                reports=_reporter_choices(reported))
     valid = form.is_valid()
     if not valid or (victim_form.needed and not victim_form.is_valid()):
         return _event_page(request, event, keyring, act_form=form, victim_form=victim_form)
+    carried = 0
     with transaction.atomic():
         victim = form.picked("victim")
         if victim == NEW:
             victim = _new_person(victim_form, event, keyring)
+            reporter = victim_form.cleaned_data.get("reporter") or ""
+            if reporter in reported:
+                carried = consent.carry_over(victim, reported[reporter].report,
+                                             reported[reporter].consent, keyring=keyring,
+                                             by=acting_user(request))
         act = services.add_act(event, keyring, victim=victim, details=form.details())
-    _log(request, "event.add_act", event, act=str(act.pk), new_victim=victim_form.needed)
+    _log(request, "event.add_act", event, act=str(act.pk), new_victim=victim_form.needed,
+         consent_from_report=carried)
     return _back(event, "acts", _("The act is added."), request)
 
 
@@ -774,7 +819,7 @@ def _person_page(request: HttpRequest, person: Person, keyring: Keyring, *,
     fields = services.opened(person, keyring)
     profile = fields.get("profile") or {}
     statements = consent.ledger(person, keyring)
-    now = consent.current(statements)
+    now = consent.status_now(statements)
     purposes = dict(consent.PURPOSES)
     page_forms: dict[str, forms.Form] = {
         "person_form": PersonForm(initial=PersonForm.initial_from(fields.get("pseudonym", ""),
@@ -792,14 +837,24 @@ def _person_page(request: HttpRequest, person: Person, keyring: Keyring, *,
         "person": person,
         "pseudonym": fields.get("pseudonym", ""),
         "facts": _profile_facts(profile),
+        "nobody_to_ask": profile.get("kind") in consent.NOBODY_TO_ASK,
         "roles": _roles(request, person, keyring),
-        "ledger": [{"purpose": purposes.get(s.purpose, s.purpose), "given": s.given, "on": s.on,
-                    "how": s.how, "partner": s.partner, "by": s.by} for s in statements],
-        "now": [(label_text, now.get(code)) for code, label_text in consent.PURPOSES],
+        "ledger": [{"purpose": purposes.get(s.purpose, s.purpose), "status": s.status,
+                    "on": s.on, "how": _how(s), "partner": s.partner, "by": s.by}
+                   for s in statements],
+        "now": [(label_text, now.get(code, "")) for code, label_text in consent.PURPOSES],
         "identity": identity,
         **person_extras(request, person, keyring),
         **page_forms,
     }, status=400 if bound else 200)
+
+
+def _how(statement: consent.Statement) -> str:
+    """How a statement was given, in the reader's language when it came from the form (it
+    is dated the day of the report)."""
+    if statement.report and statement.how == consent.FROM_REPORT_FORM:
+        return _("On the public report form, %(date)s") % {"date": statement.on.isoformat()}
+    return statement.how
 
 
 @capability_required(Capability.CODE_RECORDS)
@@ -842,9 +897,10 @@ def record_consent(request: HttpRequest, pk: Any) -> HttpResponseBase:
     if not form.is_valid():
         return _person_page(request, person, keyring, consent_form=form)
     data = form.cleaned_data
-    consent.record(person, data["purpose"], given=data["given"], on=data["on"], how=data["how"],
+    consent.record(person, data["purpose"], given=data["given"] == "given",
+                   refused=data["given"] == "refused", on=data["on"], how=data["how"],
                    partner=data["partner"], keyring=keyring, by=acting_user(request))
-    _log(request, "person.consent", person, purpose=data["purpose"], given=data["given"])
+    _log(request, "person.consent", person, purpose=data["purpose"], statement=data["given"])
     return _back_to_person(person, "consent", _("The statement is in the ledger."), request)
 
 

@@ -66,6 +66,8 @@ def corpus(chingiz):
                                  details={"perpetrator_types": [perpetrator]})
         consent.record(victim, "un_submission", given=agrees, on=date(2026, 1, 10),
                        how="in person", keyring=keys, by=chingiz.user)
+        consent.record(victim, "statistics", given=True, on=date(2026, 1, 10),
+                       how="in person", keyring=keys, by=chingiz.user)
     return keys
 
 

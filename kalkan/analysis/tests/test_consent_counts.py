@@ -1,0 +1,127 @@
+"""Counts that can leave the organisation count only what consent allows: with a victim's
+"anonymised statistics" consent withdrawn, the draft's tables (on the page and in DOCX, PDF
+and Markdown) and the dashboards "as it would be published" leave their acts out and say
+how many; the statistics export agrees. An act against a community (nobody to ask) is
+counted; the exact staff view counts everything and says what the published one leaves out.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+
+import pytest
+from django.test import override_settings
+from docx import Document
+from pypdf import PdfReader
+
+from kalkan.analysis import builder, charts, documents
+from kalkan.analysis.tests.test_builder import PLAN, _accept_all, _date
+from kalkan.analysis.tests.test_builder import corpus as corpus  # noqa: F401 (a fixture)
+from kalkan.core.testing import log_in
+from kalkan.records import consent, exchange, services
+from kalkan.records.models import Person
+from kalkan.vault import workingset
+
+DASHBOARDS = "/en/staff/dashboards/"
+ASSAULTS = [n for n, plan in enumerate(PLAN) if plan[0] == "assault"]  # 5 acts, in Chüy
+
+
+@pytest.fixture
+def withdrawn(corpus, chingiz):  # noqa: F811
+    """The assault victims withdrew their statistics consent; one more act, in Naryn in
+    2025, was against a community, whom nobody can be asked for."""
+    keys = corpus
+    pseudonyms = {f"Victim {n}" for n in ASSAULTS}
+    for person in Person.objects.select_related("content_key"):
+        if services.opened(person, keys, ("pseudonym",))["pseudonym"] in pseudonyms:
+            consent.record(person, "statistics", given=False, on=date(2026, 2, 1),
+                           how="by phone", keyring=keys, by=chingiz.user)
+    community = services.new_person(keys, pseudonym="Community of Naryn",
+                                    profile={"kind": "community"})
+    event = services.new_event(keys, chingiz.user, title="Hate speech at a rally",
+                               details={"start": _date(2025),
+                                        "place": {"code": "kg.naryn", "detail": ""}})
+    services.add_act(event, keys, victim=community, details={"type": "hate_speech"})
+    return keys
+
+
+def _prepared(keys, language="en"):
+    working = workingset.for_session("consent-test", keys)
+    asked = builder.Asked(mechanism="upr", country="kg", year_from=2024, year_to=2025,
+                          language=language)
+    return builder.prepare(working, asked, keys)
+
+
+def _total(prepared) -> str:
+    return prepared.tables[0].rows[-1][-1]
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_withdrawn_statistics_consent_leaves_the_draft(withdrawn):
+    prepared = _prepared(withdrawn)
+    # 22 acts in Kyrgyzstan, 5 withdrawn, 1 against a community.
+    assert prepared.acts == 18 and _total(prepared) == "18"
+    assert prepared.without_statistics_consent == 5
+    perpetrators = next(t for t in prepared.tables if t.caption == "Acts by perpetrator")
+    assert not any(row[0] == "Strangers" for row in perpetrators.rows)  # only the assaults
+    draft = builder.document(prepared, _accept_all(prepared))
+    said = "5 acts left out: no statistics consent"
+    markdown = documents.to_markdown(draft)
+    docx = Document(io.BytesIO(documents.to_docx(draft)))
+    docx_text = "\n".join([p.text for p in docx.paragraphs]
+                          + [c.text for t in docx.tables for r in t.rows for c in r.cells])
+    pdf = "\n".join(page.extract_text() for page in
+                    PdfReader(io.BytesIO(documents.to_pdf(draft))).pages)
+    for name, text in (("md", markdown), ("docx", docx_text), ("pdf", pdf)):
+        assert said in re.sub(r"\s+", " ", text), name
+        assert "counts 18 acts" in re.sub(r"\s+", " ", text), name
+    # In the draft's language, too.
+    russian = builder.document(_prepared(withdrawn, "ru"), _accept_all(prepared))
+    assert "5 действий не учтены: нет согласия на статистику" in documents.to_markdown(russian)
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_the_draft_page_says_what_was_left_out(client, chingiz, withdrawn):
+    log_in(client, chingiz)
+    response = client.post("/en/staff/drafts/", {
+        "mechanism": "upr", "country": "kg", "year_from": "2024", "year_to": "2025",
+        "language": "en", "summaries": "20"})
+    page = client.get(response["Location"]).content.decode()
+    assert "18 acts in this selection" in page
+    assert "5 acts left out: no statistics consent" in page
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5)
+def test_dashboards_as_published_count_only_with_consent(client, dana, withdrawn,
+                                                          monkeypatch):
+    log_in(client, dana)
+    published = client.get(DASHBOARDS, {"country": "kg", "gated": "1"}).content.decode()
+    assert "18 acts" in published
+    assert "5 acts left out: no statistics consent" in published
+    exact = client.get(DASHBOARDS, {"country": "kg"}).content.decode()
+    assert "23 acts" in exact  # staff see every act, and are told the published view differs
+    assert "The published view leaves out 5 acts: no statistics consent." in exact
+
+    drawn: dict[str, list] = {}
+    real = charts.horizontal_bars
+
+    def spy(labels, values, title, **kwargs):
+        drawn[title] = list(zip(labels, values, strict=True))
+        return real(labels, values, title, **kwargs)
+
+    monkeypatch.setattr(charts, "horizontal_bars", spy)
+    client.get(DASHBOARDS + "chart/by_perpetrator.svg", {"country": "kg", "gated": "1"})
+    assert "Strangers" not in dict(drawn["Acts by perpetrator"])
+    client.get(DASHBOARDS + "chart/by_perpetrator.svg", {"country": "kg"})
+    assert dict(drawn["Acts by perpetrator"])["Strangers"] == 5
+
+
+def test_the_statistics_export_agrees(withdrawn):
+    data, report = exchange.export_json(withdrawn, purpose="statistics")
+    exported = json.loads(data)
+    # The 5 assaults are left out; the community's act goes out without a statement.
+    assert report.left_out["acts"] == 5
+    assert len(exported["acts"]) == len(PLAN) - 5 + 1

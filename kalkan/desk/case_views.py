@@ -24,7 +24,7 @@ from kalkan.accounts.roles import Capability
 from kalkan.analysis import laws
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id, parse_ids
-from kalkan.desk import services
+from kalkan.desk import labels, services
 from kalkan.desk.forms import (
     ActionForm,
     CaseForm,
@@ -38,7 +38,7 @@ from kalkan.desk.forms import (
 )
 from kalkan.desk.models import Action, Case, CaseReport, Task
 from kalkan.desk.vocab import ACTION_KINDS, OUTCOMES, RISKS, TRANSITIONS
-from kalkan.intake.forms import ACTS, HELP, LAWYER, REPORTER_ROLES
+from kalkan.intake.forms import ACTS, HELP, REPORTER_ROLES
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply
 from kalkan.records.gazetteer import REGIONS
@@ -84,9 +84,7 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
     answers = services.json_field(fields, "answers", {})
     region = REGIONS.get(answers.get("region") or "")
     narrative = fields.get("narrative", "")
-    urgent = dict(answers.get("urgent") or {})
-    if urgent.get("lawyer"):
-        urgent["lawyer"] = dict(LAWYER).get(urgent["lawyer"], urgent["lawyer"])
+    urgent = answers.get("urgent")
     return {
         "snippet": narrative[:200] + ("…" if len(narrative) > 200 else ""),
         "role": _LABELS.get(answers.get("reporter_role") or "", ""),
@@ -94,7 +92,8 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
         "help": [_LABELS.get(h, h) for h in answers.get("help_wanted") or []],
         "region": region.name() if region else "",
         "country": answers.get("country") or "",
-        "urgent": urgent,
+        # Labelled rows, whichever urgent questions were asked (labels.answer_rows).
+        "urgent": labels.answer_rows(urgent) if isinstance(urgent, dict) else [],
         "channel": answers.get("channel") or "",
     }
 
@@ -314,10 +313,9 @@ def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any)
         reports.append({
             "report": report,
             "fields": report_fields,
-            "glance": glance(report_fields),
-            "contact": services.json_field(report_fields, "contact", {}),
-            "consent": [k for k, v in services.json_field(report_fields, "consent", {}).items()
-                        if v],
+            "answers": labels.answer_rows(services.json_field(report_fields, "answers", {})),
+            "contact": labels.answer_rows(services.json_field(report_fields, "contact", {})),
+            "consent": labels.consent_labels(services.json_field(report_fields, "consent", {})),
             "thread": thread,
             "files": files,
             "reply_form": forms.get(f"reply_{report.pk}") or ReplyForm(prefix=str(report.pk)),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from kalkan.accounts.decorators import capability_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.desk import labels
 from kalkan.desk.forms import ReplyForm, SetAsideForm
 from kalkan.desk.models import CaseReport
 from kalkan.intake.forms import OnBehalfForm
@@ -84,9 +85,9 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
         {
             "item": item,
             "fields": fields,
-            "answers": answers,
-            "contact": contact,
-            "consent": [k for k, v in consent.items() if v],
+            "answers": labels.answer_rows(answers),
+            "contact": labels.answer_rows(contact),
+            "consent": labels.consent_labels(consent),
             "thread": thread,
             "files": files,
             "form": form,

@@ -139,6 +139,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         report.unread = unread.get(report.pk, 0)  # type: ignore[attr-defined]
     rows = [(report, glance(working.fields(str(report.pk)))) for report in shown]
     open_cases = cases.exclude(status=Case.Status.CLOSED).order_by("priority", "-revision")
+    unread_counts = services.unread_by_case([c.pk for c in escalated + followed_up])
+    for case in escalated + followed_up:
+        case.unread = unread_counts.get(case.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "desk/inbox.html",
@@ -259,10 +262,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(assignees=acting_user(request)).exclude(status=Case.Status.CLOSED)
     cases = cases.order_by("priority", "-revision")
     total = cases.count()
+    shown = list(cases[:200])
+    unread = services.unread_by_case([c.pk for c in shown])
+    for case in shown:
+        case.unread = unread.get(case.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "desk/cases.html",
-        {"rows": [(c, _title(working, c)) for c in cases[:200]], "total": total, "show": show},
+        {"rows": [(c, _title(working, c)) for c in shown], "total": total, "show": show},
     )
 
 
@@ -299,7 +306,10 @@ def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any)
     fields = services.open_fields(case, keyring)
     risk = services.json_field(fields, "risk", {})
     reports = []
-    for link in case.report_links.select_related("report__content_key", "report__mailbox"):
+    links = list(case.report_links.select_related("report__content_key", "report__mailbox"))
+    # Opening the case reads its follow-ups: shown as new this once, unread for nobody after.
+    new = services.mark_read([link.report for link in links])
+    for link in links:
         report = link.report
         report_fields = services.open_fields(report, keyring)
         thread = [
@@ -320,9 +330,6 @@ def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any)
             "files": files,
             "reply_form": forms.get(f"reply_{report.pk}") or ReplyForm(prefix=str(report.pk)),
         })
-        Message.objects.filter(mailbox=report.mailbox, from_reporter=True, seen=False).update(
-            seen=True
-        )
     actions = []
     kinds, outcomes = dict(ACTION_KINDS), dict(OUTCOMES)
     for action in Action.objects.filter(case=case).select_related("content_key", "by"):
@@ -358,6 +365,7 @@ def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any)
             "history": history,
             "members": members,
             "now": timezone.now(),
+            "new": new,
             "case_form": forms.get("case_form") or CaseForm(initial={
                 "title": fields["title"], "summary": fields["summary"],
                 "priority": case.priority, "assignees": list(case.assignees.all()),

@@ -21,6 +21,7 @@ from kalkan.audit.services import record
 from kalkan.desk import labels
 from kalkan.desk.forms import ReplyForm, SetAsideForm
 from kalkan.desk.models import CaseReport
+from kalkan.desk.services import mark_read
 from kalkan.intake.forms import OnBehalfForm
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply, submit_report
@@ -71,6 +72,10 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
             for evidence in Evidence.objects.filter(report=item).select_related("content_key"):
                 meta = read(evidence, open_content_key(evidence.content_key, keyring))["meta"]
                 files.append((evidence, json.loads(meta)))
+    new: set[object] = set()
+    if fields is not None:
+        # Opening the report reads its follow-ups (kalkan.desk.services.mark_read).
+        new = mark_read([item])
     if item.status == Report.Status.NEW and fields is not None:  # never undoes a later state
         Report.objects.filter(pk=item.pk).update(status=Report.Status.SEEN)
     record("report.view", actor_id=request.user.pk, object_id=str(item.pk),
@@ -89,6 +94,7 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
             "contact": labels.answer_rows(contact),
             "consent": labels.consent_labels(consent),
             "thread": thread,
+            "new": new,
             "files": files,
             "form": form,
             "case_id": link.case_id if link else None,

@@ -86,7 +86,7 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
     narrative = fields.get("narrative", "")
     urgent = answers.get("urgent")
     return {
-        "snippet": narrative[:200] + ("…" if len(narrative) > 200 else ""),
+        "snippet": labels.excerpt(narrative),
         "role": _LABELS.get(answers.get("reporter_role") or "", ""),
         "acts": [_ACTS.get(a, a) for a in answers.get("acts") or []],
         "help": [_LABELS.get(h, h) for h in answers.get("help_wanted") or []],
@@ -152,6 +152,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "total": total,
             "open_cases": [(c, _title(working, c)) for c in open_cases[:200]],
             "now": now,
+            "today": timezone.now().date(),  # as created_on is stamped (vault.records)
             # Legislation deadlines due within 14 days or overdue (kalkan.analysis.laws).
             "reminders": laws.due_deadlines(keyring),
         },

@@ -148,6 +148,11 @@ def _rows(answers: Mapping[str, Any], fields: Mapping[str, forms.Field]) -> list
     return rows
 
 
+def excerpt(narrative: str, length: int = 200) -> str:
+    """The start of a story, for lists."""
+    return narrative[:length] + ("…" if len(narrative) > length else "")
+
+
 def answer_rows(answers: Mapping[str, Any] | None) -> list[Row]:
     """The answers (or the contact details) as labelled rows; empty answers left out."""
     return _rows(answers or {}, _form_fields())

@@ -11,6 +11,7 @@ import json
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,6 +20,7 @@ from kalkan.accounts.decorators import capability_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
 from kalkan.desk import labels
+from kalkan.desk.case_views import glance
 from kalkan.desk.forms import ReplyForm, SetAsideForm
 from kalkan.desk.models import CaseReport
 from kalkan.desk.services import mark_read
@@ -26,6 +28,7 @@ from kalkan.intake.forms import OnBehalfForm
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply, submit_report
 from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
+from kalkan.vault import workingset
 from kalkan.vault.files import open_file
 from kalkan.vault.records import open_content_key, read, readable_by
 from kalkan.vault.session import keyring_of
@@ -33,12 +36,21 @@ from kalkan.vault.session import keyring_of
 
 @capability_required(Capability.READ_REPORTS)
 def reports(request: HttpRequest) -> HttpResponse:
-    rows = readable_by(Report.objects.all(), keyring_of(request)).exclude(
+    keyring = keyring_of(request)
+    rows = readable_by(Report.objects.all(), keyring).exclude(
         status__in=[Report.Status.SPAM, Report.Status.DUPLICATE]
     ).order_by(
         "-urgent", "-created_on", "-revision"
-    )
-    return render(request, "desk/reports.html", {"reports": rows[:200]})
+    )[:200]
+    # The start of each story, from the person's unlocked working set (in memory only),
+    # as the inbox shows it.
+    working = workingset.for_session(str(request.session.session_key), keyring) if keyring \
+        else None
+    return render(request, "desk/reports.html", {
+        "reports": [(report, glance(working.fields(str(report.pk))) if working else {})
+                    for report in rows],
+        "today": timezone.now().date(),  # as created_on is stamped (vault.records)
+    })
 
 
 @capability_required(Capability.READ_REPORTS)

@@ -7,16 +7,24 @@ tasks, alerts) is the response-desk issue; this is the round trip intake needs.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kalkan.accounts.decorators import capability_required
+from kalkan.accounts.decorators import capability_required, recent_auth_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
 from kalkan.desk import labels
@@ -115,25 +123,27 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-@capability_required(Capability.READ_REPORTS)
-def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
-    """Download an evidence file: always as an attachment, never shown in the browser.
-    Opening an original (which may carry the reporter's location) is audit-logged like any
-    other opening."""
-    if kind not in ("working", "original"):
-        raise Http404
+def _evidence(request: HttpRequest, pk: str) -> tuple[Evidence, bytes, dict[str, Any]]:
+    """The evidence item, its opened key and its metadata, if this person's keys open it."""
     keyring = keyring_of(request)
     item = get_object_or_404(
         readable_by(Evidence.objects.all(), keyring).select_related("content_key"), pk=pk
     )
-    stored = item.working_file if kind == "working" else item.original_file
-    if not stored or keyring is None:
+    if keyring is None:
         raise Http404
     try:
         key = open_content_key(item.content_key, keyring)
     except PermissionError:
         raise Http404 from None
-    meta = json.loads(read(item, key)["meta"])
+    return item, key, json.loads(read(item, key)["meta"])
+
+
+def _download(request: HttpRequest, item: Evidence, key: bytes, kind: str,
+              meta: dict[str, Any]) -> HttpResponseBase:
+    """Always as an attachment, never shown in the browser; every opening is audit-logged."""
+    stored = item.working_file if kind == "working" else item.original_file
+    if not stored:
+        raise Http404
     record(f"evidence.{kind}", actor_id=request.user.pk, object_id=str(item.pk),
            compartment=item.content_key.compartment)
     name = str(meta.get("name") or "file")
@@ -145,6 +155,40 @@ def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
     )
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
+
+
+@capability_required(Capability.READ_REPORTS)
+@require_http_methods(["GET", "POST"])
+def evidence_file(request: HttpRequest, pk: str, kind: str) -> HttpResponseBase:
+    """Download an evidence file. The cleaned copy (re-encoded from pixels, nothing else)
+    downloads at once; the original goes through original_file."""
+    if kind == "original":
+        return original_file(request, pk)
+    if kind != "working":
+        raise Http404
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    item, key, meta = _evidence(request, pk)
+    return _download(request, item, key, kind, meta)
+
+
+@capability_required(Capability.READ_REPORTS)
+@require_http_methods(["GET", "POST"])
+def original_file(request: HttpRequest, pk: str) -> HttpResponseBase:
+    """An original may still carry where and when a photo was taken (GPS) and the phone: first
+    a page that says so and offers the cleaned copy; the download itself is a POST that
+    needs a fresh passphrase and code, and is audit-logged."""
+    item, key, meta = _evidence(request, pk)
+    if request.method == "POST":
+        return _download_original(request, item, key, meta)
+    return render(request, "desk/evidence_original.html", {"evidence": item, "file": meta,
+                                                           "back": request.path})
+
+
+@recent_auth_required
+def _download_original(request: HttpRequest, item: Evidence, key: bytes,
+                       meta: dict[str, Any]) -> HttpResponseBase:
+    return _download(request, item, key, "original", meta)
 
 
 @capability_required(Capability.READ_REPORTS)

@@ -18,7 +18,7 @@ from kalkan.intake.services import Submission, submit_report
 
 # The answers exactly as the public form stores them (kalkan.intake.forms.submission), with
 # a question the desk has never heard of inside the urgent ones ("in danger now").
-ANSWERS = {
+ANSWERS: dict[str, object] = {
     "reporter_role": "witness",
     "acts": ["detention", "threats"],
     "perpetrators": ["police"],

@@ -16,9 +16,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kalkan.accounts.decorators import acting_user, capability_required
+from kalkan.accounts.decorators import acting_user, capability_required, recent_auth_required
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.analysis import laws
@@ -303,14 +304,12 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 # --- one case ---------------------------------------------------------------------------------
 
 
-def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any) -> HttpResponse:
+def _contents(case: Case, keyring: Keyring) -> dict[str, Any]:
+    """Everything in a case, opened: for the case page and for the printed case."""
     fields = services.open_fields(case, keyring)
     risk = services.json_field(fields, "risk", {})
     reports = []
-    links = list(case.report_links.select_related("report__content_key", "report__mailbox"))
-    # Opening the case reads its follow-ups: shown as new this once, unread for nobody after.
-    new = services.mark_read([link.report for link in links])
-    for link in links:
+    for link in case.report_links.select_related("report__content_key", "report__mailbox"):
         report = link.report
         report_fields = services.open_fields(report, keyring)
         thread = [
@@ -329,7 +328,6 @@ def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any)
             "consent": labels.consent_labels(services.json_field(report_fields, "consent", {})),
             "thread": thread,
             "files": files,
-            "reply_form": forms.get(f"reply_{report.pk}") or ReplyForm(prefix=str(report.pk)),
         })
     actions = []
     kinds, outcomes = dict(ACTION_KINDS), dict(OUTCOMES)
@@ -337,35 +335,46 @@ def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any)
         details = json.loads(services.open_fields(action, keyring)["details"])
         actions.append((action, details, kinds.get(details["kind"], details["kind"]),
                         outcomes.get(details["outcome"], details["outcome"])))
-    tasks = [
-        (t, services.open_fields(t, keyring)["title"])
-        for t in case.tasks.select_related("content_key", "assignee")
-    ]
-    notes = [
-        (n, services.open_fields(n, keyring)["body"])
-        for n in case.notes.select_related("content_key", "by")
-    ]
-    history = [
-        (s, services.open_fields(s, keyring)["reason"])
-        for s in case.status_changes.select_related("content_key", "by")
-    ]
+    return {
+        "case": case,
+        "fields": fields,
+        "risk": risk,
+        "risks": [(label, risk.get(code, {})) for code, label in RISKS
+                  if risk.get(code, {}).get("present")],
+        "reports": reports,
+        "actions": actions,
+        "tasks": [
+            (t, services.open_fields(t, keyring)["title"])
+            for t in case.tasks.select_related("content_key", "assignee")
+        ],
+        "notes": [
+            (n, services.open_fields(n, keyring)["body"])
+            for n in case.notes.select_related("content_key", "by")
+        ],
+        "history": [
+            (s, services.open_fields(s, keyring)["reason"])
+            for s in case.status_changes.select_related("content_key", "by")
+        ],
+        "now": timezone.now(),
+    }
+
+
+def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any) -> HttpResponse:
+    # Opening the case reads its follow-ups: shown as new this once, unread for nobody after.
+    new = services.mark_read([link.report for link in case.report_links.select_related("report")])
+    contents = _contents(case, keyring)
+    fields, risk = contents["fields"], contents["risk"]
+    for item in contents["reports"]:
+        pk = item["report"].pk
+        item["reply_form"] = forms.get(f"reply_{pk}") or ReplyForm(prefix=str(pk))
     allowed = TRANSITIONS.get(case.status, ())
     members = list(case.compartment.members.order_by("username")) if case.compartment else []
     return render(
         request,
         "desk/case.html",
         {
-            "case": case,
-            "fields": fields,
-            "risks": [(label, risk.get(code, {})) for code, label in RISKS
-                      if risk.get(code, {}).get("present")],
-            "reports": reports,
-            "actions": actions,
-            "tasks": tasks,
-            "notes": notes,
-            "history": history,
+            **contents,
             "members": members,
-            "now": timezone.now(),
             "new": new,
             "case_form": forms.get("case_form") or CaseForm(initial={
                 "title": fields["title"], "summary": fields["summary"],
@@ -391,6 +400,35 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     case, keyring = _case(request, pk)
     _log(request, "case.view", case)
     return _case_page(request, case, keyring)
+
+
+# What a printed case leaves out unless asked: a lawyer needs the facts, not always who
+# wrote them, how to reach them, or the team's own notes.
+PRINT_PARTS = (
+    ("risk", gettext_lazy("Risk assessment and safety plan")),
+    ("contact", gettext_lazy("The reporters' contact details and consent")),
+    ("conversation", gettext_lazy("The conversation with the reporters")),
+    ("notes", gettext_lazy("The team's notes")),
+)
+
+
+@capability_required(Capability.WORK_CASES)
+@require_GET
+@recent_auth_required
+def print_case(request: HttpRequest, pk: Any) -> HttpResponse:
+    """One case as a page to print or save as PDF (for a lawyer): made in memory and sent
+    with no-store like every staff page, never written to disk here. It shows everything a
+    case holds, so it needs a fresh passphrase and code, and it is audit-logged with the
+    parts chosen."""
+    case, keyring = _case(request, pk)
+    parts = [code for code, _label in PRINT_PARTS if code in request.GET.getlist("part")]
+    _log(request, "case.print", case, parts=",".join(parts))
+    return render(request, "desk/case_print.html", {
+        **_contents(case, keyring),
+        "parts": parts,
+        "choices": PRINT_PARTS,
+        "printed_by": acting_user(request),
+    })
 
 
 def _changed(request: HttpRequest, case: Case, action: str, text: str,

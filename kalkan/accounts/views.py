@@ -20,6 +20,7 @@ from kalkan.accounts.decorators import (
     staff_required,
 )
 from kalkan.accounts.forms import AddStaffForm, ConfirmForm, LoginForm, PassphraseForm, RoleForm
+from kalkan.accounts.home import home_context
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.accounts.totp import device_of, qr_svg
@@ -130,9 +131,10 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    keyring = keyring_of(request)
+    # Each role's way to its work, with what is waiting (kalkan.accounts.home).
     return render(
-        request, "accounts/home.html", {"holds_keys": bool(keyring and keyring.org_secrets)}
+        request, "accounts/home.html",
+        home_context(request, acting_user(request), keyring_of(request)),
     )
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("attach/", views.attach, name="attach"),
     path("set-aside/<uuid:pk>/", views.set_aside, name="set_aside"),
     path("<uuid:pk>/", views.case_detail, name="case"),
+    path("<uuid:pk>/print/", views.print_case, name="print"),
     path("<uuid:pk>/edit/", views.edit, name="edit"),
     path("<uuid:pk>/status/", views.status, name="status"),
     path("<uuid:pk>/risk/", views.risk, name="risk"),

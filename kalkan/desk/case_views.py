@@ -16,15 +16,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kalkan.accounts.decorators import acting_user, capability_required
+from kalkan.accounts.decorators import acting_user, capability_required, recent_auth_required
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.analysis import laws
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id, parse_ids
-from kalkan.desk import services
+from kalkan.desk import labels, services
 from kalkan.desk.forms import (
     ActionForm,
     CaseForm,
@@ -38,7 +39,7 @@ from kalkan.desk.forms import (
 )
 from kalkan.desk.models import Action, Case, CaseReport, Task
 from kalkan.desk.vocab import ACTION_KINDS, OUTCOMES, RISKS, TRANSITIONS
-from kalkan.intake.forms import ACTS, HELP, LAWYER, REPORTER_ROLES
+from kalkan.intake.forms import ACTS, HELP, REPORTER_ROLES
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply
 from kalkan.records.gazetteer import REGIONS
@@ -84,17 +85,16 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
     answers = services.json_field(fields, "answers", {})
     region = REGIONS.get(answers.get("region") or "")
     narrative = fields.get("narrative", "")
-    urgent = dict(answers.get("urgent") or {})
-    if urgent.get("lawyer"):
-        urgent["lawyer"] = dict(LAWYER).get(urgent["lawyer"], urgent["lawyer"])
+    urgent = answers.get("urgent")
     return {
-        "snippet": narrative[:200] + ("…" if len(narrative) > 200 else ""),
+        "snippet": labels.excerpt(narrative),
         "role": _LABELS.get(answers.get("reporter_role") or "", ""),
         "acts": [_ACTS.get(a, a) for a in answers.get("acts") or []],
         "help": [_LABELS.get(h, h) for h in answers.get("help_wanted") or []],
         "region": region.name() if region else "",
         "country": answers.get("country") or "",
-        "urgent": urgent,
+        # Labelled rows, whichever urgent questions were asked (labels.answer_rows).
+        "urgent": labels.answer_rows(urgent) if isinstance(urgent, dict) else [],
         "channel": answers.get("channel") or "",
     }
 
@@ -140,6 +140,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         report.unread = unread.get(report.pk, 0)  # type: ignore[attr-defined]
     rows = [(report, glance(working.fields(str(report.pk)))) for report in shown]
     open_cases = cases.exclude(status=Case.Status.CLOSED).order_by("priority", "-revision")
+    unread_counts = services.unread_by_case([c.pk for c in escalated + followed_up])
+    for case in escalated + followed_up:
+        case.unread = unread_counts.get(case.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "desk/inbox.html",
@@ -150,6 +153,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "total": total,
             "open_cases": [(c, _title(working, c)) for c in open_cases[:200]],
             "now": now,
+            "today": timezone.now().date(),  # as created_on is stamped (vault.records)
             # Legislation deadlines due within 14 days or overdue (kalkan.analysis.laws).
             "reminders": laws.due_deadlines(keyring),
         },
@@ -260,10 +264,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(assignees=acting_user(request)).exclude(status=Case.Status.CLOSED)
     cases = cases.order_by("priority", "-revision")
     total = cases.count()
+    shown = list(cases[:200])
+    unread = services.unread_by_case([c.pk for c in shown])
+    for case in shown:
+        case.unread = unread.get(case.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "desk/cases.html",
-        {"rows": [(c, _title(working, c)) for c in cases[:200]], "total": total, "show": show},
+        {"rows": [(c, _title(working, c)) for c in shown], "total": total, "show": show},
     )
 
 
@@ -296,7 +304,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 # --- one case ---------------------------------------------------------------------------------
 
 
-def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any) -> HttpResponse:
+def _contents(case: Case, keyring: Keyring) -> dict[str, Any]:
+    """Everything in a case, opened: for the case page and for the printed case."""
     fields = services.open_fields(case, keyring)
     risk = services.json_field(fields, "risk", {})
     reports = []
@@ -314,52 +323,59 @@ def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any)
         reports.append({
             "report": report,
             "fields": report_fields,
-            "glance": glance(report_fields),
-            "contact": services.json_field(report_fields, "contact", {}),
-            "consent": [k for k, v in services.json_field(report_fields, "consent", {}).items()
-                        if v],
+            "answers": labels.answer_rows(services.json_field(report_fields, "answers", {})),
+            "contact": labels.answer_rows(services.json_field(report_fields, "contact", {})),
+            "consent": labels.consent_labels(services.json_field(report_fields, "consent", {})),
             "thread": thread,
             "files": files,
-            "reply_form": forms.get(f"reply_{report.pk}") or ReplyForm(prefix=str(report.pk)),
         })
-        Message.objects.filter(mailbox=report.mailbox, from_reporter=True, seen=False).update(
-            seen=True
-        )
     actions = []
     kinds, outcomes = dict(ACTION_KINDS), dict(OUTCOMES)
     for action in Action.objects.filter(case=case).select_related("content_key", "by"):
         details = json.loads(services.open_fields(action, keyring)["details"])
         actions.append((action, details, kinds.get(details["kind"], details["kind"]),
                         outcomes.get(details["outcome"], details["outcome"])))
-    tasks = [
-        (t, services.open_fields(t, keyring)["title"])
-        for t in case.tasks.select_related("content_key", "assignee")
-    ]
-    notes = [
-        (n, services.open_fields(n, keyring)["body"])
-        for n in case.notes.select_related("content_key", "by")
-    ]
-    history = [
-        (s, services.open_fields(s, keyring)["reason"])
-        for s in case.status_changes.select_related("content_key", "by")
-    ]
+    return {
+        "case": case,
+        "fields": fields,
+        "risk": risk,
+        "risks": [(label, risk.get(code, {})) for code, label in RISKS
+                  if risk.get(code, {}).get("present")],
+        "reports": reports,
+        "actions": actions,
+        "tasks": [
+            (t, services.open_fields(t, keyring)["title"])
+            for t in case.tasks.select_related("content_key", "assignee")
+        ],
+        "notes": [
+            (n, services.open_fields(n, keyring)["body"])
+            for n in case.notes.select_related("content_key", "by")
+        ],
+        "history": [
+            (s, services.open_fields(s, keyring)["reason"])
+            for s in case.status_changes.select_related("content_key", "by")
+        ],
+        "now": timezone.now(),
+    }
+
+
+def _case_page(request: HttpRequest, case: Case, keyring: Keyring, **forms: Any) -> HttpResponse:
+    # Opening the case reads its follow-ups: shown as new this once, unread for nobody after.
+    new = services.mark_read([link.report for link in case.report_links.select_related("report")])
+    contents = _contents(case, keyring)
+    fields, risk = contents["fields"], contents["risk"]
+    for item in contents["reports"]:
+        pk = item["report"].pk
+        item["reply_form"] = forms.get(f"reply_{pk}") or ReplyForm(prefix=str(pk))
     allowed = TRANSITIONS.get(case.status, ())
     members = list(case.compartment.members.order_by("username")) if case.compartment else []
     return render(
         request,
         "desk/case.html",
         {
-            "case": case,
-            "fields": fields,
-            "risks": [(label, risk.get(code, {})) for code, label in RISKS
-                      if risk.get(code, {}).get("present")],
-            "reports": reports,
-            "actions": actions,
-            "tasks": tasks,
-            "notes": notes,
-            "history": history,
+            **contents,
             "members": members,
-            "now": timezone.now(),
+            "new": new,
             "case_form": forms.get("case_form") or CaseForm(initial={
                 "title": fields["title"], "summary": fields["summary"],
                 "priority": case.priority, "assignees": list(case.assignees.all()),
@@ -384,6 +400,35 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     case, keyring = _case(request, pk)
     _log(request, "case.view", case)
     return _case_page(request, case, keyring)
+
+
+# What a printed case leaves out unless asked: a lawyer needs the facts, not always who
+# wrote them, how to reach them, or the team's own notes.
+PRINT_PARTS = (
+    ("risk", gettext_lazy("Risk assessment and safety plan")),
+    ("contact", gettext_lazy("The reporters' contact details and consent")),
+    ("conversation", gettext_lazy("The conversation with the reporters")),
+    ("notes", gettext_lazy("The team's notes")),
+)
+
+
+@capability_required(Capability.WORK_CASES)
+@require_GET
+@recent_auth_required
+def print_case(request: HttpRequest, pk: Any) -> HttpResponse:
+    """One case as a page to print or save as PDF (for a lawyer): made in memory and sent
+    with no-store like every staff page, never written to disk here. It shows everything a
+    case holds, so it needs a fresh passphrase and code, and it is audit-logged with the
+    parts chosen."""
+    case, keyring = _case(request, pk)
+    parts = [code for code, _label in PRINT_PARTS if code in request.GET.getlist("part")]
+    _log(request, "case.print", case, parts=",".join(parts))
+    return render(request, "desk/case_print.html", {
+        **_contents(case, keyring),
+        "parts": parts,
+        "choices": PRINT_PARTS,
+        "printed_by": acting_user(request),
+    })
 
 
 def _changed(request: HttpRequest, case: Case, action: str, text: str,

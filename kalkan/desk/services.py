@@ -379,3 +379,30 @@ def escalated_case_ids(now: datetime) -> set[Any]:
     ids = set(overdue_timers(now).values_list("pk", flat=True))
     ids |= set(overdue_urgent_tasks(now).values_list("case_id", flat=True))
     return ids
+
+
+# --- unread follow-ups -------------------------------------------------------------------------
+# A reporter's follow-up is unread for the whole team until someone who can open it opens the
+# case (or the report) it belongs to: the desk is shared work, and one responder reading
+# "they moved him to another station" is what matters (docs/desk.md, "Unread follow-ups").
+
+
+def unread_by_case(case_ids: Iterable[Any]) -> dict[Any, int]:
+    """How many of the reporters' follow-ups nobody has opened, per case."""
+    counts: dict[Any, int] = {}
+    for case_id in Message.objects.filter(
+        from_reporter=True, seen=False, mailbox__report__case_link__case_id__in=list(case_ids)
+    ).values_list("mailbox__report__case_link__case_id", flat=True):
+        counts[case_id] = counts.get(case_id, 0) + 1
+    return counts
+
+
+def mark_read(reports: Iterable[Report]) -> set[Any]:
+    """The reporters' follow-ups on these reports have been opened; returns the ids of those
+    that were unread until now (the page shows them as new this once)."""
+    unread = Message.objects.filter(
+        mailbox__report__in=list(reports), from_reporter=True, seen=False
+    )
+    ids = set(unread.values_list("pk", flat=True))
+    Message.objects.filter(pk__in=ids).update(seen=True)
+    return ids

@@ -215,6 +215,7 @@ def _urls(case: Case, task: Task, report: Report) -> list[tuple[str, str, dict[s
         ("get", "/en/staff/cases/", {}),
         ("get", "/en/staff/cases/tasks/", {}),
         ("get", base, {}),
+        ("get", base + "print/", {}),
         ("post", "/en/staff/cases/new/", {}),
         ("post", "/en/staff/cases/attach/", {"case": str(case.pk)}),
         ("post", f"/en/staff/cases/set-aside/{report.pk}/", {"decision": "spam", "reason": "x"}),

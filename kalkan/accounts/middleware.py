@@ -1,7 +1,9 @@
-"""Ends a staff session after KALKAN_IDLE_MINUTES without a request."""
+"""Staff URLs only on the staff host, and the end of a staff session after
+KALKAN_IDLE_MINUTES without a request."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -9,11 +11,42 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kalkan.audit.services import record
+from kalkan.core.views import page_not_found
 
 LAST_SEEN_KEY = "kalkan_seen"
+
+# /staff/… with or without a language prefix (kalkan/urls.py puts every staff route there).
+_LANGUAGE_PREFIXES = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
+STAFF_PATH = re.compile(rf"^/(?:(?:{_LANGUAGE_PREFIXES})/)?staff(?:/|$)")
+
+
+def is_staff_path(path: str) -> bool:
+    return STAFF_PATH.match(path) is not None
+
+
+class StaffHostMiddleware:
+    """With KALKAN_STAFF_HOSTS set, every staff URL on any other host is a 404, the same
+    page as for an address that does not exist: the public onion does not even show that a
+    login is there. The staff onion is protected by Tor client authorisation
+    (deploy/torrc.snippet), so strangers cannot reach its login at all."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.STAFF_HOSTS and is_staff_path(request.path_info):
+            host = split_domain_port(request.get_host())[0].rstrip(".")
+            if host not in settings.STAFF_HOSTS:
+                # Runs before the locale middleware: the 404 page in the address's language.
+                language = translation.get_language_from_path(request.path_info)
+                with translation.override(language or settings.LANGUAGE_CODE):
+                    return page_not_found(request)
+        return self.get_response(request)
 
 
 class IdleTimeoutMiddleware:

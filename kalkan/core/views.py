@@ -21,7 +21,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+    # The language links lead to the start pages, as for an address that never existed: a
+    # 404 must not tell that the path is a real route (staff URLs on the public host).
+    return render(request, "errors/404.html", {"not_found": True}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -4,6 +4,7 @@ KALKAN_DATA_DIR      the instance directory made by `kalkan init` (secret key, S
 DATABASE_URL         postgres://user:pass@host/name for PostgreSQL; SQLite in the data dir if unset
 KALKAN_ALLOWED_HOSTS comma-separated host names (default: localhost,127.0.0.1,[::1])
 KALKAN_STAFF_HOSTS   host names that serve the staff side (the staff onion); empty = any host
+KALKAN_STAFF_PORT    the local port the staff onion forwards to (`kalkan serve` listens on it)
 KALKAN_HTTPS         true when served over HTTPS (secure cookies, HSTS); false for plain onion/local
 KALKAN_IDLE_MINUTES  staff sessions end after this many idle minutes (default 30)
 KALKAN_REAUTH_MINUTES how long a re-authentication covers sensitive actions (default 10)
@@ -36,10 +37,17 @@ SECRET_KEY = read_secret_key(DATA_DIR)
 DEBUG = envbool("KALKAN_DEBUG", False)
 ALLOWED_HOSTS = envlist("KALKAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 HTTPS = envbool("KALKAN_HTTPS", False)
-# The staff side is served only on these host names (its own onion service with client
-# authorisation, deploy/torrc.snippet); any other host answers 404 for every staff URL.
-# Empty: staff pages on any allowed host (the demo, development). Staff hosts are allowed.
+# The staff side is served only to requests for these host names (its own onion service
+# with client authorisation, deploy/torrc.snippet) that arrive on STAFF_PORT, the local port
+# only the staff onion forwards to; anything else answers 404 for every staff URL. The port
+# is required with the hosts: a visitor of the public onion chooses the Host header and
+# could name the staff onion in it. Empty: staff pages on any allowed host (demo, dev).
 STAFF_HOSTS = [host.lower().rstrip(".") for host in envlist("KALKAN_STAFF_HOSTS", [])]
+STAFF_PORT = envint("KALKAN_STAFF_PORT", 0, minimum=0, maximum=65535)
+if STAFF_HOSTS and not STAFF_PORT:
+    raise ImproperlyConfigured(
+        "KALKAN_STAFF_HOSTS needs KALKAN_STAFF_PORT: the local port only the staff onion uses"
+    )
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, *(h for h in STAFF_HOSTS if h not in ALLOWED_HOSTS)]
 
 INSTALLED_APPS = [

@@ -1,5 +1,6 @@
-"""The staff side on its own host (the staff onion, KALKAN_STAFF_HOSTS): the public host
-answers 404 for every staff URL, as for an address that does not exist."""
+"""The staff side on its own host (the staff onion: KALKAN_STAFF_HOSTS and the local port it
+forwards to, KALKAN_STAFF_PORT): the public host answers 404 for every staff URL, as for an
+address that does not exist."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -15,10 +18,13 @@ from django.test import override_settings
 from django.urls import LocalePrefixPattern, URLPattern, URLResolver, get_resolver, resolve
 from django.utils import translation
 
-from kalkan.core.testing import log_in
+from kalkan.core.testing import free_port, fresh_database, kalkan, log_in, serve
 
 PUBLIC = "public7x.onion"
 STAFF = "staff7x.onion"
+STAFF_PORT = 8001
+# A request for the staff onion, as gunicorn hands it over from the staff port.
+ON_STAFF = {"HTTP_HOST": STAFF, "SERVER_PORT": str(STAFF_PORT)}
 
 pytestmark = [
     pytest.mark.django_db,
@@ -28,7 +34,9 @@ pytestmark = [
 
 @pytest.fixture
 def staff_host():
-    with override_settings(STAFF_HOSTS=[STAFF], ALLOWED_HOSTS=[PUBLIC, STAFF, "testserver"]):
+    with override_settings(
+        STAFF_HOSTS=[STAFF], STAFF_PORT=STAFF_PORT, ALLOWED_HOSTS=[PUBLIC, STAFF, "testserver"]
+    ):
         yield
 
 
@@ -91,19 +99,19 @@ def test_the_404_on_the_public_host_speaks_the_addresses_language(client):
 
 def test_a_staff_session_does_not_open_staff_urls_on_the_public_host(client, bota):
     log_in(client, bota)
-    assert client.get("/en/staff/", HTTP_HOST=STAFF).status_code == 200
+    assert client.get("/en/staff/", **ON_STAFF).status_code == 200
     assert client.get("/en/staff/", HTTP_HOST=PUBLIC).status_code == 404
 
 
 def test_staff_log_in_on_the_staff_host(client, bota):
-    assert client.get("/en/staff/login/", HTTP_HOST=STAFF).status_code == 200
+    assert client.get("/en/staff/login/", **ON_STAFF).status_code == 200
     response = client.post(
         "/en/staff/login/",
         {"username": "bota", "passphrase": bota.passphrase, "code": bota.code()},
-        HTTP_HOST=STAFF,
+        **ON_STAFF,
     )
     assert response.status_code == 302
-    home = client.get("/en/staff/", HTTP_HOST=f"{STAFF}:80")
+    home = client.get("/en/staff/", HTTP_HOST=f"{STAFF}:80", SERVER_PORT=str(STAFF_PORT))
     assert b"Welcome, bota" in home.content
 
 
@@ -111,28 +119,45 @@ def test_the_public_side_stays_on_the_public_host(client):
     assert client.get("/en/", HTTP_HOST=PUBLIC).status_code == 200
 
 
+def test_a_visitor_of_the_public_onion_cannot_name_the_staff_host(client):
+    # The Host header is the visitor's to choose; the port they came in on is not.
+    assert client.get("/en/staff/login/", HTTP_HOST=STAFF, SERVER_PORT="8000").status_code == 404
+    assert client.get("/en/staff/login/", HTTP_HOST=PUBLIC, SERVER_PORT="8001").status_code == 404
+
+
 def test_without_staff_hosts_any_host_serves_staff_pages(client):
-    with override_settings(STAFF_HOSTS=[]):
+    with override_settings(STAFF_HOSTS=[], STAFF_PORT=0):
         assert client.get("/en/staff/login/", HTTP_HOST=PUBLIC).status_code == 200
 
 
 def test_an_unknown_host_is_still_refused(client):
-    assert client.get("/en/staff/login/", HTTP_HOST="elsewhere.example").status_code == 400
+    elsewhere = {"HTTP_HOST": "elsewhere.example", "SERVER_PORT": str(STAFF_PORT)}
+    assert client.get("/en/staff/login/", **elsewhere).status_code == 400
+
+
+def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "KALKAN_DATA_DIR": str(settings.DATA_DIR), **env}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    show = "from kalkan import settings as s; print(s.STAFF_HOSTS, s.STAFF_PORT, s.ALLOWED_HOSTS)"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", show],
+        capture_output=True, text=True, env=environment, check=False, timeout=60,
+    )
 
 
 def test_the_setting_comes_from_the_environment_and_the_staff_hosts_are_allowed():
-    env = {
-        **os.environ,
-        "KALKAN_DATA_DIR": str(settings.DATA_DIR),
-        "KALKAN_ALLOWED_HOSTS": PUBLIC,
-        "KALKAN_STAFF_HOSTS": f" {STAFF.upper()}. ",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", "from kalkan import settings as s; print(s.STAFF_HOSTS, s.ALLOWED_HOSTS)"],  # noqa: E501
-        capture_output=True, text=True, env=env, check=True, timeout=60,
-    ).stdout
-    assert out.strip() == f"['{STAFF}'] ['{PUBLIC}', '{STAFF}']"
+    shown = _settings_with(
+        KALKAN_ALLOWED_HOSTS=PUBLIC,
+        KALKAN_STAFF_HOSTS=f" {STAFF.upper()}. ",
+        KALKAN_STAFF_PORT="8001",
+    )
+    assert shown.stdout.strip() == f"['{STAFF}'] 8001 ['{PUBLIC}', '{STAFF}']"
+
+
+def test_staff_hosts_without_a_staff_port_stop_with_a_clear_error():
+    refused = _settings_with(KALKAN_STAFF_HOSTS=STAFF)
+    assert refused.returncode != 0
+    assert "KALKAN_STAFF_HOSTS needs KALKAN_STAFF_PORT" in refused.stderr
 
 
 def test_the_middleware_runs_before_sessions_and_the_locale_redirect():
@@ -146,4 +171,45 @@ def test_the_middleware_runs_before_sessions_and_the_locale_redirect():
 def test_the_staff_host_is_its_own_host_not_a_suffix(client):
     # Another name that merely ends like the staff host is the public side.
     with override_settings(ALLOWED_HOSTS=[PUBLIC, STAFF, "x" + STAFF]):
-        assert client.get("/en/staff/login/", HTTP_HOST="x" + STAFF).status_code == 404
+        suffix = {"HTTP_HOST": "x" + STAFF, "SERVER_PORT": str(STAFF_PORT)}
+        assert client.get("/en/staff/login/", **suffix).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kalkan_serve_keeps_the_staff_side_on_its_own_port(tmp_path):
+    """The real server: gunicorn listens on both ports, and naming the staff onion in the
+    Host header on the public port does not reach the staff login."""
+    data = tmp_path / "inst"
+    database = fresh_database()
+    init = kalkan(
+        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", env=database
+    )
+    assert init.returncode == 0, init.stderr
+    public_port, staff_port = free_port(), free_port()
+    server = serve(
+        data,
+        public_port,
+        KALKAN_ALLOWED_HOSTS=f"127.0.0.1,{PUBLIC}",
+        KALKAN_STAFF_HOSTS=STAFF,
+        KALKAN_STAFF_PORT=str(staff_port),
+        **database,
+    )
+
+    def status(port: int, host: str, path: str) -> int:
+        request = urllib.request.Request(  # noqa: S310
+            f"http://127.0.0.1:{port}{path}", headers={"Host": host}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        assert status(staff_port, STAFF, "/en/staff/login/") == 200
+        assert status(public_port, STAFF, "/en/staff/login/") == 404
+        assert status(public_port, PUBLIC, "/en/staff/login/") == 404
+        assert status(public_port, PUBLIC, "/en/") == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

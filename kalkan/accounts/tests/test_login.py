@@ -372,3 +372,10 @@ def test_a_refusal_is_held_until_the_floor(monkeypatch):
     services.pad_refusal(started=100.0)
     services.pad_refusal(started=97.0)  # already slower than the floor: no extra wait
     assert slept == [1.5]
+
+
+def test_the_refusal_is_explained_in_the_persons_language(client, bota):
+    response = client.post(
+        "/kk/staff/login/", {"username": "bota", "passphrase": "wrong", "code": "000000"}
+    )
+    assert "тіркелгі бірнеше минут күтуі керек" in response.content.decode()

@@ -156,11 +156,13 @@ def check_credentials(username: str, passphrase: str, code: str, *, purpose: str
       refused and neither counted nor lengthen the wait, so the right credentials always
       work once it is over.
     - A wait never stands between the owner and the account: whoever gives the right
-      passphrase still has the code checked while the account waits, until they too have
-      given LOCKOUT_FAILURES wrong codes since the last success. A stranger without the
-      passphrase can make the account wait forever, but the wait binds only strangers; the
-      code alone (one in a million per guess) is throttled against someone who holds the
-      passphrase, which a stranger cannot reset.
+      passphrase still has the code checked while the account waits. A stranger can keep
+      an account waiting for ever, but that keeps out only strangers, who could not get in
+      anyway: a guessed passphrase is never confirmed without a right code.
+    - What can be guessed online is the code, by someone who holds the passphrase. Once
+      they have given LOCKOUT_FAILURES wrong codes since the last success (code_failures),
+      the wait binds them too, the owner included, until a success or an unlock; a
+      stranger's wait gives them no extra tries.
     """
     started = time.monotonic()
     known = User.objects.filter(username=username).first()

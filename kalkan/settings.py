@@ -3,10 +3,13 @@
 KALKAN_DATA_DIR      the instance directory made by `kalkan init` (secret key, SQLite database)
 DATABASE_URL         postgres://user:pass@host/name for PostgreSQL; SQLite in the data dir if unset
 KALKAN_ALLOWED_HOSTS comma-separated host names (default: localhost,127.0.0.1,[::1])
+KALKAN_STAFF_HOSTS   host names that serve the staff side (the staff onion); empty = any host
+KALKAN_STAFF_PORT    the local port the staff onion forwards to (`kalkan serve` listens on it)
 KALKAN_HTTPS         true when served over HTTPS (secure cookies, HSTS); false for plain onion/local
 KALKAN_IDLE_MINUTES  staff sessions end after this many idle minutes (default 30)
 KALKAN_REAUTH_MINUTES how long a re-authentication covers sensitive actions (default 10)
-KALKAN_LOCKOUT_FAILURES, KALKAN_LOCKOUT_MINUTES  account lockout after failed logins
+KALKAN_LOCKOUT_FAILURES, KALKAN_LOGIN_DELAY_MAX_MINUTES  the growing delay after failed logins
+KALKAN_LOGIN_REFUSAL_SECONDS  every refused login takes at least this long (default 2)
 KALKAN_TOTP_ISSUER   the name authenticator apps show beside the code (default Kalkan)
 KALKAN_THREADS       request threads of the single gunicorn worker (default 8)
 KALKAN_PUBLICATION_THRESHOLD, KALKAN_PUBLICATION_K  the publication gate (default 10, 5; >= 5)
@@ -34,6 +37,18 @@ SECRET_KEY = read_secret_key(DATA_DIR)
 DEBUG = envbool("KALKAN_DEBUG", False)
 ALLOWED_HOSTS = envlist("KALKAN_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 HTTPS = envbool("KALKAN_HTTPS", False)
+# The staff side is served only to requests for these host names (its own onion service
+# with client authorisation, deploy/torrc.snippet) that arrive on STAFF_PORT, the local port
+# only the staff onion forwards to; anything else answers 404 for every staff URL. The port
+# is required with the hosts: a visitor of the public onion chooses the Host header and
+# could name the staff onion in it. Empty: staff pages on any allowed host (demo, dev).
+STAFF_HOSTS = [host.lower().rstrip(".") for host in envlist("KALKAN_STAFF_HOSTS", [])]
+STAFF_PORT = envint("KALKAN_STAFF_PORT", 0, minimum=0, maximum=65535)
+if STAFF_HOSTS and not STAFF_PORT:
+    raise ImproperlyConfigured(
+        "KALKAN_STAFF_HOSTS needs KALKAN_STAFF_PORT: the local port only the staff onion uses"
+    )
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, *(h for h in STAFF_HOSTS if h not in ALLOWED_HOSTS)]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -56,6 +71,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kalkan.core.middleware.SecurityHeadersMiddleware",
+    # Before sessions, locale redirects and the views: a staff URL on the public host is a
+    # plain 404 that touches nothing.
+    "kalkan.accounts.middleware.StaffHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -136,10 +154,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
-# Accounts: lockout by account only (behind Tor every client is 127.0.0.1), idle timeout and
-# re-authentication before sensitive actions.
+# Accounts: failed logins slow down the account (never an address: behind Tor every client
+# is 127.0.0.1). From the LOCKOUT_FAILURES-th failure on, each counted failure makes the
+# account wait, doubling from LOGIN_DELAY_FIRST_SECONDS up to LOGIN_DELAY_MAX_MINUTES; what
+# is tried while it waits is refused and not counted (kalkan.accounts.services explains
+# why a stranger cannot keep the owner out). Every refusal takes at least
+# LOGIN_REFUSAL_SECONDS, so its duration tells nothing about the cause.
 LOCKOUT_FAILURES = envint("KALKAN_LOCKOUT_FAILURES", 5, minimum=3, maximum=20)
-LOCKOUT_MINUTES = envint("KALKAN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+LOGIN_DELAY_FIRST_SECONDS = 30
+LOGIN_DELAY_MAX_MINUTES = envint("KALKAN_LOGIN_DELAY_MAX_MINUTES", 5, minimum=1, maximum=15)
+LOGIN_REFUSAL_SECONDS = envint("KALKAN_LOGIN_REFUSAL_SECONDS", 2, minimum=1, maximum=30)
+# Kalkan's own delay above covers codes too; django-otp's per-device throttle would be a
+# second lock with no cap that `kalkan staff unlock` does not clear.
+OTP_TOTP_THROTTLE_FACTOR = 0
 IDLE_MINUTES = envint("KALKAN_IDLE_MINUTES", 30, minimum=2, maximum=12 * 60)
 REAUTH_MINUTES = envint("KALKAN_REAUTH_MINUTES", 10, minimum=1, maximum=60)
 # The name authenticator apps show next to the code: choose something neutral, since a

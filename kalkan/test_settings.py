@@ -29,6 +29,9 @@ VAULT_MEMLIMIT = 8 * 1024 * 1024
 RECEIPT_OPSLIMIT = 1
 RECEIPT_MEMLIMIT = 8 * 1024 * 1024
 RECEIPT_FAILURE_DELAY = 0.01
+# Refused logins are padded to this floor; tests check that the padding happens (with a spy),
+# never how long it took.
+LOGIN_REFUSAL_SECONDS = 0
 # The global intake limits are per minute for the whole server; the suite posts more than
 # that, so tests about the global limit set their own.
 INTAKE_LIMITS = {

@@ -71,6 +71,7 @@ class PassphraseForm(forms.Form):
         max_length=200,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    code = CodeField()
     new = forms.CharField(
         label=_("New passphrase"),
         strip=False,

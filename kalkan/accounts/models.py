@@ -37,8 +37,13 @@ class User(AbstractBaseUser):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    # Failed logins since the last success, counted only while the account is not waiting;
+    # locked_until is when the current wait ends (kalkan.accounts.services).
     failed_logins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Wrong codes given with the right passphrase since the last success: only someone who
+    # holds the passphrase can raise it, and it decides whether a wait binds them too.
+    code_failures = models.PositiveSmallIntegerField(default=0)
 
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["role"]
@@ -55,4 +60,5 @@ class User(AbstractBaseUser):
         return self.is_active and role_can(self.role, capability)
 
     def is_locked(self) -> bool:
+        """Waiting after failed logins (refused until then, unless it is the owner)."""
         return self.locked_until is not None and self.locked_until > timezone.now()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,7 +62,8 @@ def reenrol_staff(user: User, *, actor: User, keyring: Keyring) -> Enrolment:
         user.is_active = True
         user.failed_logins = 0
         user.locked_until = None
-        user.save(update_fields=["is_active", "failed_logins", "locked_until"])
+        user.code_failures = 0
+        user.save(update_fields=["is_active", "failed_logins", "locked_until", "code_failures"])
         device = enrol_device(user)
         record("staff.reenrol", actor_id=actor.pk, object_id=str(user.pk))
     return Enrolment(user, passphrase, device.config_url)
@@ -108,15 +109,23 @@ def change_role(user: User, role: str, *, actor: User) -> None:
         record("staff.role", actor_id=actor.pk, object_id=str(user.pk), details={"role": role})
 
 
-def unlock(user: User, *, actor: User) -> None:
+def unlock(user: User, *, actor: User | None, via: str = "web") -> None:
+    """End the person's wait after failed logins and forget the count (web or terminal)."""
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-        record("staff.unlock", actor_id=actor.pk, object_id=str(user.pk))
+        User.objects.filter(pk=user.pk).update(
+            failed_logins=0, locked_until=None, code_failures=0
+        )
+        record(
+            "staff.unlock",
+            actor_id=actor.pk if actor else None,
+            object_id=str(user.pk),
+            details={"via": via},
+        )
 
 
 class Refusal(Enum):
     WRONG = "wrong"
-    LOCKED = "locked"
+    DELAYED = "delayed"  # the account waits after failed attempts (told apart only inside)
     BUSY = "busy"
 
 
@@ -127,44 +136,107 @@ class CheckResult:
     keyring: Keyring | None = None
 
 
-def check_credentials(username: str, passphrase: str, code: str, *, purpose: str) -> CheckResult:
-    """Passphrase and TOTP code together; failures count towards the account's lockout.
+# The counters stop growing here: the wait is capped long before, and a stranger who keeps
+# trying for months must not overflow the column.
+_COUNT_CAP = 100
 
-    Lockout is by account only: behind a Tor onion service every request comes from
-    127.0.0.1, so counting by address would lock everybody out at once. The same answer is
-    given for an unknown name, a wrong passphrase and a wrong code.
+
+def check_credentials(username: str, passphrase: str, code: str, *, purpose: str) -> CheckResult:
+    """Passphrase and TOTP code together, for logging in, re-authenticating, changing one's
+    passphrase and the terminal. The policy (docs/administration.md, "Failed logins"):
+
+    - By account only: behind a Tor onion service every request comes from 127.0.0.1.
+    - Every refusal does the same work and takes the same time, whatever the cause (unknown
+      or disabled name, wrong passphrase, wrong or reused code, a waiting account): one
+      Argon2id run, against a dummy verifier when there is no usable account, then padding
+      to LOGIN_REFUSAL_SECONDS. The web answer is the same text for all of them.
+    - Failures are counted only while the account is not waiting. From the
+      LOCKOUT_FAILURES-th on, each counted failure makes the account wait, doubling from
+      LOGIN_DELAY_FIRST_SECONDS up to LOGIN_DELAY_MAX_MINUTES; attempts while it waits are
+      refused and neither counted nor lengthen the wait, so the right credentials always
+      work once it is over.
+    - A wait never stands between the owner and the account: whoever gives the right
+      passphrase still has the code checked while the account waits. A stranger can keep
+      an account waiting for ever, but that keeps out only strangers, who could not get in
+      anyway: a guessed passphrase is never confirmed without a right code.
+    - What can be guessed online is the code, by someone who holds the passphrase. Once
+      they have given LOCKOUT_FAILURES wrong codes since the last success (code_failures),
+      the wait binds them too, the owner included, until a success or an unlock; a
+      stranger's wait gives them no extra tries.
     """
+    started = time.monotonic()
     known = User.objects.filter(username=username).first()
-    if known is not None and known.is_locked():
-        record(f"{purpose}.locked", actor_id=known.pk, object_id=str(known.pk))
-        return CheckResult(known, Refusal.LOCKED)
     active = known if known is not None and known.is_active else None
-    # One Argon2id run whether or not the person exists: timing tells nothing.
     try:
         keyring = vault.unlock(active, passphrase)
     except vault.VaultBusy:
         # Not the person's fault: no failure is counted.
         return CheckResult(None, Refusal.BUSY)
-    if active is not None and keyring is not None:
-        device = device_of(active)
-        # verify_token rejects a code already used (its time step is remembered).
-        if device is not None and device.verify_token(code.replace(" ", "")):
-            User.objects.filter(pk=active.pk).update(failed_logins=0, locked_until=None)
-            return CheckResult(active, None, keyring)
+    refusal = Refusal.WRONG
     if known is not None:
-        return CheckResult(known, _register_failure(known, purpose))
-    return CheckResult(None, Refusal.WRONG)
+        with transaction.atomic():
+            account = User.objects.select_for_update().get(pk=known.pk)
+            # The row as it is now: another request may have started a wait meanwhile.
+            code_checked = (
+                keyring is not None
+                and account.is_active
+                and (not account.is_locked() or account.code_failures < settings.LOCKOUT_FAILURES)
+            )
+            if code_checked and _code_matches(account, code):
+                User.objects.filter(pk=account.pk).update(
+                    failed_logins=0, locked_until=None, code_failures=0
+                )
+                return CheckResult(account, None, keyring)
+            refusal = _register_failure(account, purpose, wrong_code=code_checked)
+        known = account
+    pad_refusal(started)
+    return CheckResult(known, refusal)
 
 
-def _register_failure(user: User, purpose: str) -> Refusal:
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-        user.refresh_from_db(fields=["failed_logins"])
-        locked = user.failed_logins >= settings.LOCKOUT_FAILURES
-        if locked:
-            until = timezone.now() + timedelta(minutes=settings.LOCKOUT_MINUTES)
-            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=until)
-        record(f"{purpose}.failed", actor_id=user.pk, object_id=str(user.pk))
-        if locked:
-            record("staff.locked", actor_id=None, object_id=str(user.pk))
-    return Refusal.LOCKED if locked else Refusal.WRONG
+def _code_matches(user: User, code: str) -> bool:
+    device = device_of(user)
+    # verify_token rejects a code already used (its time step is remembered).
+    return device is not None and bool(device.verify_token(code.replace(" ", "")))
+
+
+def _register_failure(user: User, purpose: str, *, wrong_code: bool) -> Refusal:
+    """Count a failure on the locked row (see check_credentials for the rules)."""
+    if wrong_code:
+        user.code_failures = min(user.code_failures + 1, _COUNT_CAP)
+    if user.is_locked():
+        user.save(update_fields=["code_failures"])
+        record(f"{purpose}.delayed", actor_id=user.pk, object_id=str(user.pk))
+        return Refusal.DELAYED
+    user.failed_logins = min(user.failed_logins + 1, _COUNT_CAP)
+    wait = delay_after(user.failed_logins)
+    if wait:
+        user.locked_until = timezone.now() + wait
+    user.save(update_fields=["failed_logins", "code_failures", "locked_until"])
+    record(f"{purpose}.failed", actor_id=user.pk, object_id=str(user.pk))
+    if wait:
+        record(
+            "staff.delayed",
+            actor_id=None,
+            object_id=str(user.pk),
+            details={"seconds": int(wait.total_seconds())},
+        )
+        return Refusal.DELAYED
+    return Refusal.WRONG
+
+
+def delay_after(failures: int) -> timedelta | None:
+    """How long an account waits after its failures-th counted failure (None: not at all)."""
+    if failures < settings.LOCKOUT_FAILURES:
+        return None
+    doublings = min(failures - settings.LOCKOUT_FAILURES, 16)
+    seconds = settings.LOGIN_DELAY_FIRST_SECONDS * 2**doublings
+    return timedelta(seconds=min(seconds, settings.LOGIN_DELAY_MAX_MINUTES * 60))
+
+
+def pad_refusal(started: float) -> None:
+    """Hold a refusal until LOGIN_REFUSAL_SECONDS after it started: the database writes of a
+    counted failure, the audit entry, opening the keys after a right passphrase and the
+    code check all take time that would otherwise tell the causes apart."""
+    remaining = settings.LOGIN_REFUSAL_SECONDS - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)

@@ -45,12 +45,12 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 def _refusal_message(refusal: services.Refusal | None) -> str:
     if refusal is services.Refusal.BUSY:
         return _("The server is busy checking other logins. Please try again in a minute.")
-    if refusal is services.Refusal.LOCKED:
-        return _(
-            "This account is locked for a while after too many failed attempts. "
-            "Try again later or ask an administrator to unlock it."
-        )
-    return _("The username, passphrase or code is not right. Codes can be used only once.")
+    # One answer whatever the cause: telling "waiting" apart would show which names exist
+    # (an unknown name never waits) and when a stranger's attempts count.
+    return _(
+        "The username, passphrase or code is not right, or the account must wait a few "
+        "minutes after too many failed attempts. Codes can be used only once."
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,10 +116,7 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
             mark_recent_auth(request)
             record("reauth", actor_id=user.pk, object_id=str(user.pk))
             return redirect(_safe_next(request, "accounts:home"))
-        if result.refusal is services.Refusal.LOCKED:
-            logout(request)
-            messages.error(request, _refusal_message(result.refusal))
-            return redirect("accounts:login")
+        # Never logged out for it: a stranger's failed logins must not end anyone's session.
         error = _refusal_message(result.refusal)
     return render(
         request,
@@ -248,18 +245,27 @@ def passphrase(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     form = PassphraseForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = vault.change_passphrase(
-                user, form.cleaned_data["current"], form.cleaned_data["new"]
-            )
-        except vault.VaultBusy:
-            form.add_error(None, _refusal_message(services.Refusal.BUSY))
+        # Checked like a login (passphrase and code, counted, the same wait): a stolen
+        # session must not become a way to try passphrases.
+        result = services.check_credentials(
+            user.username, form.cleaned_data["current"], form.cleaned_data["code"],
+            purpose="passphrase",
+        )
+        if result.refusal is not None:
+            form.add_error(None, _refusal_message(result.refusal))
         else:
-            if changed:
-                record("passphrase.change", actor_id=user.pk, object_id=str(user.pk))
-                messages.success(request, _("Your passphrase is changed."))
-                return redirect("accounts:home")
-            form.add_error("current", _("This is not your current passphrase."))
+            try:
+                changed = vault.change_passphrase(
+                    user, form.cleaned_data["current"], form.cleaned_data["new"]
+                )
+            except vault.VaultBusy:
+                form.add_error(None, _refusal_message(services.Refusal.BUSY))
+            else:
+                if changed:
+                    record("passphrase.change", actor_id=user.pk, object_id=str(user.pk))
+                    messages.success(request, _("Your passphrase is changed."))
+                    return redirect("accounts:home")
+                form.add_error(None, _refusal_message(services.Refusal.WRONG))
     return render(
         request, "accounts/passphrase.html", {"form": form, "suggestion": new_passphrase()}
     )

@@ -11,13 +11,18 @@ from django.shortcuts import render
 from django.urls import reverse
 
 _CODES = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
-STAFF_PATH = re.compile(rf"^/({_CODES})/staff(/|$)")
+# /staff/… with or without a language prefix (kalkan/urls.py puts every staff route there).
+STAFF_PATH = re.compile(rf"^/(?:(?:{_CODES})/)?staff(?:/|$)")
+
+
+def is_staff_path(path: str) -> bool:
+    return STAFF_PATH.match(path) is not None
 
 
 def _way_on(request: HttpRequest) -> dict[str, Any]:
     """Staff addresses lead back to the staff home page (which asks a stranger to log in),
     not to the public start page with its quick exit."""
-    if STAFF_PATH.match(request.path):
+    if is_staff_path(request.path):
         return {"staff_home": reverse("accounts:home")}
     return {}
 
@@ -37,7 +42,16 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "errors/404.html", _way_on(request), status=404)
+    # The language links lead to the start pages, as for an address that never existed: a
+    # 404 must not tell that the path is a real route.
+    return render(request, "errors/404.html", {"not_found": True, **_way_on(request)},
+                  status=404)
+
+
+def hidden_page_not_found(request: HttpRequest) -> HttpResponse:
+    """The 404 of a staff address asked on the public side: byte for byte the page of an
+    address that does not exist there, so it shows neither a login nor the staff home."""
+    return render(request, "errors/404.html", {"not_found": True}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

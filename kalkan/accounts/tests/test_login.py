@@ -1,15 +1,17 @@
-"""Staff login: passphrase + TOTP, reuse rejected, lockout by account (never by address)."""
+"""Staff login: passphrase + TOTP, reuse rejected, a growing wait by account (never by address)
+that a stranger cannot turn against the owner."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from kalkan.accounts.models import User
 from kalkan.audit.models import AuditEntry
+from kalkan.core.testing import log_in
 
 # The login page asks the vault whether the server is sealed.
 pytestmark = pytest.mark.django_db
@@ -17,7 +19,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/en/staff/login/"
 HOME = "/en/staff/"
 WRONG = "The username, passphrase or code is not right"
-LOCKED = "This account is locked"
 
 
 def post_login(client: Client, username: str, passphrase: str, code: str, **extra):
@@ -112,35 +113,154 @@ def test_it_explains_a_missing_field(client):
     assert b"This field is required." in response.content
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """Server time that a test moves on (TOTP codes keep using the real time)."""
+
+    class Clock:
+        now = timezone.now()
+
+        def advance(self, **delta: float) -> None:
+            self.now += timedelta(**delta)
+
+    moved = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: moved.now)
+    return moved
+
+
+def wrong_code(character) -> str:
+    return f"{(int(character.code()) + 500_000) % 1_000_000:06d}"
+
+
 @override_settings(LOCKOUT_FAILURES=3)
-def test_it_locks_the_account_even_when_every_request_comes_from_localhost(client, bota, dana):
+def test_failures_make_the_account_wait_by_account_not_address(client, bota, dana):
     for _ in range(3):
         post_login(client, "bota", "wrong-passphrase", "000000", REMOTE_ADDR="127.0.0.1")
-    # The right passphrase and a fresh code no longer get in.
-    response = post_login(client, "bota", bota.passphrase, bota.code(), REMOTE_ADDR="127.0.0.1")
-    assert response.status_code == 403
-    assert LOCKED.encode() in response.content
+    bota.user.refresh_from_db()
+    assert bota.user.is_locked()
     # Another account on the same address is not affected: lockout is by account only.
     other = post_login(client, "dana", dana.passphrase, dana.code(), REMOTE_ADDR="127.0.0.1")
     assert other.status_code == 302
+    assert AuditEntry.objects.filter(action="staff.delayed", object_id=str(bota.user.pk)).exists()
 
 
 @override_settings(LOCKOUT_FAILURES=3)
-def test_it_unlocks_after_the_lockout_period(client, bota):
+def test_attempts_while_the_account_waits_neither_count_nor_lengthen_the_wait(client, bota):
     for _ in range(3):
         post_login(client, "bota", "wrong-passphrase", "000000")
-    User.objects.filter(pk=bota.user.pk).update(
-        locked_until=timezone.now() - timedelta(seconds=1)
-    )
+    bota.user.refresh_from_db()
+    until = bota.user.locked_until
+    for _ in range(10):
+        response = post_login(client, "bota", "another-wrong-one", "000000")
+        assert response.status_code == 403
+        assert WRONG.encode() in response.content
+    bota.user.refresh_from_db()
+    assert (bota.user.failed_logins, bota.user.locked_until) == (3, until)
+
+
+@override_settings(LOCKOUT_FAILURES=3)
+def test_the_owner_gets_in_while_a_stranger_keeps_the_account_waiting(client, bota):
+    stranger = Client()
+    for _ in range(3):
+        post_login(stranger, "bota", "wrong-passphrase", "000000")
+    bota.user.refresh_from_db()
+    assert bota.user.is_locked()
+    # The right passphrase and a fresh code still get in, at once.
+    assert post_login(client, "bota", bota.passphrase, bota.code()).status_code == 302
+    assert b"Welcome, bota" in client.get(HOME).content
+    bota.user.refresh_from_db()
+    assert (bota.user.failed_logins, bota.user.locked_until) == (0, None)
+
+
+def test_five_requests_every_15_minutes_cannot_keep_an_administrator_out(client, amir, clock):
+    """The attack from the issue: a stranger spends five requests every quarter of an hour,
+    timed to land as each wait ends, for a whole day; the administrator logs in whenever
+    they like."""
+    stranger = Client()
+    for quarter in range(96):
+        for _ in range(5):
+            post_login(stranger, "amir", "guessed-passphrase-words", "123456")
+            amir.user.refresh_from_db()
+            if amir.user.locked_until:
+                clock.now = max(clock.now, amir.user.locked_until)
+        clock.advance(minutes=15)
+        if quarter in (10, 50, 95):
+            admin = Client()
+            assert post_login(admin, "amir", amir.passphrase, amir.code()).status_code == 302
+            assert admin.get("/en/staff/team/").status_code == 200
+
+
+@override_settings(LOCKOUT_FAILURES=3)
+def test_someone_guessing_codes_with_the_passphrase_waits_longer_each_time(client, bota, clock):
+    for _ in range(3):
+        post_login(client, "bota", bota.passphrase, wrong_code(bota))
+    bota.user.refresh_from_db()
+    assert bota.user.locked_until == clock.now + timedelta(seconds=30)
+    # While it waits, even the right code is refused: codes are what can be guessed.
+    refused = post_login(client, "bota", bota.passphrase, bota.code())
+    assert refused.status_code == 403
+    assert WRONG.encode() in refused.content
+    waits = []
+    for _ in range(5):
+        bota.user.refresh_from_db()
+        clock.now = bota.user.locked_until
+        post_login(client, "bota", bota.passphrase, wrong_code(bota))
+        bota.user.refresh_from_db()
+        waits.append((bota.user.locked_until - clock.now).total_seconds())
+    # Doubling, capped at KALKAN_LOGIN_DELAY_MAX_MINUTES (5).
+    assert waits == [60, 120, 240, 300, 300]
+    # The right credentials always work once the wait is over.
+    clock.now = bota.user.locked_until
     assert post_login(client, "bota", bota.passphrase, bota.code()).status_code == 302
 
 
 @override_settings(LOCKOUT_FAILURES=3)
-def test_it_counts_a_wrong_code_towards_the_lockout(client, bota):
+def test_a_strangers_wait_gives_a_code_guesser_no_extra_tries(client, bota):
+    stranger = Client()
+    for _ in range(3):
+        post_login(stranger, "bota", "wrong-passphrase", "000000")
+    # Someone with the passphrase gets as many code tries as without the wait, no more.
+    for _ in range(3):
+        post_login(stranger, "bota", bota.passphrase, wrong_code(bota))
+    bota.user.refresh_from_db()
+    assert bota.user.code_failures == 3
+    assert post_login(client, "bota", bota.passphrase, bota.code()).status_code == 403
+
+
+@override_settings(LOCKOUT_FAILURES=3)
+def test_it_lets_the_owner_in_after_the_wait(client, bota, clock):
+    for _ in range(3):
+        post_login(client, "bota", bota.passphrase, wrong_code(bota))
+    clock.advance(seconds=31)
+    assert post_login(client, "bota", bota.passphrase, bota.code()).status_code == 302
+
+
+@override_settings(LOCKOUT_FAILURES=3)
+def test_it_counts_a_wrong_code_towards_the_wait(client, bota):
     for _ in range(3):
         post_login(client, "bota", bota.passphrase, "000000")
     bota.user.refresh_from_db()
     assert bota.user.is_locked()
+
+
+@override_settings(LOCKOUT_FAILURES=3)
+def test_a_waiting_account_keeps_its_sessions(client, bota):
+    log_in(client, bota)
+    stranger = Client()
+    for _ in range(6):
+        post_login(stranger, "bota", bota.passphrase, wrong_code(bota))
+    bota.user.refresh_from_db()
+    assert bota.user.is_locked()
+    assert client.get(HOME).status_code == 200
+    # A refused re-authentication does not end the session either.
+    confirm = client.post("/en/staff/confirm/", {"passphrase": bota.passphrase, "code": "1"})
+    assert confirm.status_code == 200  # the form's own error: a code has six digits
+    confirm = client.post(
+        "/en/staff/confirm/", {"passphrase": bota.passphrase, "code": bota.code()}
+    )
+    assert confirm.status_code == 403
+    assert WRONG.encode() in confirm.content
+    assert client.get(HOME).status_code == 200
 
 
 def test_it_refuses_a_disabled_account(client, erlan):
@@ -179,3 +299,83 @@ def test_it_requires_csrf(csrf_client, bota):
 @pytest.mark.parametrize("method", ["put", "delete"])
 def test_it_refuses_other_methods(client, method):
     assert getattr(client, method)(LOGIN).status_code == 405
+
+
+def _reused_code(bota) -> str:
+    code = bota.code()
+    assert post_login(Client(), "bota", bota.passphrase, code).status_code == 302
+    return code
+
+
+def _waiting(bota, passphrase: str) -> tuple[str, str, str]:
+    """Make bota's account wait (codes guessed with the passphrase), then try this."""
+    for _ in range(settings.LOCKOUT_FAILURES):
+        post_login(Client(), "bota", bota.passphrase, wrong_code(bota))
+    return ("bota", passphrase, bota.code())
+
+
+REFUSALS = {
+    "unknown name": lambda bota, erlan: ("nobody", "some-thing-long-enough", "123456"),
+    "disabled account": lambda bota, erlan: ("erlan", erlan.passphrase, erlan.code()),
+    "wrong passphrase": lambda bota, erlan: ("bota", bota.passphrase + "x", bota.code()),
+    "wrong code": lambda bota, erlan: ("bota", bota.passphrase, wrong_code(bota)),
+    "reused code": lambda bota, erlan: ("bota", bota.passphrase, _reused_code(bota)),
+    "waiting, right credentials": lambda bota, erlan: _waiting(bota, bota.passphrase),
+    "waiting, wrong passphrase": lambda bota, erlan: _waiting(bota, "wrong-passphrase"),
+}
+
+
+@pytest.mark.parametrize("cause", REFUSALS)
+def test_every_refusal_does_the_same_work_and_says_the_same(
+    client, bota, erlan, monkeypatch, cause
+):
+    from kalkan.accounts import services
+    from kalkan.vault import crypto
+    from kalkan.vault.models import StaffKey
+
+    username, passphrase, code = REFUSALS[cause](bota, erlan)
+    derived: list[bytes] = []
+    padded: list[float] = []
+    real_derive, real_pad = crypto.derive_from_passphrase, services.pad_refusal
+
+    def derive(passphrase: str, salt: bytes, *args: int) -> tuple[bytes, bytes]:
+        derived.append(salt)
+        return real_derive(passphrase, salt, *args)
+
+    def pad(started: float) -> None:
+        padded.append(started)
+        real_pad(started)
+
+    monkeypatch.setattr(crypto, "derive_from_passphrase", derive)
+    monkeypatch.setattr(services, "pad_refusal", pad)
+    response = post_login(client, username, passphrase, code)
+    assert response.status_code == 403
+    assert WRONG.encode() in response.content
+    assert b"must wait a few minutes" in response.content
+    # One Argon2id run, then padded to the same floor, whatever the cause.
+    assert len(derived) == 1
+    assert len(padded) == 1
+    if username == "bota":
+        assert derived == [bytes(StaffKey.objects.get(user=bota.user).salt)]
+    else:
+        # No usable account: the same derivation against a dummy verifier.
+        assert derived == [b"\x00" * 16]
+
+
+@override_settings(LOGIN_REFUSAL_SECONDS=2)
+def test_a_refusal_is_held_until_the_floor(monkeypatch):
+    from kalkan.accounts import services
+
+    slept: list[float] = []
+    monkeypatch.setattr(services.time, "monotonic", lambda: 100.5)
+    monkeypatch.setattr(services.time, "sleep", slept.append)
+    services.pad_refusal(started=100.0)
+    services.pad_refusal(started=97.0)  # already slower than the floor: no extra wait
+    assert slept == [1.5]
+
+
+def test_the_refusal_is_explained_in_the_persons_language(client, bota):
+    response = client.post(
+        "/kk/staff/login/", {"username": "bota", "passphrase": "wrong", "code": "000000"}
+    )
+    assert "тіркелгі бірнеше минут күтуі керек" in response.content.decode()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import base64
+import io
 import sqlite3
 import subprocess
 import sys
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
 from django_otp.oath import TOTP
 
+from kalkan.audit.models import AuditEntry
+from kalkan.audit.services import read_details
 from kalkan.core.testing import cli_env, kalkan
 
 
@@ -69,11 +75,47 @@ def test_a_person_changes_their_passphrase_from_the_terminal(tmp_path):
     data = tmp_path / "inst"
     init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
     admin = dict(line.split("=", 1) for line in init.stdout.splitlines())
-    weak = staff(data, "passphrase", "amir", stdin=f"{admin['PASSPHRASE']}\n12345\n")
+
+    def code() -> str:
+        return fresh_code(data, "amir", admin["TOTP_URI"])
+
+    weak = staff(data, "passphrase", "amir", stdin=f"{admin['PASSPHRASE']}\n{code()}\n12345\n")
     assert weak.returncode != 0
     assert "This password is too short." in weak.stderr
     new = "orbit-marmalade-spindle-harbor-cobalt-quietly"
-    changed = staff(data, "passphrase", "amir", stdin=f"{admin['PASSPHRASE']}\n{new}\n")
+    changed = staff(data, "passphrase", "amir", stdin=f"{admin['PASSPHRASE']}\n{code()}\n{new}\n")
     assert changed.returncode == 0, changed.stderr
-    again = staff(data, "passphrase", "amir", stdin=f"{admin['PASSPHRASE']}\n{new}x\n")
-    assert "this is not the current passphrase" in again.stderr
+    again = staff(data, "passphrase", "amir", stdin=f"{admin['PASSPHRASE']}\n{code()}\n{new}x\n")
+    assert "the passphrase or code is not right" in again.stderr
+    with sqlite3.connect(data / "kalkan.sqlite3") as db:
+        # Counted like a failed login.
+        assert db.execute("SELECT failed_logins FROM accounts_user").fetchone() == (1,)
+
+
+def _make_wait(character) -> None:
+    from kalkan.accounts import services
+
+    for _ in range(settings.LOCKOUT_FAILURES):
+        services.check_credentials(character.username, character.passphrase, "000000", purpose="t")
+
+
+def test_unlock_ends_the_wait_from_the_terminal(bota, amir):
+    from kalkan.accounts import services
+
+    _make_wait(bota)
+    held = services.check_credentials("bota", bota.passphrase, bota.code(), purpose="t")
+    assert held.refusal is services.Refusal.DELAYED
+    out = io.StringIO()
+    call_command("staff", "list", stdout=out)
+    assert "waiting after failed logins" in out.getvalue()
+    call_command("staff", "unlock", "bota", stdout=out)
+    assert "bota can log in again at once." in out.getvalue()
+    assert services.check_credentials("bota", bota.passphrase, bota.code(), purpose="t").user
+    entry = AuditEntry.objects.get(action="staff.unlock", object_id=str(bota.user.pk))
+    assert entry.actor_id is None  # someone on the server
+    assert read_details(entry, amir.keyring()) == {"via": "terminal"}
+
+
+def test_unlock_names_an_unknown_person(db):
+    with pytest.raises(CommandError, match="there is no staff member 'nobody'"):
+        call_command("staff", "unlock", "nobody")

@@ -205,13 +205,21 @@ def test_it_reenrols_a_member_who_forgot_the_passphrase(client, amir, bota):
 
 def test_it_unlocks_a_locked_member(client, amir, bota, settings):
     settings.LOCKOUT_FAILURES = 3
+    # Wrong codes with the right passphrase: the wait then binds the owner too.
     for _ in range(3):
         Client().post(
-            "/en/staff/login/", {"username": "bota", "passphrase": "wrong", "code": "000000"}
+            "/en/staff/login/",
+            {"username": "bota", "passphrase": bota.passphrase, "code": "000000"},
         )
+    refused = Client().post(
+        "/en/staff/login/",
+        {"username": "bota", "passphrase": bota.passphrase, "code": bota.code()},
+    )
+    assert refused.status_code == 403
     log_in(client, amir)
     assert b"locked" in client.get(member_url(bota.user)).content
     client.post(member_url(bota.user, "unlock"))
+    assert AuditEntry.objects.filter(action="staff.unlock", actor_id=amir.user.pk).exists()
     login = Client().post(
         "/en/staff/login/",
         {"username": "bota", "passphrase": bota.passphrase, "code": bota.code()},

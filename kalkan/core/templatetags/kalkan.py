@@ -20,7 +20,7 @@ def quick_exit_url() -> str:
 @register.simple_tag(takes_context=True)
 def language_links(context: dict[str, Any]) -> list[dict[str, object]]:
     request = context.get("request")
-    path = request.get_full_path() if request is not None else "/"
+    path = request.get_full_path() if request is not None and not context.get("not_found") else "/"
     current = get_language()
     links = []
     for code, name in settings.LANGUAGES:

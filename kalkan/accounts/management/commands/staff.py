@@ -5,11 +5,14 @@
     kalkan staff reenrol NAME --as ADMIN             forgotten passphrase or lost phone
     kalkan staff remove NAME --as ADMIN              cut off now; new organisation keys
     kalkan staff passphrase NAME                     the person changes their own passphrase
+    kalkan staff unlock NAME                         end NAME's wait after failed logins
 
-Rules: every change except `list` needs the acting administrator's passphrase and a fresh
-TOTP code (asked on the terminal, or read as two lines from standard input), because the
-organisation keys must be unlocked to give them to someone. Failures count towards the
-administrator's lockout, exactly as on the web, and every change is in the audit log.
+Rules: every change except `list` and `unlock` needs the acting administrator's passphrase
+and a fresh TOTP code (asked on the terminal, or read as two lines from standard input),
+because the organisation keys must be unlocked to give them to someone. Failures count towards the
+person's wait after failed logins, exactly as on the web, and every change is in the audit
+log. `unlock` asks for nothing: whoever runs it is on the server already, and it is the way
+back in for an administrator whom failed logins keep waiting (it is audited).
 """
 
 from __future__ import annotations
@@ -37,11 +40,20 @@ def _ask(prompt: str, *, secret: bool) -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+def _waiting(name: str) -> str:
+    return (
+        f"{name} must wait after too many failed attempts "
+        f"(or someone on the server runs `kalkan staff unlock {name}`)"
+    )
+
+
 class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["list", "add", "reenrol", "remove", "passphrase"])
+        parser.add_argument(
+            "action", choices=["list", "add", "reenrol", "remove", "passphrase", "unlock"]
+        )
         parser.add_argument("name", nargs="?", default="")
         parser.add_argument("--role", choices=[role.value for role in Role])
         parser.add_argument("--as", dest="acting", default="", help="the acting administrator")
@@ -51,13 +63,16 @@ class Command(BaseCommand):
         if action == "list":
             for user in User.objects.all():
                 state = "active" if user.is_active else "disabled"
-                state += ", locked" if user.is_locked() else ""
+                state += ", waiting after failed logins" if user.is_locked() else ""
                 self.stdout.write(f"{user.username:<24} {user.role:<12} {state}")
             return
         if not name:
             raise CommandError(f"`kalkan staff {action}` needs a username")
         if action == "passphrase":
             self._change_passphrase(name)
+            return
+        if action == "unlock":
+            self._unlock(name)
             return
         admin, keyring = self._unlock_admin(options["acting"])
         if action == "add":
@@ -91,8 +106,8 @@ class Command(BaseCommand):
         passphrase = _ask(f"Passphrase of {acting}: ", secret=True)
         code = _ask("Code from the authenticator app: ", secret=False)
         result = services.check_credentials(acting.lower(), passphrase, code, purpose="cli")
-        if result.refusal is services.Refusal.LOCKED:
-            raise CommandError(f"{acting} is locked after too many failed attempts")
+        if result.refusal is services.Refusal.DELAYED:
+            raise CommandError(_waiting(acting))
         if result.refusal is not None or result.user is None or result.keyring is None:
             raise CommandError("the username, passphrase or code is not right")
         if not result.user.can(Capability.MANAGE_STAFF):
@@ -104,6 +119,7 @@ class Command(BaseCommand):
         if person is None:
             raise CommandError(f"there is no active staff member {name!r}")
         current = _ask("Current passphrase: ", secret=True)
+        code = _ask("Code from the authenticator app: ", secret=False)
         suggestion = new_passphrase()
         if sys.stdin.isatty():
             self.stdout.write(f"A strong new passphrase, if you like it: {suggestion}")
@@ -115,10 +131,21 @@ class Command(BaseCommand):
             password_validation.validate_password(new, person)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
-        if not vault.change_passphrase(person, current, new):
-            raise CommandError("this is not the current passphrase")
+        # Checked and counted like a login, as on the web.
+        result = services.check_credentials(name, current, code, purpose="passphrase")
+        if result.refusal is services.Refusal.DELAYED:
+            raise CommandError(_waiting(name))
+        if result.refusal is not None or not vault.change_passphrase(person, current, new):
+            raise CommandError("the passphrase or code is not right")
         record("passphrase.change", actor_id=person.pk, object_id=str(person.pk))
         self.stdout.write("The passphrase is changed.")
+
+    def _unlock(self, name: str) -> None:
+        person = User.objects.filter(username=name).first()
+        if person is None:
+            raise CommandError(f"there is no staff member {name!r}")
+        services.unlock(person, actor=None, via="terminal")
+        self.stdout.write(f"{name} can log in again at once.")
 
     def _show(self, enrolment: services.Enrolment) -> None:
         self.stdout.write(f"Staff member: {enrolment.user.username} ({enrolment.user.role})")

@@ -11,6 +11,7 @@ import threading
 from argparse import SUPPRESS, ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.core.wsgi import get_wsgi_application
@@ -52,10 +53,15 @@ class Command(BaseCommand):
 
             threading.Thread(target=print_codes_forever, args=(self.stdout,), daemon=True).start()
         self.stdout.write(f"Kalkan is serving on http://{shown_host}:{port}/  (Ctrl-C stops it)")
+        binds = [f"{shown_host}:{port}"]
+        if settings.STAFF_PORT:
+            # The staff onion's own port (KALKAN_STAFF_PORT): staff URLs answer only here.
+            binds.append(f"{shown_host}:{settings.STAFF_PORT}")
+            port = settings.STAFF_PORT
         self.stdout.write(f"Staff log in at http://{shown_host}:{port}/en/staff/login/")
         _Gunicorn(
             {
-                "bind": f"{shown_host}:{port}",
+                "bind": binds,
                 "workers": 1,
                 "worker_class": "gthread",
                 "threads": envint("KALKAN_THREADS", 8, minimum=1, maximum=64),

@@ -85,8 +85,11 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
     region = REGIONS.get(answers.get("region") or "")
     narrative = fields.get("narrative", "")
     urgent = dict(answers.get("urgent") or {})
-    if urgent.get("lawyer"):
-        urgent["lawyer"] = dict(LAWYER).get(urgent["lawyer"], urgent["lawyer"])
+    if urgent:
+        urgent.setdefault("kind", "detained")  # reports from before "in danger now" existed
+    for question in ("lawyer", "safe_now"):  # both answered yes / no / I do not know
+        if urgent.get(question):
+            urgent[question] = dict(LAWYER).get(urgent[question], urgent[question])
     return {
         "snippet": narrative[:200] + ("…" if len(narrative) > 200 else ""),
         "role": _LABELS.get(answers.get("reporter_role") or "", ""),

@@ -98,11 +98,12 @@ def _hit(key: str, limit: int, window: int) -> bool:
     return count <= limit
 
 
-def check(request: HttpRequest, action: str) -> Verdict:
+def check(request: HttpRequest, action: str, *, per_visitor: bool = True) -> Verdict:
     """Whether one more `action` ("receipt" or "submission") may go ahead now. Counts the
-    attempt for everyone; this visitor's count grows only through `spend`."""
+    attempt for everyone; this visitor's count grows only through `spend`. Without
+    `per_visitor` only the limit for everyone applies."""
     mine, limit, window = _mine(request, action)
-    if mine[1] >= limit:
+    if per_visitor and mine[1] >= limit:
         left = (mine[0] + 1) * window - time.time()
         return Verdict(False, wait_minutes=max(1, math.ceil(left / 60)))
     everyone, global_window = settings.INTAKE_LIMITS[action]["global"]

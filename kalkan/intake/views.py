@@ -34,7 +34,9 @@ def report(request: HttpRequest, handler: SealedUploadHandler, urgent: str = "")
     if request.method != "POST":
         return render(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
     form = ReportForm(request.POST, urgent=urgent)
-    verdict = limits.check(request, "submission")
+    # Someone detained or in danger is never told to wait because this browser sent much
+    # before (the per-visitor limit binds only those who keep their cookie: no attacker).
+    verdict = limits.check(request, "submission", per_visitor=not urgent)
     problem, status = "", 200
     if not verdict.allowed:
         problem, status = _busy(verdict), 429

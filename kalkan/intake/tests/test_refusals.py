@@ -72,6 +72,18 @@ def test_the_report_over_the_limit_keeps_the_story_and_says_files_must_be_chosen
     assert Report.objects.count() == 2
 
 
+def test_an_urgent_report_is_not_refused_for_what_the_browser_sent_before(
+    client, organisation, two_per_visitor
+):
+    for _ in range(2):
+        receipt_on(client.post("/en/report/", STORY).content)
+    assert client.post("/en/report/", STORY).status_code == 429
+    receipt_on(client.post("/en/report/danger/", STORY).content)
+    detained = dict(STORY, where_now="District 4 station", since_when="an hour ago")
+    receipt_on(client.post("/en/report/urgent/", detained).content)
+    assert Report.objects.filter(urgent=True).count() == 2
+
+
 @pytest.mark.parametrize("lang", ["ru", "ky", "kk"])
 def test_the_page_says_so_in_the_persons_language(client, organisation, two_per_visitor, lang):
     for _ in range(2):
@@ -189,13 +201,14 @@ def test_public_posts_leave_no_session_rows(organisation, two_per_visitor):
     receipt = receipt_on(visitor.post("/en/report/", STORY).content)
     visitor.post("/en/report/saved/", {"receipt": receipt, "saved": "yes"})
     visitor.post("/en/report/urgent/", dict(STORY, where_now="District 4", since_when="today"))
-    visitor.post("/en/report/danger/", STORY)  # over the limit now
+    visitor.post("/en/report/", STORY)  # over the limit now
+    visitor.post("/en/report/danger/", STORY)
     visitor.post("/en/report/", dict(STORY, narrative=""))
     visitor.post("/en/mailbox/", {"receipt": receipt, "follow_up": "They called again"})
     visitor.post("/en/mailbox/", {"receipt": "0" * 25})
     for path in ("/en/", "/ru/report/", "/kk/report/danger/", "/ky/mailbox/"):
         visitor.get(path)
-    assert Report.objects.count() == 2 and Message.objects.count() == 1
+    assert Report.objects.count() == 3 and Message.objects.count() == 1
     assert Session.objects.count() == 0
     assert "kalkan_session" not in visitor.cookies
 

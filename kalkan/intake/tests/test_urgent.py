@@ -35,7 +35,7 @@ def test_the_start_page_offers_two_urgent_ways_that_look_urgent(client, lang, de
     assert f'<a class="button urgent" href="/{lang}/report/urgent/">{detained}</a>' in page
     assert f'<a class="button urgent" href="/{lang}/report/danger/">{danger}</a>' in page
     css = client.get("/static/kalkan/kalkan.css")
-    rules = b"".join(css.streaming_content).decode()  # type: ignore[attr-defined]
+    rules = b"".join(css.streaming_content).decode()
     urgent = re.search(r"\.button\.urgent \{([^}]*)\}", rules)
     assert urgent and "background: var(--danger)" in urgent.group(1)
     assert "font-weight: 700" in urgent.group(1)

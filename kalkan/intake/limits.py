@@ -70,7 +70,7 @@ def _counts(request: HttpRequest) -> dict[str, list[int]]:
                 for action, (slot, count) in data.items()
                 if action in settings.INTAKE_LIMITS
             }
-        except (binascii.Error, ValueError, TypeError, crypto.Tampered):
+        except (binascii.Error, ValueError, TypeError, AttributeError, crypto.Tampered):
             counts = {}  # forged or from another instance: start afresh
     request._kalkan_pace = counts  # type: ignore[attr-defined]
     return counts
@@ -129,7 +129,8 @@ def _write(request: HttpRequest, response: HttpResponseBase) -> None:
         if mine[1] and mine[0] == now // settings.INTAKE_LIMITS[action]["visitor"][1]
     }
     if not live:
-        response.delete_cookie(COOKIE_NAME, samesite="Strict")
+        if COOKIE_NAME in request.COOKIES:
+            response.delete_cookie(COOKIE_NAME, samesite="Strict")
         return
     sealed = crypto.encrypt(_key(), json.dumps(live).encode(), _AAD)
     response.set_cookie(

@@ -15,7 +15,9 @@ Two counters decide, never an address (behind Tor everyone is 127.0.0.1):
   another.
 
 What counts per visitor is what the limit is about: a stored report ("submission"), a
-receipt that opened nothing ("receipt": guessing). Every attempt counts globally.
+receipt that opened nothing ("receipt": guessing). Every attempt counts globally. The
+urgent reports face only the global limit (views.report). A refused form always comes
+back with what was typed.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ KALKAN_REAUTH_MINUTES how long a re-authentication covers sensitive actions (def
 KALKAN_LOCKOUT_FAILURES, KALKAN_LOGIN_DELAY_MAX_MINUTES  the growing delay after failed logins
 KALKAN_LOGIN_REFUSAL_SECONDS  every refused login takes at least this long (default 2)
 KALKAN_TOTP_ISSUER   the name authenticator apps show beside the code (default Kalkan)
+KALKAN_REPORTS_PER_VISITOR  reports one browser may send per hour (default 12)
+KALKAN_REPORTS_PER_MINUTE, KALKAN_RECEIPT_TRIES_PER_MINUTE  limits for everyone together
 KALKAN_THREADS       request threads of the single gunicorn worker (default 8)
 KALKAN_PUBLICATION_THRESHOLD, KALKAN_PUBLICATION_K  the publication gate (default 10, 5; >= 5)
 KALKAN_DEBUG         never in production
@@ -189,14 +191,18 @@ RECEIPT_FAILURE_DELAY = 1.0  # seconds before "no mailbox opens with this receip
 # Intake: where the quick-exit control on every public page goes (a neutral site), and
 # limits for uploads (a report and each follow-up).
 QUICK_EXIT_URL = envstr("KALKAN_QUICK_EXIT_URL", "https://www.wikipedia.org/")
-# Rate limits: (count, seconds) per browser session and for everyone together.
+# Rate limits (kalkan/intake/limits.py): (count, seconds) per visitor, kept in an encrypted
+# cookie the visitor holds (nothing per visitor on the server), and for everyone together, in
+# memory, far above real load (a visitor who drops the cookie counts as many). Per visitor,
+# stored reports and receipts that open nothing count; globally, every attempt.
 INTAKE_LIMITS = {
     "receipt": {
-        "session": (5, 600),
+        "visitor": (5, 600),
         "global": (envint("KALKAN_RECEIPT_TRIES_PER_MINUTE", 30, minimum=1, maximum=600), 60),
     },
     "submission": {
-        "session": (5, 3600),
+        # An outreach worker may enter several incidents from one browser.
+        "visitor": (envint("KALKAN_REPORTS_PER_VISITOR", 12, minimum=1, maximum=200), 3600),
         "global": (envint("KALKAN_REPORTS_PER_MINUTE", 30, minimum=1, maximum=600), 60),
     },
 }

@@ -29,7 +29,14 @@ def _way_on(request: HttpRequest) -> dict[str, Any]:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     # The reason is technical and stays out of the page; the person gets an explanation and
-    # a link back to the same page to try again with a fresh form.
+    # a link back to the same page to try again with a fresh form. A public form that only
+    # expired comes back with what was typed (a foreign origin gets nothing back).
+    if not reason.startswith("Origin checking failed"):
+        from kalkan.intake.views import refused_by_csrf
+
+        kept = refused_by_csrf(request)
+        if kept is not None:
+            return kept
     return render(request, "errors/csrf.html", {"retry_url": request.path}, status=403)
 
 

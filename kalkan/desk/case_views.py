@@ -85,7 +85,9 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
     answers = services.json_field(fields, "answers", {})
     region = REGIONS.get(answers.get("region") or "")
     narrative = fields.get("narrative", "")
-    urgent = answers.get("urgent")
+    urgent = dict(answers.get("urgent") or {})
+    if urgent:
+        urgent.setdefault("kind", "detained")  # reports from before "in danger now" existed
     return {
         "snippet": labels.excerpt(narrative),
         "role": _LABELS.get(answers.get("reporter_role") or "", ""),
@@ -94,7 +96,7 @@ def glance(fields: dict[str, str] | None) -> dict[str, Any]:
         "region": region.name() if region else "",
         "country": answers.get("country") or "",
         # Labelled rows, whichever urgent questions were asked (labels.answer_rows).
-        "urgent": labels.answer_rows(urgent) if isinstance(urgent, dict) else [],
+        "urgent": labels.answer_rows(urgent),
         "channel": answers.get("channel") or "",
     }
 

@@ -49,6 +49,9 @@ KEY_LABELS: dict[str, Promise] = {
     "where_now": gettext_lazy("Where now"),
     "since_when": gettext_lazy("Since"),
     "lawyer": gettext_lazy("Lawyer"),
+    "kind": gettext_lazy("Urgent"),
+    "safe_now": gettext_lazy("Somewhere safe now"),
+    "reach_now": gettext_lazy("How to reach safely"),
     "language": gettext_lazy("Language"),
 }
 VALUE_LABELS: dict[str, Iterable[tuple[str, Any]]] = {
@@ -58,6 +61,8 @@ VALUE_LABELS: dict[str, Iterable[tuple[str, Any]]] = {
     "country": COUNTRIES,
     "help_wanted": HELP,
     "lawyer": LAWYER,
+    "safe_now": LAWYER,
+    "kind": [("detained", gettext_lazy("Detained now")), ("danger", gettext_lazy("In danger now"))],
     "channel": [*CHANNELS, ("web", gettext_lazy("The public form"))],
     "contact_method": CONTACT_METHODS,
     "language": settings.LANGUAGES,
@@ -74,8 +79,8 @@ class Row:
 
 
 def _form_fields() -> dict[str, forms.Field]:
-    # Urgent: the form with every question, the urgent ones included.
-    return dict(OnBehalfForm(urgent=True).fields)
+    # Urgent: the form with every question, those of both urgent paths included.
+    return {**OnBehalfForm(urgent="danger").fields, **OnBehalfForm(urgent="detained").fields}
 
 
 def _choices(choices: Iterable[tuple[Any, Any]]) -> dict[str, str]:

@@ -100,6 +100,11 @@ CONTACT_METHODS = [
     ("other", _("Another way")),
 ]
 LAWYER = [("yes", _("Yes")), ("no", _("No")), ("unknown", _("I do not know"))]
+# The questions each urgent path asks first; the kind itself is sealed with the answers.
+URGENT_FIELDS = {
+    "detained": ("where_now", "since_when", "lawyer", "reach_now"),
+    "danger": ("danger", "safe_now", "reach_now"),
+}
 
 
 def _text(label: Any, *, required: bool = False, max_length: int = MAX_LINE) -> forms.CharField:
@@ -155,9 +160,11 @@ class ReportForm(forms.Form):
     safe_times = _text(_("When is it safe to contact you?"))
     code_word = _text(_("A code word we should use, so you know it is us"))
 
-    def __init__(self, *args: Any, urgent: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, urgent: bool | str = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.urgent = urgent
+        # "detained" or "danger" (the two urgent paths), "" otherwise; True (staff entering
+        # an urgent report on someone's behalf) is the detention path.
+        self.urgent = "detained" if urgent is True else urgent or ""
         # Grouped by country, named in the reader's language; no script needed.
         self.fields["region"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
@@ -172,7 +179,7 @@ class ReportForm(forms.Form):
             ("", "—"),
             *((year, str(year)) for year in range(this_year, this_year - 30, -1)),
         ]
-        if urgent:
+        if self.urgent == "detained":
             self.fields["where_now"] = _text(
                 _("Where is the person now (police station, address)?"), required=True
             )
@@ -182,6 +189,23 @@ class ReportForm(forms.Form):
                 widget=forms.RadioSelect, required=False,
             )
             self.fields["reach_now"] = _text(_("How can we reach someone there right now?"))
+        elif self.urgent == "danger":
+            # Surveillance, threats, someone at the door: nothing here is demanded.
+            self.fields["danger"] = forms.CharField(
+                label=_("What is the danger? (for example: followed, threatened, someone "
+                        "knows where you live)"),
+                required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields["safe_now"] = forms.ChoiceField(
+                label=_("Are you somewhere safe right now?"), choices=LAWYER,
+                widget=forms.RadioSelect, required=False,
+            )
+            self.fields["reach_now"] = _text(_("How can we reach you safely right now?"))
+
+    @property
+    def urgent_fields(self) -> list[forms.BoundField]:
+        """The questions of the urgent path, asked first."""
+        return [self[name] for name in URGENT_FIELDS.get(self.urgent, ())]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -209,7 +233,8 @@ class ReportForm(forms.Form):
         }
         if self.urgent:
             answers["urgent"] = {
-                name: data.get(name) for name in ("where_now", "since_when", "lawyer", "reach_now")
+                "kind": self.urgent,
+                **{name: data.get(name) for name in URGENT_FIELDS[self.urgent]},
             }
         answers["channel"] = channel
         answers["language"] = get_language()
@@ -221,7 +246,7 @@ class ReportForm(forms.Form):
                 for name in ("contact_method", "contact_details", "safe_times", "code_word")
             },
             consent={purpose: purpose in data.get("consent", []) for purpose, _label in CONSENTS},
-            urgent=self.urgent,
+            urgent=bool(self.urgent),
         )
 
     def _fuzzy_date(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from kalkan.intake import limits
@@ -27,37 +27,42 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@limits.paced
 @with_sealed_uploads
-def report(
-    request: HttpRequest, handler: SealedUploadHandler, urgent: bool = False
-) -> HttpResponse:
+def report(request: HttpRequest, handler: SealedUploadHandler, urgent: str = "") -> HttpResponse:
+    """The reporting form; `urgent` is "detained" or "danger" for the two urgent paths."""
     if request.method != "POST":
         return render(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
-    if not limits.allow(request, "submission"):
-        return _busy(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
     form = ReportForm(request.POST, urgent=urgent)
-    problem = ""
-    if handler.problems.too_large:
-        problem = _(
+    # Someone detained or in danger is never told to wait because this browser sent much
+    # before (the per-visitor limit binds only those who keep their cookie: no attacker).
+    verdict = limits.check(request, "submission", per_visitor=not urgent)
+    problem, status = "", 200
+    if not verdict.allowed:
+        problem, status = _busy(verdict), 429
+    elif handler.problems.too_large:
+        problem, status = _(
             "A file is too large (at most %(file)d MB each, %(total)d MB together). Nothing "
             "was saved. Please send smaller files, or fewer."
         ) % {
             "file": settings.INTAKE_MAX_FILE_BYTES // 1048576,
             "total": settings.INTAKE_MAX_REPORT_BYTES // 1048576,
-        }
+        }, 413
     elif handler.problems.too_many:
-        problem = _("Please attach at most %(count)d files. Nothing was saved.") % {
+        problem, status = _("Please attach at most %(count)d files. Nothing was saved.") % {
             "count": settings.INTAKE_MAX_FILES
-        }
+        }, 413
     if problem or not form.is_valid():
+        # Whatever the refusal, the typed answers come back in the form; files cannot.
         return render(
             request,
             "intake/report.html",
-            {"form": form, "problem": problem, "files_dropped": bool(request.FILES)},
-            status=413 if problem else 200,
+            {"form": form, "problem": problem, "files_dropped": _had_files(handler)},
+            status=status,
         )
     receipt = submit_report(form.submission(), handler.problems.stored)
     handler.keep()
+    limits.spend(request, "submission")
     # Shown in the response to the POST only: never stored, never in a URL, never cached.
     return render(request, "intake/receipt.html", {"receipt": receipt})
 
@@ -73,14 +78,56 @@ def receipt_saved(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/thanks.html")
 
 
-def _busy(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    context["problem"] = _(
-        "Too many tries in a short time. Please wait a few minutes and try again."
+def _busy(verdict: limits.Verdict) -> str:
+    if verdict.everyone:
+        return _(
+            "Very many messages are arriving right now. Nothing was sent yet: please try "
+            "again in a minute or two."
+        )
+    return ngettext(
+        "This browser has sent a lot in a short time. Nothing was sent yet: please try "
+        "again in %(minutes)d minute.",
+        "This browser has sent a lot in a short time. Nothing was sent yet: please try "
+        "again in %(minutes)d minutes.",
+        verdict.wait_minutes,
+    ) % {"minutes": verdict.wait_minutes}
+
+
+def refused_by_csrf(request: HttpRequest) -> HttpResponse | None:
+    """An expired form (the CSRF cookie gone: Tor Browser's "new identity", cookies cleared)
+    on the report or mailbox form: the same form comes back with what was typed and a fresh
+    token. None for other pages. Showing a cross-site request's text back gives nothing
+    away: anyone may send these anonymous forms directly."""
+    match = request.resolver_match
+    if match is None or match.app_name != "intake":
+        return None
+    problem = _(
+        "For your safety, forms stop working after some time or when cookies were cleared. "
+        "Nothing was saved."
     )
-    return render(request, template, context, status=429)
+    if match.url_name in ("report", "report_urgent", "report_danger"):
+        form = ReportForm(request.POST, urgent=match.kwargs.get("urgent", ""))
+        context = {"form": form, "problem": problem, "files_dropped": bool(request.FILES)}
+        return render(request, "intake/report.html", context, status=403)
+    if match.url_name == "mailbox":
+        context = {
+            "receipt": request.POST.get("receipt", "")[:60],
+            "follow_up": request.POST.get("follow_up", ""),
+            "files_dropped": bool(request.FILES),
+            "problem": problem,
+        }
+        return render(request, "intake/mailbox_open.html", context, status=403)
+    return None
+
+
+def _had_files(handler: SealedUploadHandler) -> bool:
+    """Whether files came with a refused form (they are removed, and must be chosen again)."""
+    problems = handler.problems
+    return bool(problems.stored) or problems.too_large or problems.too_many
 
 
 @require_http_methods(["GET", "POST"])
+@limits.paced
 @with_sealed_uploads
 def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     """Open the mailbox with the receipt: the team's replies, and a form to add more. The
@@ -88,17 +135,25 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     if request.method != "POST":
         return render(request, "intake/mailbox_open.html", {})
     typed = request.POST.get("receipt", "")[:60]
-    if not limits.allow(request, "receipt"):
-        return _busy(request, "intake/mailbox_open.html", {})
+    # Refused or not opened: the receipt and any follow-up text come back on the page.
+    kept = {
+        "receipt": typed,
+        "follow_up": request.POST.get("follow_up", ""),
+        "files_dropped": _had_files(handler),
+    }
+    verdict = limits.check(request, "receipt")
+    if not verdict.allowed:
+        return render(
+            request, "intake/mailbox_open.html", {**kept, "problem": _busy(verdict)}, status=429
+        )
     found = find_mailbox(typed)
     if found is None:
+        limits.spend(request, "receipt")
         # The same answer, after the same pause, for any wrong or malformed receipt.
         time.sleep(settings.RECEIPT_FAILURE_DELAY)
+        problem = _("No mailbox opens with this receipt. Check the digits and try again.")
         return render(
-            request,
-            "intake/mailbox_open.html",
-            {"problem": _("No mailbox opens with this receipt. Check the digits and try again.")},
-            status=404,
+            request, "intake/mailbox_open.html", {**kept, "problem": problem}, status=404
         )
     box, unlock_key = found
     form = FollowUpForm(request.POST)

@@ -43,22 +43,22 @@ def test_a_wrong_receipt_gets_one_generic_answer(client, receipt):
         assert b"No mailbox opens with this receipt." in page.content
 
 
-def test_guessing_is_limited_per_session_even_from_localhost(receipt):
+def test_guessing_is_limited_per_visitor_even_from_localhost(receipt):
     guesser = Client()
     statuses = [
         guesser.post("/en/mailbox/", {"receipt": "0" * 25}, REMOTE_ADDR="127.0.0.1").status_code
         for _ in range(6)
     ]
     assert statuses[:5] == [404] * 5 and statuses[5] == 429
-    # Even the right receipt waits now, in that session...
+    # Even the right receipt waits now, in that browser...
     assert guesser.post("/en/mailbox/", {"receipt": receipt}).status_code == 429
-    # ...while another session is not affected.
+    # ...while another browser is not affected.
     assert Client().post("/en/mailbox/", {"receipt": receipt}).status_code == 200
 
 
 def test_guessing_is_limited_globally(receipt, settings):
     settings.INTAKE_LIMITS = dict(
-        settings.INTAKE_LIMITS, receipt={"session": (100, 600), "global": (3, 60)}
+        settings.INTAKE_LIMITS, receipt={"visitor": (100, 600), "global": (3, 60)}
     )
     statuses = [
         Client().post("/en/mailbox/", {"receipt": "0" * 25}).status_code for _ in range(4)

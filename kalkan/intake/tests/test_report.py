@@ -263,19 +263,20 @@ def test_an_unknown_region_is_refused(client, organisation):
     assert Report.objects.count() == 0
 
 
-def test_submissions_are_limited_per_session_and_globally(client, organisation, settings):
+def test_submissions_are_limited_per_visitor_and_globally(client, organisation, settings):
     from django.core.cache import cache
 
     cache.clear()
-    statuses = [client.post("/en/report/", STORY).status_code for _ in range(6)]
-    assert statuses == [200] * 5 + [429]
-    assert Report.objects.count() == 5
+    limit = settings.INTAKE_LIMITS["submission"]["visitor"][0]
+    statuses = [client.post("/en/report/", STORY).status_code for _ in range(limit + 1)]
+    assert statuses == [200] * limit + [429]
+    assert Report.objects.count() == limit
     settings.INTAKE_LIMITS = dict(
-        settings.INTAKE_LIMITS, submission={"session": (100, 3600), "global": (1, 60)}
+        settings.INTAKE_LIMITS, submission={"visitor": (100, 3600), "global": (1, 60)}
     )
     cache.clear()
     assert Client().post("/en/report/", STORY).status_code == 200
     refused = Client().post("/en/report/", STORY)
     assert refused.status_code == 429
-    assert b"Too many tries in a short time." in refused.content
+    assert b"Very many messages are arriving right now." in refused.content
     cache.clear()

@@ -1,4 +1,5 @@
-"""`kalkan serve`: apply migrations, collect static files and run gunicorn.
+"""`kalkan serve`: apply migrations, collect static files, clear expired sessions and run
+gunicorn.
 
 One worker process with threads: the unlocked working set (security.md) lives in that
 process's memory and is shared by its sessions. No access log is written: it would hold
@@ -45,6 +46,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Expired sessions would date what people did; deploy/kalkan-sessions.timer clears
+        # them while serving.
+        call_command("clearsessions", verbosity=0)
         compile_catalogues()
         host, port = options["host"], options["port"]
         shown_host = f"[{host}]" if ":" in host else host

@@ -49,7 +49,7 @@ KEY_LABELS: dict[str, Promise] = {
     "where_now": gettext_lazy("Where now"),
     "since_when": gettext_lazy("Since"),
     "lawyer": gettext_lazy("Lawyer"),
-    "kind": gettext_lazy("Urgent"),
+    "danger": gettext_lazy("In danger now"),
     "safe_now": gettext_lazy("Somewhere safe now"),
     "reach_now": gettext_lazy("How to reach safely"),
     "language": gettext_lazy("Language"),
@@ -62,13 +62,13 @@ VALUE_LABELS: dict[str, Iterable[tuple[str, Any]]] = {
     "help_wanted": HELP,
     "lawyer": LAWYER,
     "safe_now": LAWYER,
-    "kind": [("detained", gettext_lazy("Detained now")), ("danger", gettext_lazy("In danger now"))],
     "channel": [*CHANNELS, ("web", gettext_lazy("The public form"))],
     "contact_method": CONTACT_METHODS,
     "language": settings.LANGUAGES,
 }
 # Shown elsewhere on the page (the story) or never shown (the form's bookkeeping).
-HIDDEN = frozenset({"narrative"})
+# The urgent kind needs no row of its own: its questions (where now / in danger now) say it.
+HIDDEN = frozenset({"narrative", "kind"})
 
 
 @dataclass

@@ -38,6 +38,7 @@ Why it is built the way it is:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
@@ -365,6 +366,11 @@ def obfuscate_font(data: bytes, font_key: str) -> bytes:
     return head + data[32:]
 
 
+@functools.cache
+def _font_file(filename: str) -> bytes:
+    return (_FONT_DIR / filename).read_bytes()
+
+
 def _xml(root: Any) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -386,8 +392,7 @@ def _docx_embed_font(data: bytes) -> bytes:
         digest = hashlib.sha256(seed + filename.encode()).hexdigest()[:32].upper()
         key = (f"{{{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-"
                f"{digest[20:]}}}")
-        entries[f"word/fonts/font{number}.odttf"] = obfuscate_font(
-            (_FONT_DIR / filename).read_bytes(), key)
+        entries[f"word/fonts/font{number}.odttf"] = obfuscate_font(_font_file(filename), key)
         relationship = etree.SubElement(rels, f"{{{_RELS}}}Relationship")
         relationship.set("Id", f"rId{number}")
         relationship.set("Type", _FONT_RELATIONSHIP)
@@ -447,7 +452,10 @@ def _normalised_zip(data: bytes) -> bytes:
             entry = zipfile.ZipInfo(item.filename, date_time=_ZIP_EPOCH)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(item))
+            # The fonts are most of the archive and compress little whatever the effort:
+            # the fastest level keeps a draft's download quick.
+            level = 1 if item.filename.endswith(".odttf") else None
+            target.writestr(entry, source.read(item), compresslevel=level)
     return output.getvalue()
 
 

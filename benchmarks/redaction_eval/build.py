@@ -55,7 +55,7 @@ def locate(text: str, substring: str, nth: int) -> int:
 
 def parse(marked: str) -> tuple[str, list[dict[str, Any]]]:
     text = ""
-    spans = []
+    spans: list[dict[str, Any]] = []
     cursor = 0
     for match in _LABEL.finditer(marked):
         text += marked[cursor:match.start()]

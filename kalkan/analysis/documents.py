@@ -25,6 +25,11 @@ Why it is built the way it is:
 * The PDF embeds DejaVu Sans from matplotlib's own data directory (no system font
   package), subset as TrueType with a ToUnicode map, so Kyrgyz and Kazakh letters print
   and can be copied and searched.
+* The DOCX embeds the same four DejaVu Sans faces (whole, obfuscated as ECMA-376 Part 1
+  §17.8.1 requires) and every style uses them, so a reader whose machine has no font with
+  ә ғ қ ң ө ұ ү һ і sees the text as written, not boxes or a substitute font's guesses.
+  The obfuscation key is derived from the document's own text: no key is shared by every
+  draft (which would mark them as made here), and the same draft still gives the same bytes.
 * Text is always text: reportlab's Paragraph parses a mini-markup, so user text is
   XML-escaped before it gets there; Markdown special characters are backslash-escaped;
   characters that XML forbids (a pasted vertical tab, say) are dropped everywhere, since
@@ -33,6 +38,8 @@ Why it is built the way it is:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import struct
 import threading
@@ -54,6 +61,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt, RGBColor
+from lxml import etree
 from reportlab import platypus
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -229,7 +237,7 @@ def to_docx(draft: Draft) -> bytes:
             document.add_page_break()
     buffer = BytesIO()
     document.save(buffer)
-    return _normalised_zip(buffer.getvalue())
+    return _normalised_zip(_docx_embed_font(buffer.getvalue()))
 
 
 def _docx_anonymise(document: Any, title: str, language: str) -> None:
@@ -326,6 +334,114 @@ def _docx_table(document: Any, table: Table, note: Any, text_width: int) -> None
         document.add_paragraph(_clean(table.note), style=note)
 
 
+# The font the DOCX embeds and every style names; its faces are the PDF's (_FONTS).
+_DOCX_FONT = "DejaVu Sans"
+_DOCX_FONT_FACES = (("embedRegular", "DejaVuSans.ttf"), ("embedBold", "DejaVuSans-Bold.ttf"),
+                    ("embedItalic", "DejaVuSans-Oblique.ttf"),
+                    ("embedBoldItalic", "DejaVuSans-BoldOblique.ttf"))
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+_FONT_RELATIONSHIP = _R + "/font"
+OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
+# The children of w:settings that come before w:embedTrueTypeFonts in the schema's sequence.
+_SETTINGS_BEFORE_EMBED = ("writeProtection", "view", "zoom", "removePersonalInformation",
+                          "removeDateAndTime", "doNotDisplayPageBoundaries",
+                          "displayBackgroundShape", "printPostScriptOverText",
+                          "printFractionalCharacterWidth", "printFormsData")
+
+
+def font_key_bytes(font_key: str) -> bytes:
+    """The 16 bytes a w:fontKey GUID stands for, in the order §17.8.1 XORs them: its hex
+    digits read from the last pair to the first."""
+    return bytes.fromhex(font_key.strip("{}").replace("-", ""))[::-1]
+
+
+def obfuscate_font(data: bytes, font_key: str) -> bytes:
+    """ECMA-376 Part 1 §17.8.1: the first 32 bytes XORed with the key, twice over. The same
+    call undoes it."""
+    key = font_key_bytes(font_key)
+    head = bytes(byte ^ key[i % 16] for i, byte in enumerate(data[:32]))
+    return head + data[32:]
+
+
+@functools.cache
+def _font_file(filename: str) -> bytes:
+    return (_FONT_DIR / filename).read_bytes()
+
+
+def _xml(root: Any) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _docx_embed_font(data: bytes) -> bytes:
+    """The archive with DejaVu Sans embedded (word/fonts/*.odttf, referenced from
+    word/fontTable.xml), w:embedTrueTypeFonts set, and every style's fonts set to it."""
+    with zipfile.ZipFile(BytesIO(data)) as source:
+        entries = {item.filename: source.read(item) for item in source.infolist()}
+    seed = hashlib.sha256(entries["word/document.xml"]).digest()
+
+    fonts = etree.fromstring(entries["word/fontTable.xml"])
+    rels = etree.Element(f"{{{_RELS}}}Relationships", nsmap={None: _RELS})
+    font = etree.SubElement(fonts, f"{{{_W}}}font")
+    font.set(f"{{{_W}}}name", _DOCX_FONT)
+    etree.SubElement(font, f"{{{_W}}}family").set(f"{{{_W}}}val", "swiss")
+    etree.SubElement(font, f"{{{_W}}}pitch").set(f"{{{_W}}}val", "variable")
+    for number, (element, filename) in enumerate(_DOCX_FONT_FACES, 1):
+        digest = hashlib.sha256(seed + filename.encode()).hexdigest()[:32].upper()
+        key = (f"{{{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-"
+               f"{digest[20:]}}}")
+        entries[f"word/fonts/font{number}.odttf"] = obfuscate_font(_font_file(filename), key)
+        relationship = etree.SubElement(rels, f"{{{_RELS}}}Relationship")
+        relationship.set("Id", f"rId{number}")
+        relationship.set("Type", _FONT_RELATIONSHIP)
+        relationship.set("Target", f"fonts/font{number}.odttf")
+        embed = etree.SubElement(font, f"{{{_W}}}{element}")
+        embed.set(f"{{{_R}}}id", f"rId{number}")
+        embed.set(f"{{{_W}}}fontKey", key)
+    entries["word/fontTable.xml"] = _xml(fonts)
+    entries["word/_rels/fontTable.xml.rels"] = _xml(rels)
+
+    types = etree.fromstring(entries["[Content_Types].xml"])
+    default = etree.Element(f"{{{_TYPES}}}Default")
+    default.set("Extension", "odttf")
+    default.set("ContentType", OBFUSCATED_FONT)
+    types.insert(0, default)
+    entries["[Content_Types].xml"] = _xml(types)
+
+    settings = etree.fromstring(entries["word/settings.xml"])
+    before = [child for child in settings
+              if etree.QName(child).localname in _SETTINGS_BEFORE_EMBED]
+    position = settings.index(before[-1]) + 1 if before else 0
+    settings.insert(position, etree.Element(f"{{{_W}}}embedTrueTypeFonts"))
+    entries["word/settings.xml"] = _xml(settings)
+
+    for name in ("word/styles.xml", "word/stylesWithEffects.xml"):
+        if name in entries:
+            entries[name] = _docx_styles_font(entries[name])
+    output = BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_STORED) as target:
+        for name, content in entries.items():
+            target.writestr(name, content)
+    return output.getvalue()
+
+
+def _docx_styles_font(styles_xml: bytes) -> bytes:
+    """Every style, and the document's defaults, in the embedded font: a theme font
+    (Calibri, Cambria) would win over it otherwise, and has no Kazakh letters."""
+    styles = etree.fromstring(styles_xml)
+    run_defaults = styles.find(f"{{{_W}}}docDefaults/{{{_W}}}rPrDefault/{{{_W}}}rPr")
+    if run_defaults is not None and run_defaults.find(f"{{{_W}}}rFonts") is None:
+        run_defaults.insert(0, etree.Element(f"{{{_W}}}rFonts"))
+    for fonts in styles.iter(f"{{{_W}}}rFonts"):
+        for attribute in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            fonts.attrib.pop(f"{{{_W}}}{attribute}", None)
+        for attribute in ("ascii", "hAnsi", "eastAsia", "cs"):
+            fonts.set(f"{{{_W}}}{attribute}", _DOCX_FONT)
+    return _xml(styles)
+
+
 def _normalised_zip(data: bytes) -> bytes:
     """The same archive with fixed timestamps and no extra fields: no "made at" time, and
     the same draft gives the same bytes."""
@@ -336,7 +452,10 @@ def _normalised_zip(data: bytes) -> bytes:
             entry = zipfile.ZipInfo(item.filename, date_time=_ZIP_EPOCH)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(item))
+            # The fonts are most of the archive and compress little whatever the effort:
+            # the fastest level keeps a draft's download quick.
+            level = 1 if item.filename.endswith(".odttf") else None
+            target.writestr(entry, source.read(item), compresslevel=level)
     return output.getvalue()
 
 

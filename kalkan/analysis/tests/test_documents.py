@@ -11,6 +11,8 @@ from typing import Any
 import docx
 import pypdf
 import pytest
+from fontTools.ttLib import TTFont
+from lxml import etree
 
 from kalkan.analysis import charts
 from kalkan.analysis.documents import (
@@ -174,6 +176,80 @@ def test_docx_core_properties_name_nobody():
 def test_docx_sets_the_spelling_language():
     archive = zipfile.ZipFile(BytesIO(to_docx(multilingual_draft())))
     assert b'w:lang w:val="kk-KZ"' in archive.read("word/styles.xml")
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
+
+
+def embedded_fonts(archive: zipfile.ZipFile) -> dict[str, dict[str, TTFont]]:
+    """Each font in fontTable.xml with its embedded faces, de-obfuscated as ECMA-376 Part 1
+    §17.8.1 says (written out here, not taken from the code under test): the first 32 bytes
+    XORed with the fontKey GUID's bytes, read from its last hex pair to its first."""
+    relationships = {rel.get("Id"): rel for rel in etree.fromstring(
+        archive.read("word/_rels/fontTable.xml.rels"))}
+    fonts: dict[str, dict[str, TTFont]] = {}
+    for font in etree.fromstring(archive.read("word/fontTable.xml")).iter(f"{W}font"):
+        for embed in font:
+            if not embed.tag.startswith(f"{W}embed"):
+                continue
+            relationship = relationships[embed.get(f"{R}id")]
+            assert relationship.get("Type").endswith("/relationships/font")
+            stored = archive.read("word/" + relationship.get("Target"))
+            assert stored[:4] != b"\x00\x01\x00\x00"  # obfuscated as stored
+            key = bytes.fromhex(embed.get(f"{W}fontKey").strip("{}").replace("-", ""))[::-1]
+            ttf = bytes(b ^ key[i % 16] for i, b in enumerate(stored[:32])) + stored[32:]
+            assert ttf[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+            fonts.setdefault(font.get(f"{W}name"), {})[embed.tag[len(W):]] = TTFont(
+                BytesIO(ttf))
+    return fonts
+
+
+def test_docx_embeds_a_font_with_the_kazakh_and_kyrgyz_letters():
+    archive = zipfile.ZipFile(BytesIO(to_docx(multilingual_draft())))
+    fonts = embedded_fonts(archive)
+    assert set(fonts["DejaVu Sans"]) == {"embedRegular", "embedBold", "embedItalic",
+                                         "embedBoldItalic"}
+    for face in fonts["DejaVu Sans"].values():
+        assert face["name"].getDebugName(1) == "DejaVu Sans"
+        cmap = face.getBestCmap()
+        assert [letter for letter in LETTERS if ord(letter) not in cmap] == []
+    types = archive.read("[Content_Types].xml").decode()
+    assert ('Extension="odttf" ContentType="application/vnd.openxmlformats-officedocument.'
+            'obfuscatedFont"') in types
+    settings = etree.fromstring(archive.read("word/settings.xml"))
+    assert settings.find(f"{W}embedTrueTypeFonts") is not None
+
+
+def test_docx_text_is_set_in_the_embedded_font():
+    data = to_docx(multilingual_draft())
+    archive = zipfile.ZipFile(BytesIO(data))
+    styles = etree.fromstring(archive.read("word/styles.xml"))
+    # The document's defaults, which every run without a font of its own falls back to.
+    defaults = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
+    assert defaults is not None and defaults.get(f"{W}ascii") == "DejaVu Sans"
+    # Every font choice in the styles and the text names it; none defers to the theme's
+    # Calibri or Cambria, which have no Kazakh letters.
+    for part in ("word/styles.xml", "word/document.xml"):
+        for fonts in etree.fromstring(archive.read(part)).iter(f"{W}rFonts"):
+            assert {name.split("}")[1]: value for name, value in fonts.attrib.items()} == {
+                "ascii": "DejaVu Sans", "hAnsi": "DejaVu Sans", "eastAsia": "DejaVu Sans",
+                "cs": "DejaVu Sans"}, part
+    document = docx.Document(BytesIO(data))
+    assert document.styles["Heading 1"].font.name == "DejaVu Sans"
+    assert document.styles["Title"].font.name == "DejaVu Sans"
+
+
+def test_docx_font_keys_differ_between_drafts():
+    """A key shared by every draft would mark them all as made by the same software."""
+    def keys(draft: Draft) -> set[str]:
+        fonts = zipfile.ZipFile(BytesIO(to_docx(draft))).read("word/fontTable.xml")
+        return set(re.findall(rb'w:fontKey="([^"]+)"', fonts))
+
+    one = keys(Draft("Доклад", "", "ru", [Paragraph("бірінші")]))
+    other = keys(Draft("Доклад", "", "ru", [Paragraph("екінші")]))
+    assert len(one) == 4 and not one & other
 
 
 def test_pdf_metadata_has_the_title_only():

@@ -603,6 +603,61 @@ def edit_act(request: HttpRequest, pk: Any, act: Any) -> HttpResponseBase:
                   status=400 if form.is_bound else 200)
 
 
+def _act_summary(act: Act, keyring: Keyring) -> dict[str, Any]:
+    """What the confirmation page says of an act: its type, dates, victim, perpetrators."""
+    details = services.opened(act, keyring).get("details") or {}
+    perpetrators = [
+        services.opened(inv.perpetrator, keyring, ("pseudonym",)).get("pseudonym", "")
+        for inv in act.involvements.select_related("perpetrator__content_key")
+    ]
+    return {
+        "type": label("act_types", details.get("type")),
+        "when": period_text(details.get("start"), details.get("end")),
+        "victim": services.opened(act.victim, keyring, ("pseudonym",)).get("pseudonym", ""),
+        "perpetrators": [name or _("(no pseudonym)") for name in perpetrators],
+    }
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_http_methods(["GET", "POST"])
+def remove_act(request: HttpRequest, pk: Any, act: Any) -> HttpResponseBase:
+    """An act recorded by mistake (a duplicate): a page that says what goes, then removal
+    for good with its perpetrators' involvements (keys destroyed), out of every count."""
+    event, keyring = _event(request, pk)
+    row = get_object_or_404(Act.objects.select_related("content_key", "victim__content_key"),
+                            event=event, pk=parse_id(act))
+    if request.method == "POST":
+        services.remove_act(row, keyring)
+        _log(request, "event.remove_act", event, act=str(act))
+        return _back(event, "acts", _("The act is removed."), request)
+    number = list(event.acts.values_list("pk", flat=True)).index(row.pk) + 1
+    return render(request, "records/remove.html", {
+        "event": event, "act": row, "number": number, "summary": _act_summary(row, keyring),
+        "title": _event_title(_working(request, keyring), event.pk, event.created_on),
+    })
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_http_methods(["GET", "POST"])
+def remove_event(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    """An event coded by mistake (twice from one report): a page that says what goes with
+    it, then removal for good; its reports are "not yet coded" again."""
+    event, keyring = _event(request, pk)
+    if request.method == "POST":
+        holds = services.what_an_event_holds(event)
+        compartment = event.content_key.compartment
+        services.remove_event(event, keyring)
+        # Logged by its id (the record is gone), sealed to the case's members if restricted.
+        audit.record("event.remove", actor_id=request.user.pk, object_id=str(pk),
+                     details={"acts": holds["acts"]}, compartment=compartment)
+        messages.success(request, _("The event is removed."))
+        return redirect("records:events")
+    return render(request, "records/remove.html", {
+        "event": event, "holds": services.what_an_event_holds(event),
+        "title": _event_title(_working(request, keyring), event.pk, event.created_on),
+    })
+
+
 # What "remove" may take from an event, by the name in the URL.
 PARTS: dict[str, tuple[type[Involvement] | type[Information] | type[Intervention], str]] = {
     "perpetrator": (Involvement, "acts"),

@@ -49,9 +49,13 @@ def test_code_a_report_then_find_it(browser, demo):
         page.click("text=Add the act")
         assert victim in page.content(), page.content()[-2000:]
 
-    page.click("text=Who did it, for one of the acts")
+    # One perpetrator for both acts, ticked in one form.
+    page.click("text=Who did it, for one or several acts")
     who = page.locator("form[action$='/perpetrators/']")
-    who.locator("[name=act]").select_option(index=0)
+    acts = who.locator("input[name=act]")
+    assert acts.count() == 2
+    for index in range(2):
+        acts.nth(index).check()
     who.locator("input[name=perpetrator][value=new]").check()
     who.locator("[name=perpetrator-pseudonym]").fill(f"Market guards {token}")
     types = who.locator("[name=perpetrator_types]")
@@ -60,7 +64,10 @@ def test_code_a_report_then_find_it(browser, demo):
     else:
         who.locator("input[name=perpetrator_types][value='police.patrol']").check()
     page.click("text=Add the perpetrator")
-    assert f"Market guards {token}" in page.content()
+    assert "The perpetrator is added to 2 acts." in page.content()
+    for victim in victims:
+        act = page.locator("article", has_text=victim)
+        assert f"Market guards {token}" in act.inner_text()
     screenshot(page, "records-event")
 
     # Search for the first victim in Latin letters: indexed in Cyrillic.

@@ -647,7 +647,8 @@ class ActEditForm(ActForm):
 
 
 class InvolvementForm(Picks):
-    """A perpetrator of one of the event's acts."""
+    """A perpetrator of one or several of the event's acts (ticked: police on eight acts is
+    one form)."""
 
     id_prefix = "perpetrator"
     coded: ClassVar[dict[str, str]] = {
@@ -655,7 +656,9 @@ class InvolvementForm(Picks):
         "status_after": "perpetrator_status_after",
     }
 
-    act = forms.ChoiceField(label=_("Act"))
+    act = forms.MultipleChoiceField(
+        label=_("Acts"), widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every act this perpetrator took part in."))
     perpetrator = PersonPick(label=_("Perpetrator"), new=_(
         "Someone new (name them below: a person, a unit, an account)"))
     perpetrator_types = _several(_("Type of perpetrator"))
@@ -731,19 +734,43 @@ class InterventionForm(Picks):
 
 
 class LinkForm(Coded):
+    """A link to another event, picked from the events found by words (LinkFindForm): any
+    event the form is given as allowed may be chosen, even one not listed on this page."""
+
     id_prefix = "link"
     coded: ClassVar[dict[str, str]] = {"relation": "chain_relations"}
 
-    to_event = forms.ChoiceField(label=_("Other event"))
+    to_event = forms.CharField(label=_("Other event"), widget=forms.RadioSelect,
+                               error_messages={"required": _(
+                                   "Find the other event by words and choose it.")})
     relation = _select(_("This event … the other"), required=True)
     notes = _long(_("Notes"), rows=2)
 
     def __init__(self, *args: Any, events: Iterable[tuple[str, str]] = (),
-                 **kwargs: Any) -> None:
+                 allowed: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["to_event"]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
-        field.choices = [("", "—"), *events]
+        self.allowed = allowed
+        self.fields["to_event"].widget.choices = list(events)
+
+    def clean_to_event(self) -> Any:
+        """The chosen Event (from `allowed`)."""
+        value = self.cleaned_data.get("to_event") or ""
+        other = None
+        if self.allowed is not None and re.fullmatch(r"[0-9a-fA-F-]{32,36}", value):
+            other = self.allowed.filter(pk=value).first()
+        if other is None:
+            raise forms.ValidationError(_("Choose an event from the list."))
+        return other
+
+
+class LinkFindForm(OnCasePage):
+    """The search box that finds the event to link to (a GET form, no JavaScript)."""
+
+    id_prefix = "linkfind"
+
+    link_find = forms.CharField(label=_("Find the other event by words"), max_length=200,
+                                required=False,
+                                help_text=_("Words of its title or description."))
 
 
 class FindForm(forms.Form):

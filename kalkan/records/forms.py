@@ -247,6 +247,10 @@ class PersonForm(Coded):
         "The name pages show. Never the real name: that goes in the real names, which are "
         "shown only on request."))
     kind = _select(_("Individual or collective"))
+    head_count = forms.IntegerField(
+        label=_("How many people"), required=False, min_value=1, max_value=1_000_000,
+        help_text=_("For a group, family, organisation or community: how many people it is "
+                    "(for example 16 staff). Empty: one person."))
     age_band = _select(_("Age"))
     sexual_orientation = _select(_("Sexual orientation"))
     sexual_orientation_self = _text(_("Sexual orientation in their own words"))
@@ -261,6 +265,14 @@ class PersonForm(Coded):
         "For example a human rights defender, a journalist, a person living with HIV."))
     hrd_role = _text(_("Role as a human rights defender"))
     organisation = _text(_("Organisation"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (data.get("head_count") or 1) > 1 and data.get("kind") == "individual":
+            self.add_error("head_count", _(
+                "An individual is one person: choose a kind of collective, or leave this "
+                "empty."))
+        return data
 
     def __init__(self, *args: Any, needed: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -277,6 +289,7 @@ class PersonForm(Coded):
         for name in ("kind", "age_band", "occupation", "hrd_role", "organisation"):
             initial[name] = profile.get(name) or ""
         initial["characteristics"] = list(profile.get("characteristics") or [])
+        initial["head_count"] = profile.get("head_count")
         for name, _label in SOGIESC:
             value = profile.get(name) or {}
             if not isinstance(value, dict):
@@ -293,6 +306,8 @@ class PersonForm(Coded):
                      "characteristics"):
             if name in self.fields:
                 out[name] = data.get(name) or ([] if name == "characteristics" else "")
+        if "head_count" in self.fields:
+            out["head_count"] = data.get("head_count")  # None: one person
         for name, _label in SOGIESC:
             if name in self.fields:
                 out[name] = {"code": data.get(name) or "",

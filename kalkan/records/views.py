@@ -55,7 +55,7 @@ from kalkan.records.forms import (
     PersonForm,
     Picks,
 )
-from kalkan.records.indexing import fuzzy_iso
+from kalkan.records.indexing import fuzzy_iso, head_count
 from kalkan.records.models import Act, Event, Information, Intervention, Involvement, Person
 from kalkan.records.names import alternatives
 from kalkan.records.vocabularies import vocabulary
@@ -410,7 +410,8 @@ def _act_view(number: int, act: dict[str, Any]) -> dict[str, Any]:
         })
     return {
         "id": act["id"], "number": number, "type": label("act_types", details.get("type")),
-        "victim": act["victim"], "facts": [(k, v) for k, v in facts if v],
+        "victim": act["victim"], "people": head_count((act["victim"] or {}).get("profile")),
+        "facts": [(k, v) for k, v in facts if v],
         "subformats": subformats, "involvements": involvements,
     }
 
@@ -819,6 +820,7 @@ def _person(request: HttpRequest, pk: Any) -> tuple[Person, Keyring]:
 def _profile_facts(profile: dict[str, Any]) -> list[tuple[str, str]]:
     facts = [
         (_("Individual or collective"), label("person_kind", profile.get("kind"))),
+        (_("How many people"), str(profile["head_count"]) if profile.get("head_count") else ""),
         (_("Age"), label("age_band", profile.get("age_band"))),
     ]
     for name, title in SOGIESC:

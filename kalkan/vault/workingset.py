@@ -75,7 +75,7 @@ def register(
 # Facets are rows (record, name, value), so a filter is "n IN (...)" and a facet count is a
 # GROUP BY over the matching records. The schema version is the database's user_version:
 # a snapshot of another version is rebuilt rather than trusted.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: acts carry the "people" facet (records' head counts)
 _SCHEMA = f"""
 CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
                       revision INTEGER NOT NULL, fields TEXT NOT NULL);

@@ -291,7 +291,7 @@ def _initial_from_report(answers: dict[str, Any]) -> dict[str, Any]:
 
 @capability_required(Capability.CODE_RECORDS)
 @require_http_methods(["GET", "POST"])
-def code_report(request: HttpRequest, report: Any) -> HttpResponse:
+def code_report(request: HttpRequest, report: Any) -> HttpResponseBase:
     keyring = keyring_required(request)
     item = get_object_or_404(
         readable_by(Report.objects.all(), keyring).select_related("content_key"), pk=report
@@ -326,7 +326,7 @@ def code_report(request: HttpRequest, report: Any) -> HttpResponse:
 
 @capability_required(Capability.CODE_RECORDS)
 @require_http_methods(["GET", "POST"])
-def new_event(request: HttpRequest) -> HttpResponse:
+def new_event(request: HttpRequest) -> HttpResponseBase:
     """An event that no report brought in (from the press, a partner, a court record)."""
     keyring = keyring_required(request)
     if request.method == "POST" and (done := once.earlier(request)) is not None:

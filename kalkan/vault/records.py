@@ -203,15 +203,15 @@ def remove_sealed(records: Iterable[SealedRecord]) -> list[str]:
         for model in dict.fromkeys(type(row) for row in roots):
             collector.collect([row for row in roots if type(row) is model])
         sealed: list[SealedRecord] = [
-            row for model, rows in collector.data.items() if issubclass(model, SealedRecord)
-            for row in rows
+            row for rows in collector.data.values() for row in rows
+            if isinstance(row, SealedRecord)
         ]
         # Rows Django would delete by a query alone (nothing cascades from them) are not
         # fetched by the collector: fetch the sealed ones, for their keys.
         for queryset in collector.fast_deletes:
-            model = getattr(queryset, "model", None)
-            if model is not None and issubclass(model, SealedRecord):
-                sealed += list(queryset)
+            fast = getattr(queryset, "model", None)
+            if fast is not None and issubclass(fast, SealedRecord):
+                sealed += [row for row in queryset if isinstance(row, SealedRecord)]
         keys = {row.content_key_id for row in sealed}
         Removed.objects.bulk_create([Removed(record_id=row.pk) for row in sealed],
                                     ignore_conflicts=True)

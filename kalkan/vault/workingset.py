@@ -835,10 +835,10 @@ def forget_removed_everywhere(keyring: Keyring) -> None:
     if not base.org_secrets:
         return
     fingerprint = _fingerprint(base)
-    working_set = dict(held).get(fingerprint) or load_snapshot(base)
-    if working_set is not None:
-        forget_removed(working_set)
-        save_snapshot(working_set, base)
+    mine = dict(held).get(fingerprint) or load_snapshot(base)
+    if mine is not None:
+        forget_removed(mine)
+        save_snapshot(mine, base)
     for path in _snapshot_dir().glob("*.snap"):
         if path != _snapshot_path(base):
             path.unlink(missing_ok=True)

@@ -41,6 +41,13 @@ def doubled(chingiz):
     return event, acts[0], acts[1]
 
 
+def _snapshot(keys) -> workingset.WorkingSet:
+    """The snapshot on disk, as the next unlock reads it (before any catching up)."""
+    loaded = workingset.load_snapshot(keys)
+    assert loaded is not None
+    return loaded
+
+
 def _counts(working) -> tuple[int, list[tuple[str, int]]]:
     found = working.find(POLICE)
     return found.total, found.facets["act_type"]
@@ -82,8 +89,8 @@ def test_removing_a_duplicate_act_takes_it_out_of_every_count_and_snapshot(
     assert _counts(mine) == (1, [("detention", 1), ("detention.arbitrary", 1), ("liberty", 1)])
     assert mine.fields(str(duplicate.pk)) is None
     # ...out of the snapshot on disk, as it is read at the next unlock...
-    on_disk = workingset.load_snapshot(keys)
-    assert on_disk is not None and on_disk.fields(str(duplicate.pk)) is None
+    on_disk = _snapshot(keys)
+    assert on_disk.fields(str(duplicate.pk)) is None
     assert on_disk.fields(str(kept.pk)) is not None
     # ...out of the other process's set when it catches up (no revision is newer)...
     workingset.catch_up(elsewhere, keys)
@@ -92,10 +99,10 @@ def test_removing_a_duplicate_act_takes_it_out_of_every_count_and_snapshot(
     workingset.drop_all()
     path = workingset._snapshot_path(keys)
     workingset.save_snapshot(workingset.WorkingSet.from_bytes(stale_snapshot), keys)
-    assert workingset.load_snapshot(keys).fields(str(duplicate.pk)) is not None
+    assert _snapshot(keys).fields(str(duplicate.pk)) is not None
     rebuilt = workingset.build(keys)
     assert _counts(rebuilt)[0] == 1 and rebuilt.fields(str(duplicate.pk)) is None
-    assert workingset.load_snapshot(keys).fields(str(duplicate.pk)) is None
+    assert _snapshot(keys).fields(str(duplicate.pk)) is None
     assert path.exists()
     # The search page counts one act.
     assert "1 act" in client.get("/en/staff/search/?perpetrator_type=police").content.decode()
@@ -133,7 +140,7 @@ def test_removing_an_event_takes_its_acts_and_links_and_uncodes_its_report(
     assert f"/en/staff/records/code/{report.pk}/" in listing  # to be coded again
     assert working.find(Query(kind="act")).total == 2
     assert working.find(Query(kind="event", words="twice")).total == 0
-    assert workingset.load_snapshot(keys).find(Query(kind="event", words="twice")).total == 0
+    assert _snapshot(keys).find(Query(kind="event", words="twice")).total == 0
     assert AuditEntry.objects.filter(action="event.remove", object_id=str(twice.pk)).exists()
     assert client.get(url).status_code == 404
     assert client.post(f"{EVENTS}{event.pk}/acts/{twice.pk}/remove/").status_code == 404

@@ -175,3 +175,31 @@ def test_the_event_to_link_to_is_found_by_words(client, chingiz, event):
     assert client.post(url + "links/", {"to_event": str(event.pk),
                                         "relation": "precedes"}).status_code == 400
     assert ChainLink.objects.count() == 1
+
+
+def test_two_posts_of_one_form_at_the_same_moment_save_once(
+    client, chingiz, event, monkeypatch
+):
+    """The second of two simultaneous posts passes the early check before the first one
+    commits; the unique token stops it when it saves, and it rolls back what it made."""
+    from django.utils import timezone
+
+    from kalkan.records import once
+    from kalkan.records.models import SpentForm
+
+    url = f"{EVENTS}{event.pk}/"
+    SpentForm.objects.create(token="a" * 24, by=chingiz.user, target=url + "#act-first",
+                             at=timezone.now())
+    real, calls = once.earlier, []
+
+    def not_yet_committed(request):
+        calls.append(1)
+        return None if len(calls) <= 2 else real(request)
+
+    monkeypatch.setattr(once, "earlier", not_yet_committed)
+    log_in(client, chingiz)
+    before = (Act.objects.count(), Person.objects.count())
+    response = client.post(url + "acts/", {"victim": "new", "victim-pseudonym": "Yerlan",
+                                           "type": "threats", "once": "a" * 24})
+    assert response.status_code == 302 and response["Location"] == url + "#act-first"
+    assert (Act.objects.count(), Person.objects.count()) == before

@@ -73,6 +73,10 @@ def test_removing_a_duplicate_act_takes_it_out_of_every_count_and_snapshot(
     assert "Remove this act for good?" in page and "Nurlan B." in page and "Unit 7" in page
     assert "<script" not in page and 'method="post"' in page
     assert Act.objects.filter(pk=duplicate.pk).exists()  # looking removes nothing
+    for language, question in (("ru", "Удалить это действие навсегда?"),
+                               ("ky", "Бул аракетти биротоло өчүрөсүзбү?"),
+                               ("kk", "Бұл әрекетті біржола жоясыз ба?")):
+        assert question in client.get(url.replace("/en/", f"/{language}/")).content.decode()
 
     response = client.post(url)
     assert response.status_code == 302 and response["Location"] == f"{EVENTS}{event.pk}/#acts"

@@ -660,8 +660,9 @@ def remove_act(request: HttpRequest, pk: Any, act: Any) -> HttpResponseBase:
     row = get_object_or_404(Act.objects.select_related("content_key", "victim__content_key"),
                             event=event, pk=parse_id(act))
     if request.method == "POST":
+        removed = str(row.pk)  # the row loses its id when deleted
         services.remove_act(row, keyring)
-        _log(request, "event.remove_act", event, act=str(act))
+        _log(request, "event.remove_act", event, act=removed)
         return _back(event, "acts", _("The act is removed."), request)
     number = list(event.acts.values_list("pk", flat=True)).index(row.pk) + 1
     return render(request, "records/remove.html", {

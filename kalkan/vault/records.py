@@ -213,11 +213,12 @@ def remove_sealed(records: Iterable[SealedRecord]) -> list[str]:
             if fast is not None and issubclass(fast, SealedRecord):
                 sealed += [row for row in queryset if isinstance(row, SealedRecord)]
         keys = {row.content_key_id for row in sealed}
-        Removed.objects.bulk_create([Removed(record_id=row.pk) for row in sealed],
+        ids = [str(row.pk) for row in sealed]  # deleting sets the rows' ids to None
+        Removed.objects.bulk_create([Removed(record_id=pk) for pk in ids],
                                     ignore_conflicts=True)
         collector.delete()
         ContentKey.objects.filter(pk__in=keys).delete()
-    return [str(row.pk) for row in sealed]
+    return ids
 
 
 def next_revision() -> int:

@@ -178,3 +178,15 @@ def test_only_those_who_code_records_remove_and_only_by_post_with_csrf(
     assert client.post(f"{EVENTS}{other.pk}/acts/{_kept.pk}/remove/").status_code == 404
     assert client.post(f"{EVENTS}{event.pk}/acts/not-an-id/remove/").status_code == 404
     assert Act.objects.count() == 1
+
+
+def test_what_is_removed_is_named_by_its_ids(chingiz, doubled):
+    """The ids the service returns and keeps for working sets to forget are the removed
+    records' own (an act and its involvement), not what deletion leaves of them."""
+    from kalkan.vault.models import Removed
+
+    _event, _kept, duplicate = doubled
+    expected = {str(duplicate.pk), *(str(pk) for pk in duplicate.involvements.values_list(
+        "pk", flat=True))}
+    assert set(services.remove_act(duplicate, chingiz.keyring())) == expected
+    assert {str(pk) for pk in Removed.objects.values_list("record_id", flat=True)} == expected

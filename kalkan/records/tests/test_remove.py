@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from kalkan.analysis import statistics
 from kalkan.audit.models import AuditEntry
 from kalkan.core.testing import csrf_token_in, log_in
 from kalkan.intake.models import Report
@@ -64,6 +65,7 @@ def test_removing_a_duplicate_act_takes_it_out_of_every_count_and_snapshot(
     elsewhere = workingset.build(keys)
     stale_snapshot = elsewhere.to_bytes()
     assert _counts(mine)[0] == 2 and _counts(elsewhere)[0] == 2
+    assert len(statistics.act_rows(mine, Query(kind="act"), keys)) == 2  # what dashboards count
     keys_before = ContentKey.objects.count()
 
     log_in(client, chingiz)
@@ -92,6 +94,8 @@ def test_removing_a_duplicate_act_takes_it_out_of_every_count_and_snapshot(
     # Out of the set loaded here before, at once, with its facet counts...
     assert _counts(mine) == (1, [("detention", 1), ("detention.arbitrary", 1), ("liberty", 1)])
     assert mine.fields(str(duplicate.pk)) is None
+    assert [row.id for row in statistics.act_rows(mine, Query(kind="act"), keys)] == [
+        str(kept.pk)]
     # ...out of the snapshot on disk, as it is read at the next unlock...
     on_disk = _snapshot(keys)
     assert on_disk.fields(str(duplicate.pk)) is None

@@ -1,6 +1,7 @@
 """In Chromium with JavaScript off: a documentation officer codes a report into an event
-with two acts, two victims and one perpetrator, then finds it by a search for a victim's
-pseudonym (in another script) and by a filter."""
+with two acts, two victims and one perpetrator of both acts (ticked in one form), links it
+to another event found by words, then finds it by a search for a victim's pseudonym (in
+another script) and by a filter."""
 
 from __future__ import annotations
 
@@ -49,9 +50,13 @@ def test_code_a_report_then_find_it(browser, demo):
         page.click("text=Add the act")
         assert victim in page.content(), page.content()[-2000:]
 
-    page.click("text=Who did it, for one of the acts")
+    # One perpetrator for both acts, ticked in one form.
+    page.click("text=Who did it, for one or several acts")
     who = page.locator("form[action$='/perpetrators/']")
-    who.locator("[name=act]").select_option(index=0)
+    acts = who.locator("input[name=act]")
+    assert acts.count() == 2
+    for index in range(2):
+        acts.nth(index).check()
     who.locator("input[name=perpetrator][value=new]").check()
     who.locator("[name=perpetrator-pseudonym]").fill(f"Market guards {token}")
     types = who.locator("[name=perpetrator_types]")
@@ -60,8 +65,28 @@ def test_code_a_report_then_find_it(browser, demo):
     else:
         who.locator("input[name=perpetrator_types][value='police.patrol']").check()
     page.click("text=Add the perpetrator")
-    assert f"Market guards {token}" in page.content()
+    assert "The perpetrator is added to 2 acts." in page.content()
+    for victim in victims:
+        act = page.locator("article", has_text=victim)
+        assert f"Market guards {token}" in act.inner_text()
     screenshot(page, "records-event")
+
+    # Link it to another event, found by words (no list of every event to scroll).
+    page.goto(f"{demo.url}/en/staff/records/events/new/")
+    page.locator("main form[method=post] [name=title]").fill(f"Court hearing {token}")
+    page.click("text=Save the event")
+    page.goto(event_url)
+    page.click("text=Link to another event")
+    finder = page.locator("form[method=get]", has=page.locator("[name=link_find]"))
+    finder.locator("[name=link_find]").fill(f"hearing {token}")
+    finder.locator("button").click()
+    assert f"1 event found for “hearing {token}”." in page.content()
+    link = page.locator("form[action*='/links/']")
+    link.locator("input[name=to_event]").check()
+    link.locator("[name=relation]").select_option(index=1)
+    page.click("text=Link the events")
+    assert "The events are linked." in page.content()
+    assert f"Court hearing {token}" in page.locator("#chain").inner_text()
 
     # Search for the first victim in Latin letters: indexed in Cyrillic.
     page.goto(f"{demo.url}/en/staff/search/?q=Zhanibek+{token}")

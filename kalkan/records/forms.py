@@ -247,6 +247,10 @@ class PersonForm(Coded):
         "The name pages show. Never the real name: that goes in the real names, which are "
         "shown only on request."))
     kind = _select(_("Individual or collective"))
+    head_count = forms.IntegerField(
+        label=_("How many people"), required=False, min_value=1, max_value=1_000_000,
+        help_text=_("For a group, family, organisation or community: how many people it is "
+                    "(for example 16 staff). Empty: one person."))
     age_band = _select(_("Age"))
     sexual_orientation = _select(_("Sexual orientation"))
     sexual_orientation_self = _text(_("Sexual orientation in their own words"))
@@ -261,6 +265,14 @@ class PersonForm(Coded):
         "For example a human rights defender, a journalist, a person living with HIV."))
     hrd_role = _text(_("Role as a human rights defender"))
     organisation = _text(_("Organisation"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (data.get("head_count") or 1) > 1 and data.get("kind") == "individual":
+            self.add_error("head_count", _(
+                "An individual is one person: choose a kind of collective, or leave this "
+                "empty."))
+        return data
 
     def __init__(self, *args: Any, needed: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -277,6 +289,7 @@ class PersonForm(Coded):
         for name in ("kind", "age_band", "occupation", "hrd_role", "organisation"):
             initial[name] = profile.get(name) or ""
         initial["characteristics"] = list(profile.get("characteristics") or [])
+        initial["head_count"] = profile.get("head_count")
         for name, _label in SOGIESC:
             value = profile.get(name) or {}
             if not isinstance(value, dict):
@@ -293,6 +306,8 @@ class PersonForm(Coded):
                      "characteristics"):
             if name in self.fields:
                 out[name] = data.get(name) or ([] if name == "characteristics" else "")
+        if "head_count" in self.fields:
+            out["head_count"] = data.get("head_count")  # None: one person
         for name, _label in SOGIESC:
             if name in self.fields:
                 out[name] = {"code": data.get(name) or "",
@@ -662,7 +677,8 @@ class ActEditForm(ActForm):
 
 
 class InvolvementForm(Picks):
-    """A perpetrator of one of the event's acts."""
+    """A perpetrator of one or several of the event's acts (ticked: police on eight acts is
+    one form)."""
 
     id_prefix = "perpetrator"
     coded: ClassVar[dict[str, str]] = {
@@ -670,7 +686,9 @@ class InvolvementForm(Picks):
         "status_after": "perpetrator_status_after",
     }
 
-    act = forms.ChoiceField(label=_("Act"))
+    act = forms.MultipleChoiceField(
+        label=_("Acts"), widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every act this perpetrator took part in."))
     perpetrator = PersonPick(label=_("Perpetrator"), new=_(
         "Someone new (name them below: a person, a unit, an account)"))
     perpetrator_types = _several(_("Type of perpetrator"))
@@ -746,19 +764,43 @@ class InterventionForm(Picks):
 
 
 class LinkForm(Coded):
+    """A link to another event, picked from the events found by words (LinkFindForm): any
+    event the form is given as allowed may be chosen, even one not listed on this page."""
+
     id_prefix = "link"
     coded: ClassVar[dict[str, str]] = {"relation": "chain_relations"}
 
-    to_event = forms.ChoiceField(label=_("Other event"))
+    to_event = forms.CharField(label=_("Other event"), widget=forms.RadioSelect,
+                               error_messages={"required": _(
+                                   "Find the other event by words and choose it.")})
     relation = _select(_("This event … the other"), required=True)
     notes = _long(_("Notes"), rows=2)
 
     def __init__(self, *args: Any, events: Iterable[tuple[str, str]] = (),
-                 **kwargs: Any) -> None:
+                 allowed: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["to_event"]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
-        field.choices = [("", "—"), *events]
+        self.allowed = allowed
+        self.fields["to_event"].widget.choices = list(events)
+
+    def clean_to_event(self) -> Any:
+        """The chosen Event (from `allowed`)."""
+        value = self.cleaned_data.get("to_event") or ""
+        other = None
+        if self.allowed is not None and re.fullmatch(r"[0-9a-fA-F-]{32,36}", value):
+            other = self.allowed.filter(pk=value).first()
+        if other is None:
+            raise forms.ValidationError(_("Choose an event from the list."))
+        return other
+
+
+class LinkFindForm(OnCasePage):
+    """The search box that finds the event to link to (a GET form, no JavaScript)."""
+
+    id_prefix = "linkfind"
+
+    link_find = forms.CharField(label=_("Find the other event by words"), max_length=200,
+                                required=False,
+                                help_text=_("Words of its title or description."))
 
 
 class FindForm(forms.Form):

@@ -32,6 +32,15 @@ ACT_FACETS = (
 )
 
 
+def head_count(profile: dict[str, Any] | None) -> int:
+    """How many people a person record stands for: a collective's head count (16 staff of
+    an NGO), else 1 (an individual, or a collective nobody counted)."""
+    try:
+        return max(1, int((profile or {}).get("head_count") or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
 def with_ancestors(vocab: Vocabulary, codes: list[str]) -> list[str]:
     """The codes and every broader term above them: a filter on "violence" finds beatings."""
     out: list[str] = []
@@ -165,6 +174,10 @@ def _act_entry(
         "age_band": [profile.get("age_band") or "unknown"],
         "reliability": reliability,
         "event": [str(act.event_id)],
+        # One value per act, "victim id:head count": the distinct values over a search are
+        # its distinct victims, and their head counts add up to the people affected
+        # (kalkan.records.search.people_affected).
+        "people": [f"{act.victim_id}:{head_count(profile)}"],
     }
     fields = {
         "event": str(act.event_id),
@@ -174,6 +187,7 @@ def _act_entry(
         "place": place,
         "victim": victim.get("pseudonym", ""),
         "victim_id": str(act.victim_id),
+        "victim_people": str(head_count(profile)),
         "perpetrators": ",".join(dict.fromkeys(perpetrator_types)),
     }
     return Indexed(fields, text, {k: [v for v in vals if v] for k, vals in facets.items()})

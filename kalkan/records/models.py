@@ -269,3 +269,19 @@ class RetiredTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vocabulary}:{self.code} (inactive)"
+
+
+class SpentForm(models.Model):
+    """A coding form that was saved once: the one-time token its page carried, and the
+    address of what it made. The same form posted again (a double click, a reload, the back
+    button) lands there instead of making the record twice (kalkan.records.once). Plain: a
+    random token and a link to a record, like the other links between records; kept two
+    days."""
+
+    token = models.CharField(max_length=64, unique=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(max_length=300)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"form saved at {self.at}"

@@ -81,7 +81,7 @@ class Asked:
             words=self.words,
             filters=self.filters,
             ranges=ranges,
-            facets=ACT_FACETS,
+            facets=(*ACT_FACETS, "people"),
             sort=self.sort,
             limit=PAGE,
             offset=(self.page - 1) * PAGE,
@@ -171,6 +171,7 @@ def label(facet: str, value: str) -> str:
 class Row:
     id: str
     fields: dict[str, str]
+    people: int
     type_label: str
     place_label: str
     perpetrators: str
@@ -185,11 +186,22 @@ def rows(working: WorkingSet, found: Found, label: Callable[[str, str], str] = l
         out.append(Row(
             record_id,
             fields,
+            int(heads) if (heads := fields.get("victim_people", "")).isdigit() else 1,
             label("act_type", fields.get("type", "")) if fields.get("type") else "",
             gazetteer.label_path(place) if place and gazetteer.place(place) else "",
             ", ".join(label("perpetrator_type", p) for p in perpetrators),
         ))
     return out
+
+
+def people_affected(found: Found) -> int:
+    """The people the found acts were done to: each victim once, a collective counted by its
+    head count (an act against 16 NGO staff is one act, and 16 people)."""
+    total = 0
+    for value, _count in found.facets.get("people", []):
+        _victim, _colon, heads = value.rpartition(":")
+        total += int(heads) if heads.isdigit() else 1
+    return total
 
 
 def facet_groups(

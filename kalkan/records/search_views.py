@@ -57,6 +57,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         {
             "asked": asked,
             "found": found,
+            "people": search.people_affected(found),
             "rows": search.rows(working, found, labels),
             "groups": search.facet_groups(found, asked, labels),
             "chosen": [

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from kalkan.accounts.models import User
 from kalkan.intake.models import Report
@@ -31,6 +32,7 @@ from kalkan.records.models import (
     Involvement,
     Person,
 )
+from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Compartment, SealedRecord
 from kalkan.vault.records import (
@@ -39,6 +41,7 @@ from kalkan.vault.records import (
     open_content_key,
     read,
     readable_by,
+    remove_sealed,
     write,
 )
 
@@ -167,12 +170,44 @@ def remove_part(part: Involvement | Information | Intervention) -> None:
     (crypto-shredded). The event's acts are indexed again: their perpetrators and the
     reliability of their sources are part of what search finds and counts."""
     event_id = part.act.event_id if isinstance(part, Involvement) else part.event_id
-    content_key = part.content_key
     with transaction.atomic():
-        part.delete()
-        content_key.delete()
+        remove_sealed([part])
         bump_revisions(Act, list(Act.objects.filter(event_id=event_id)
                                  .values_list("pk", flat=True)))
+
+
+def remove_act(act: Act, keyring: Keyring) -> list[str]:
+    """An act recorded by mistake (a duplicate from a double submit, an act that did not
+    happen): it goes for good with its involvements and law links, keys destroyed, and
+    leaves every working set and snapshot at once, so that no count includes it. The
+    victim's person record stays (it may be named elsewhere; persons are merged, not
+    removed). Returns the ids of the records removed."""
+    removed = remove_sealed([act])
+    workingset.forget_removed_everywhere(keyring)
+    return removed
+
+
+def what_an_event_holds(event: Event) -> dict[str, int]:
+    """How many records removing the event would take with it, for the confirmation page."""
+    return {
+        "acts": event.acts.count(),
+        "perpetrators": Involvement.objects.filter(act__event=event).count(),
+        "sources": event.sources.count(),
+        "interventions": event.interventions.count(),
+        "links": ChainLink.objects.filter(Q(from_event=event) | Q(to_event=event)).count(),
+        "reports": event.reports.count(),
+    }
+
+
+def remove_event(event: Event, keyring: Keyring) -> list[str]:
+    """An event coded by mistake (twice from one report, or not a violation at all): it
+    goes for good with its acts, perpetrators, sources, interventions, links and law links,
+    and with the events merged into it (they hold nothing any more). Its reports stay and
+    are "not yet coded" again; persons and evidence items stay. Returns the ids removed."""
+    merged = list(Event.objects.filter(merged_into=event))
+    removed = remove_sealed([event, *merged])
+    workingset.forget_removed_everywhere(keyring)
+    return removed
 
 
 def add_involvement(

@@ -16,6 +16,8 @@ urlpatterns = [
     path("events/<uuid:pk>/edit/", views.edit_event, name="edit_event"),
     path("events/<uuid:pk>/acts/", views.add_act, name="add_act"),
     path("events/<uuid:pk>/acts/<str:act>/edit/", views.edit_act, name="edit_act"),
+    path("events/<uuid:pk>/acts/<str:act>/remove/", views.remove_act, name="remove_act"),
+    path("events/<uuid:pk>/remove/", views.remove_event, name="remove_event"),
     path("events/<uuid:pk>/<str:kind>/<str:part>/remove/", views.remove_part,
          name="remove_part"),
     path("events/<uuid:pk>/perpetrators/", views.add_perpetrator, name="add_perpetrator"),

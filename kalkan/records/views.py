@@ -18,12 +18,12 @@ from typing import Any, NamedTuple
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kalkan.accounts.decorators import acting_user, capability_required
@@ -34,7 +34,7 @@ from kalkan.audit import services as audit
 from kalkan.core.ids import parse_id
 from kalkan.intake.forms import ACTS, PERPETRATORS, REPORTER_ROLES
 from kalkan.intake.models import Report
-from kalkan.records import consent, gazetteer, services
+from kalkan.records import consent, gazetteer, once, services
 from kalkan.records.evidence_views import event_extras, person_extras
 from kalkan.records.forms import (
     NEW,
@@ -48,13 +48,14 @@ from kalkan.records.forms import (
     InformationForm,
     InterventionForm,
     InvolvementForm,
+    LinkFindForm,
     LinkForm,
     NewPerpetratorForm,
     NewVictimForm,
     PersonForm,
     Picks,
 )
-from kalkan.records.indexing import fuzzy_iso
+from kalkan.records.indexing import fuzzy_iso, head_count
 from kalkan.records.models import Act, Event, Information, Intervention, Involvement, Person
 from kalkan.records.names import alternatives
 from kalkan.records.vocabularies import vocabulary
@@ -66,7 +67,6 @@ from kalkan.vault.session import keyring_required
 
 PAGE = 100
 FOUND = 20
-LINKABLE_EVENTS = 300
 SET_ASIDE = (Report.Status.SPAM, Report.Status.DUPLICATE)
 
 
@@ -291,7 +291,7 @@ def _initial_from_report(answers: dict[str, Any]) -> dict[str, Any]:
 
 @capability_required(Capability.CODE_RECORDS)
 @require_http_methods(["GET", "POST"])
-def code_report(request: HttpRequest, report: Any) -> HttpResponse:
+def code_report(request: HttpRequest, report: Any) -> HttpResponseBase:
     keyring = keyring_required(request)
     item = get_object_or_404(
         readable_by(Report.objects.all(), keyring).select_related("content_key"), pk=report
@@ -300,16 +300,19 @@ def code_report(request: HttpRequest, report: Any) -> HttpResponse:
     if shown is None:
         raise Http404  # sealed with a key this person does not hold
     if request.method == "POST":
+        if (done := once.earlier(request)) is not None:
+            return done
         form = EventForm(request.POST)
         if form.is_valid():
-            event = services.new_event(
-                keyring, acting_user(request), title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"], details=form.details(),
-                reports=[item],
-            )
-            _log(request, "event.code", event, report=str(item.pk))
-            messages.success(request, _("The event is coded. Now add its acts."))
-            return redirect("records:event", pk=event.pk)
+            def make() -> tuple[str, str]:
+                event = services.new_event(
+                    keyring, acting_user(request), title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"], details=form.details(),
+                    reports=[item],
+                )
+                _log(request, "event.code", event, report=str(item.pk))
+                return _address(event), _("The event is coded. Now add its acts.")
+            return once.save(request, make)
     else:
         form = EventForm(initial=_initial_from_report(shown["answers"]))
         audit.record("report.view", actor_id=request.user.pk, object_id=str(item.pk),
@@ -323,18 +326,21 @@ def code_report(request: HttpRequest, report: Any) -> HttpResponse:
 
 @capability_required(Capability.CODE_RECORDS)
 @require_http_methods(["GET", "POST"])
-def new_event(request: HttpRequest) -> HttpResponse:
+def new_event(request: HttpRequest) -> HttpResponseBase:
     """An event that no report brought in (from the press, a partner, a court record)."""
     keyring = keyring_required(request)
+    if request.method == "POST" and (done := once.earlier(request)) is not None:
+        return done
     form = EventForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        event = services.new_event(
-            keyring, acting_user(request), title=form.cleaned_data["title"],
-            description=form.cleaned_data["description"], details=form.details(),
-        )
-        _log(request, "event.new", event)
-        messages.success(request, _("The event is recorded. Now add its acts."))
-        return redirect("records:event", pk=event.pk)
+        def make() -> tuple[str, str]:
+            event = services.new_event(
+                keyring, acting_user(request), title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"], details=form.details(),
+            )
+            _log(request, "event.new", event)
+            return _address(event), _("The event is recorded. Now add its acts.")
+        return once.save(request, make)
     return render(request, "records/event_new.html", {"form": form, "shown": None},
                   status=400 if form.is_bound else 200)
 
@@ -404,7 +410,8 @@ def _act_view(number: int, act: dict[str, Any]) -> dict[str, Any]:
         })
     return {
         "id": act["id"], "number": number, "type": label("act_types", details.get("type")),
-        "victim": act["victim"], "facts": [(k, v) for k, v in facts if v],
+        "victim": act["victim"], "people": head_count((act["victim"] or {}).get("profile")),
+        "facts": [(k, v) for k, v in facts if v],
         "subformats": subformats, "involvements": involvements,
     }
 
@@ -437,16 +444,30 @@ def _intervention_view(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _other_events(request: HttpRequest, event: Event, keyring: Keyring) -> list[tuple[str, str]]:
+def _link_words(request: HttpRequest) -> str:
+    return (request.GET.get("link_find") or "").strip()[:200]
+
+
+def _other_events(request: HttpRequest, event: Event,
+                  keyring: Keyring) -> list[tuple[str, str]]:
+    """The events found by the words of the link search box (`?link_find=`), to pick the
+    one to link to: found in the working set in memory, kept if the keys open them."""
+    words = _link_words(request)
+    if not words:
+        return []
     working = _working(request, keyring)
+    found = working.find(workingset.Query(
+        kind="event", words=words, alternatives=alternatives, limit=FOUND,
+        filters={"merged": ["no"]},
+    )).ids
+    allowed = {str(pk) for pk in services.visible_events(keyring).exclude(pk=event.pk)
+               .filter(pk__in=found).values_list("pk", flat=True)}
     out = []
-    for other in services.visible_events(keyring).exclude(pk=event.pk).order_by(
-        "-created_on", "-revision"
-    )[:LINKABLE_EVENTS]:
-        fields = working.fields(str(other.pk)) or {}
-        title = fields.get("title") or _("Event of %(day)s") % {"day": other.created_on}
-        out.append((str(other.pk), f"{title} ({fields['date']})" if fields.get("date")
-                    else title))
+    for pk in found:
+        if pk in allowed:
+            fields = working.fields(pk) or {}
+            title = fields.get("title") or _("(no title)")
+            out.append((pk, f"{title} ({fields['date']})" if fields.get("date") else title))
     return out
 
 
@@ -484,6 +505,7 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
                .select_related("content_key")
                if (shown := _report_view(report, keyring)) is not None]
     acts_choices = _acts_choices(bundle)
+    linkable_events = _other_events(request, event, keyring)
     chosen_act = request.GET.get("act", "")
     reported = _reported_by_victims(event, keyring)
     page_forms: dict[str, forms.Form] = {
@@ -495,12 +517,12 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
                                               if not bundle["acts"] else ""}),
         "perpetrator_form": InvolvementForm(
             acts=acts_choices, allowed=allowed,
-            initial={"act": chosen_act if chosen_act in dict(acts_choices) else ""},
+            initial={"act": [chosen_act] if chosen_act in dict(acts_choices) else []},
         ),
         "perpetrator_person_form": NewPerpetratorForm(prefix="perpetrator"),
         "source_form": InformationForm(allowed=allowed),
         "intervention_form": InterventionForm(allowed=allowed),
-        "link_form": LinkForm(events=_other_events(request, event, keyring)),
+        "link_form": LinkForm(events=linkable_events),
         "law_link_form": LawLinkForm(laws=legislation.law_choices(keyring), acts=acts_choices),
     }
     page_forms.update(bound)
@@ -539,6 +561,9 @@ def _event_page(request: HttpRequest, event: Event, keyring: Keyring,
         "found": found,
         "find": find,
         "find_form": FindForm(initial={"find": find}),
+        "link_find": _link_words(request),
+        "link_found": len(linkable_events),
+        "link_find_form": LinkFindForm(initial={"link_find": _link_words(request)}),
         **event_extras(request, event, keyring),
         **page_forms,
     }, status=400 if bound else 200)
@@ -552,9 +577,13 @@ def event_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     return _event_page(request, event, keyring)
 
 
+def _address(event: Event, anchor: str = "") -> str:
+    return reverse("records:event", kwargs={"pk": event.pk}) + (f"#{anchor}" if anchor else "")
+
+
 def _back(event: Event, anchor: str, text: str, request: HttpRequest) -> HttpResponseBase:
     messages.success(request, text)
-    return redirect(reverse("records:event", kwargs={"pk": event.pk}) + f"#{anchor}")
+    return redirect(_address(event, anchor))
 
 
 @capability_required(Capability.CODE_RECORDS)
@@ -615,6 +644,8 @@ def _new_person(form: PersonForm, event: Event, keyring: Keyring) -> Person:
 @require_POST
 def add_act(request: HttpRequest, pk: Any) -> HttpResponseBase:
     event, keyring = _event(request, pk)
+    if (done := once.earlier(request)) is not None:
+        return done
     form = ActForm(request.POST, allowed=_linkable(event, keyring))
     reported = _reported_by_victims(event, keyring)
     victim_form = NewVictimForm(request.POST, prefix="victim",
@@ -623,8 +654,9 @@ def add_act(request: HttpRequest, pk: Any) -> HttpResponseBase:
     valid = form.is_valid()
     if not valid or (victim_form.needed and not victim_form.is_valid()):
         return _event_page(request, event, keyring, act_form=form, victim_form=victim_form)
-    carried = 0
-    with transaction.atomic():
+
+    def make() -> tuple[str, str]:
+        carried = 0
         victim = form.picked("victim")
         if victim == NEW:
             victim = _new_person(victim_form, event, keyring)
@@ -634,9 +666,10 @@ def add_act(request: HttpRequest, pk: Any) -> HttpResponseBase:
                                              reported[reporter].consent, keyring=keyring,
                                              by=acting_user(request))
         act = services.add_act(event, keyring, victim=victim, details=form.details())
-    _log(request, "event.add_act", event, act=str(act.pk), new_victim=victim_form.needed,
-         consent_from_report=carried)
-    return _back(event, "acts", _("The act is added."), request)
+        _log(request, "event.add_act", event, act=str(act.pk), new_victim=victim_form.needed,
+             consent_from_report=carried)
+        return _address(event, f"act-{act.pk}"), _("The act is added.")
+    return once.save(request, make)
 
 
 @capability_required(Capability.CODE_RECORDS)
@@ -660,6 +693,62 @@ def edit_act(request: HttpRequest, pk: Any, act: Any) -> HttpResponseBase:
     return render(request, "records/act_edit.html",
                   {"event": event, "act": row, "victim": victim, "act_form": form},
                   status=400 if form.is_bound else 200)
+
+
+def _act_summary(act: Act, keyring: Keyring) -> dict[str, Any]:
+    """What the confirmation page says of an act: its type, dates, victim, perpetrators."""
+    details = services.opened(act, keyring).get("details") or {}
+    perpetrators = [
+        services.opened(inv.perpetrator, keyring, ("pseudonym",)).get("pseudonym", "")
+        for inv in act.involvements.select_related("perpetrator__content_key")
+    ]
+    return {
+        "type": label("act_types", details.get("type")),
+        "when": period_text(details.get("start"), details.get("end")),
+        "victim": services.opened(act.victim, keyring, ("pseudonym",)).get("pseudonym", ""),
+        "perpetrators": [name or _("(no pseudonym)") for name in perpetrators],
+    }
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_http_methods(["GET", "POST"])
+def remove_act(request: HttpRequest, pk: Any, act: Any) -> HttpResponseBase:
+    """An act recorded by mistake (a duplicate): a page that says what goes, then removal
+    for good with its perpetrators' involvements (keys destroyed), out of every count."""
+    event, keyring = _event(request, pk)
+    row = get_object_or_404(Act.objects.select_related("content_key", "victim__content_key"),
+                            event=event, pk=parse_id(act))
+    if request.method == "POST":
+        removed = str(row.pk)  # the row loses its id when deleted
+        services.remove_act(row, keyring)
+        _log(request, "event.remove_act", event, act=removed)
+        return _back(event, "acts", _("The act is removed."), request)
+    number = list(event.acts.values_list("pk", flat=True)).index(row.pk) + 1
+    return render(request, "records/remove.html", {
+        "event": event, "act": row, "number": number, "summary": _act_summary(row, keyring),
+        "title": _event_title(_working(request, keyring), event.pk, event.created_on),
+    })
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_http_methods(["GET", "POST"])
+def remove_event(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    """An event coded by mistake (twice from one report): a page that says what goes with
+    it, then removal for good; its reports are "not yet coded" again."""
+    event, keyring = _event(request, pk)
+    if request.method == "POST":
+        holds = services.what_an_event_holds(event)
+        compartment = event.content_key.compartment
+        services.remove_event(event, keyring)
+        # Logged by its id (the record is gone), sealed to the case's members if restricted.
+        audit.record("event.remove", actor_id=request.user.pk, object_id=str(pk),
+                     details={"acts": holds["acts"]}, compartment=compartment)
+        messages.success(request, _("The event is removed."))
+        return redirect("records:events")
+    return render(request, "records/remove.html", {
+        "event": event, "holds": services.what_an_event_holds(event),
+        "title": _event_title(_working(request, keyring), event.pk, event.created_on),
+    })
 
 
 # What "remove" may take from an event, by the name in the URL.
@@ -690,7 +779,11 @@ def remove_part(request: HttpRequest, pk: Any, kind: str, part: Any) -> HttpResp
 @capability_required(Capability.CODE_RECORDS)
 @require_POST
 def add_perpetrator(request: HttpRequest, pk: Any) -> HttpResponseBase:
+    """One perpetrator for one or several acts of the event (police on eight acts: one
+    form, eight involvements, each sealed on its own)."""
     event, keyring = _event(request, pk)
+    if (done := once.earlier(request)) is not None:
+        return done
     acts = [(str(act), "") for act in Act.objects.filter(event=event)
             .values_list("pk", flat=True)]
     form = InvolvementForm(request.POST, acts=acts, allowed=_linkable(event, keyring))
@@ -700,59 +793,78 @@ def add_perpetrator(request: HttpRequest, pk: Any) -> HttpResponseBase:
     if not valid or (person_form.needed and not person_form.is_valid()):
         return _event_page(request, event, keyring, perpetrator_form=form,
                            perpetrator_person_form=person_form)
-    act = Act.objects.select_related("content_key").get(event=event,
-                                                        pk=form.cleaned_data["act"])
-    with transaction.atomic():
+    chosen = list(Act.objects.select_related("content_key").filter(
+        event=event, pk__in=form.cleaned_data["act"]))
+
+    def make() -> tuple[str, str]:
         perpetrator = form.picked("perpetrator")
         if perpetrator == NEW:
             perpetrator = _new_person(person_form, event, keyring)
-        services.add_involvement(act, keyring, perpetrator=perpetrator, details=form.details())
-    _log(request, "event.add_perpetrator", event, act=str(act.pk),
-         new_perpetrator=person_form.needed)
-    return _back(event, f"act-{act.pk}", _("The perpetrator is added."), request)
+        for act in chosen:
+            services.add_involvement(act, keyring, perpetrator=perpetrator,
+                                     details=form.details())
+        _log(request, "event.add_perpetrator", event, acts=len(chosen),
+             new_perpetrator=person_form.needed)
+        return _address(event, f"act-{chosen[0].pk}"), ngettext(
+            "The perpetrator is added to %(count)d act.",
+            "The perpetrator is added to %(count)d acts.", len(chosen)) % {"count": len(chosen)}
+    return once.save(request, make)
 
 
 @capability_required(Capability.CODE_RECORDS)
 @require_POST
 def add_source(request: HttpRequest, pk: Any) -> HttpResponseBase:
     event, keyring = _event(request, pk)
+    if (done := once.earlier(request)) is not None:
+        return done
     form = InformationForm(request.POST, allowed=_linkable(event, keyring))
     if not form.is_valid():
         return _event_page(request, event, keyring, source_form=form)
-    services.add_information(event, keyring, source=form.picked("source"),
-                             details=form.details())
-    _log(request, "event.add_source", event)
-    return _back(event, "sources", _("The source is added."), request)
+
+    def make() -> tuple[str, str]:
+        services.add_information(event, keyring, source=form.picked("source"),
+                                 details=form.details())
+        _log(request, "event.add_source", event)
+        return _address(event, "sources"), _("The source is added.")
+    return once.save(request, make)
 
 
 @capability_required(Capability.CODE_RECORDS)
 @require_POST
 def add_intervention(request: HttpRequest, pk: Any) -> HttpResponseBase:
     event, keyring = _event(request, pk)
+    if (done := once.earlier(request)) is not None:
+        return done
     form = InterventionForm(request.POST, allowed=_linkable(event, keyring))
     if not form.is_valid():
         return _event_page(request, event, keyring, intervention_form=form)
-    services.add_intervention(event, keyring, victim=form.picked("victim"),
-                              details=form.details())
-    _log(request, "event.add_intervention", event)
-    return _back(event, "interventions", _("The intervention is added."), request)
+
+    def make() -> tuple[str, str]:
+        services.add_intervention(event, keyring, victim=form.picked("victim"),
+                                  details=form.details())
+        _log(request, "event.add_intervention", event)
+        return _address(event, "interventions"), _("The intervention is added.")
+    return once.save(request, make)
 
 
 @capability_required(Capability.CODE_RECORDS)
 @require_POST
 def link_event(request: HttpRequest, pk: Any) -> HttpResponseBase:
     event, keyring = _event(request, pk)
-    others = services.visible_events(keyring).exclude(pk=event.pk)
-    form = LinkForm(request.POST, events=[
-        (str(other), "") for other in others.values_list("pk", flat=True)
-    ])
+    if (done := once.earlier(request)) is not None:
+        return done
+    form = LinkForm(request.POST, events=_other_events(request, event, keyring),
+                    allowed=services.visible_events(keyring).exclude(pk=event.pk))
     if not form.is_valid():
         return _event_page(request, event, keyring, link_form=form)
-    other = others.get(pk=form.cleaned_data["to_event"])
-    services.link_events(event, other, keyring, relation=form.cleaned_data["relation"],
-                         notes=form.cleaned_data["notes"])
-    _log(request, "event.link", event, to=str(other.pk))
-    return _back(event, "chain", _("The events are linked."), request)
+    other = form.cleaned_data["to_event"]
+
+    def make() -> tuple[str, str]:
+        services.link_events(event, other, keyring, relation=form.cleaned_data["relation"],
+                             notes=form.cleaned_data["notes"])
+        _log(request, "event.link", event, to=str(other.pk))
+        return _address(event, "chain"), _("The events are linked.")
+    return once.save(request, make)
 
 
 # --- the person page --------------------------------------------------------------------------
@@ -768,6 +880,7 @@ def _person(request: HttpRequest, pk: Any) -> tuple[Person, Keyring]:
 def _profile_facts(profile: dict[str, Any]) -> list[tuple[str, str]]:
     facts = [
         (_("Individual or collective"), label("person_kind", profile.get("kind"))),
+        (_("How many people"), str(profile["head_count"]) if profile.get("head_count") else ""),
         (_("Age"), label("age_band", profile.get("age_band"))),
     ]
     for name, title in SOGIESC:

@@ -176,3 +176,16 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.last}"
+
+
+class Removed(models.Model):
+    """A sealed record removed for good (kalkan.vault.records.remove_sealed): its row and its
+    content key are gone; only its random id stays here, so that working sets and their
+    encrypted snapshots, in this process and in others, forget it when they catch up (a
+    deletion leaves no newer revision to catch up with). Rows are only ever added: their
+    number tells a working set whether there is anything new to forget."""
+
+    record_id = models.UUIDField(unique=True)
+
+    def __str__(self) -> str:
+        return f"removed {self.record_id}"

@@ -16,13 +16,21 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F, QuerySet
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.models import Compartment, ContentKey, OrgEpoch, Revision, SealedRecord
+from kalkan.vault.models import (
+    Compartment,
+    ContentKey,
+    OrgEpoch,
+    Removed,
+    Revision,
+    SealedRecord,
+)
 from kalkan.vault.services import current_epoch
 
 R = TypeVar("R", bound=SealedRecord)
@@ -179,6 +187,38 @@ def bump_revisions(model: type[SealedRecord], ids: Iterable[Any]) -> None:
     """Give records new revision numbers (their keys moved): working sets re-read them."""
     for record_id in ids:
         model._default_manager.filter(pk=record_id).update(revision=next_revision())
+
+
+def remove_sealed(records: Iterable[SealedRecord]) -> list[str]:
+    """Delete records for good, with everything that cascades from them (an act's
+    involvements, an event's acts...): each sealed row and its content key go, so nothing
+    they said can be opened again, even from a backup of the database taken later. Their ids
+    go into Removed, for working sets to forget them (workingset.forget_removed).
+    Returns the ids of every sealed record removed."""
+    roots = list(records)
+    if not roots:
+        return []
+    with transaction.atomic():
+        collector = Collector(using=router.db_for_write(type(roots[0])))
+        for model in dict.fromkeys(type(row) for row in roots):
+            collector.collect([row for row in roots if type(row) is model])
+        sealed: list[SealedRecord] = [
+            row for rows in collector.data.values() for row in rows
+            if isinstance(row, SealedRecord)
+        ]
+        # Rows Django would delete by a query alone (nothing cascades from them) are not
+        # fetched by the collector: fetch the sealed ones, for their keys.
+        for queryset in collector.fast_deletes:
+            fast = getattr(queryset, "model", None)
+            if fast is not None and issubclass(fast, SealedRecord):
+                sealed += [row for row in queryset if isinstance(row, SealedRecord)]
+        keys = {row.content_key_id for row in sealed}
+        ids = [str(row.pk) for row in sealed]  # deleting sets the rows' ids to None
+        Removed.objects.bulk_create([Removed(record_id=pk) for pk in ids],
+                                    ignore_conflicts=True)
+        collector.delete()
+        ContentKey.objects.filter(pk__in=keys).delete()
+    return ids
 
 
 def next_revision() -> int:

@@ -31,7 +31,7 @@ from django.db import DatabaseError, close_old_connections
 
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.models import SealedRecord
+from kalkan.vault.models import Removed, SealedRecord
 from kalkan.vault.records import open_content_key, read
 
 
@@ -75,7 +75,7 @@ def register(
 # Facets are rows (record, name, value), so a filter is "n IN (...)" and a facet count is a
 # GROUP BY over the matching records. The schema version is the database's user_version:
 # a snapshot of another version is rebuilt rather than trusted.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: acts carry the "people" facet (records' head counts)
 _SCHEMA = f"""
 CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
                       revision INTEGER NOT NULL, fields TEXT NOT NULL);
@@ -242,6 +242,9 @@ class WorkingSet:
         self.db = db
         self.lock = threading.RLock()
         self._columns: _Columns | None = None
+        # How many removals (vault.Removed) this set has forgotten; -1: none yet, so a set
+        # loaded from a snapshot looks at every one of them once.
+        self.removals_seen = -1
 
     def columns(self) -> _Columns:
         """The NumPy mirror of the facets, made on first use."""
@@ -347,18 +350,27 @@ class WorkingSet:
     def remove(self, record_id: str) -> bool:
         """Forget a record (its key moved out of reach: a restricted case). Returns whether
         it was there."""
+        return self.remove_many([record_id]) > 0
+
+    def remove_many(self, record_ids: list[str]) -> int:
+        """Forget the records of these ids that the set holds; returns how many it held."""
+        gone = 0
         with self.lock:
             try:
                 with self.db:
-                    old = self.db.execute(
-                        "SELECT n FROM records WHERE id = ?", (record_id,)
-                    ).fetchone()
-                    if old is not None:
-                        self._forget(old[0])
+                    for start in range(0, len(record_ids), 10_000):
+                        chunk = record_ids[start : start + 10_000]
+                        marks = ",".join("?" * len(chunk))
+                        numbers = [row[0] for row in self.db.execute(
+                            f"SELECT n FROM records WHERE id IN ({marks})",  # noqa: S608
+                            chunk)]
+                        for n in numbers:
+                            self._forget(n)
+                        gone += len(numbers)
             except BaseException:
                 self._columns = None  # as in put_many: made again when asked
                 raise
-            return old is not None
+        return gone
 
     def search(self, words: str, kind: str | None = None, limit: int = 100) -> list[str]:
         """Record ids matching all the words (each as a prefix), best first."""
@@ -681,7 +693,22 @@ def catch_up(
                 done += _put(working_set, source, pending, keyring, compartments_only)
                 pending = []
         done += _put(working_set, source, pending, keyring, compartments_only)
-    return done
+    return done + forget_removed(working_set)
+
+
+def forget_removed(working_set: WorkingSet) -> int:
+    """Forget the records removed for good (vault.Removed) since the set last looked; returns
+    how many it held. Removals are counted rather than ordered by revision: a removal that
+    commits late is still seen, because the count grows."""
+    known = Removed.objects.count()
+    if known == working_set.removals_seen:
+        return 0
+    ids = [str(pk) for pk in Removed.objects.values_list("record_id", flat=True)]
+    gone = working_set.remove_many(ids)
+    # What was counted before the ids were read: a removal between the two is looked at
+    # again next time, never missed.
+    working_set.removals_seen = known
+    return gone
 
 
 def _put(
@@ -792,6 +819,29 @@ def _start_sweeper() -> None:
 
     _sweeper = threading.Thread(target=run, name="kalkan-working-set-sweeper", daemon=True)
     _sweeper.start()
+
+
+def forget_removed_everywhere(keyring: Keyring) -> None:
+    """Right after records were removed for good: every working set this process holds
+    forgets them now, and no snapshot on disk keeps them. The snapshot the keyring opens is
+    written again without them; the snapshots it cannot open are deleted (whoever holds
+    their keys builds one again at the next unlock). Other processes' sets forget them at
+    their next catch-up (forget_removed)."""
+    with _lock:
+        held = list(_sets.items())
+    for _key, working_set in held:
+        forget_removed(working_set)
+    base = keyring.without_compartments()
+    if not base.org_secrets:
+        return
+    fingerprint = _fingerprint(base)
+    mine = dict(held).get(fingerprint) or load_snapshot(base)
+    if mine is not None:
+        forget_removed(mine)
+        save_snapshot(mine, base)
+    for path in _snapshot_dir().glob("*.snap"):
+        if path != _snapshot_path(base):
+            path.unlink(missing_ok=True)
 
 
 def drop_all() -> None:

@@ -331,14 +331,17 @@ def authenticate_instance(keyring: Keyring) -> bool:
     return True
 
 
-def _open_org_wrap(wrap: OrgKeyWrap, opening_secret: bytes) -> bytes | None:
-    """The epoch secret in a wrap, if the wrap is the vault's and the secret belongs to the
-    epoch's public key; else None, with the refusal logged and audited."""
+def _open_wrap(
+    wrap: OrgKeyWrap | CompartmentWrap, owner: OrgEpoch | Compartment, opening_secret: bytes
+) -> bytes | None:
+    """The secret in a wrap of an epoch's or a compartment's (`owner`) secret, if the wrap
+    is the vault's and the secret belongs to the owner's public key; else None, with the
+    refusal logged and audited (the rest of the keyring still works)."""
     try:
         secret = crypto.open_sealed(opening_secret, bytes(wrap.sealed))
-        authentic.check_public_key(wrap.epoch, bytes(wrap.epoch.public_key), secret)
+        authentic.check_public_key(owner, bytes(owner.public_key), secret)
         authentic.check(wrap, verifiable=True)
-        authentic.check(wrap.epoch, verifiable=True)
+        authentic.check(owner, verifiable=True)
     except crypto.Tampered as problem:
         authentic.report(authentic.as_untrusted(problem, wrap), actor_id=wrap.holder_id)
         return None
@@ -356,7 +359,7 @@ def take_new_wraps(keyring: Keyring) -> bool:
         .exclude(epoch_id__in=list(keyring.org_secrets))
         .select_related("epoch")
     ):
-        secret = _open_org_wrap(wrap, keyring.staff_secret)
+        secret = _open_wrap(wrap, wrap.epoch, keyring.staff_secret)
         if secret is not None:
             keyring.org_secrets[wrap.epoch_id] = secret
             added = True
@@ -381,26 +384,11 @@ def sync_compartments(keyring: Keyring) -> bool:
             changed = True
     for compartment_id, wrap in wraps.items():
         if compartment_id not in keyring.compartment_secrets:
-            secret = _open_compartment_wrap(wrap, keyring.staff_secret)
+            secret = _open_wrap(wrap, wrap.compartment, keyring.staff_secret)
             if secret is not None:
                 keyring.compartment_secrets[compartment_id] = secret
                 changed = True
     return changed
-
-
-def _open_compartment_wrap(wrap: CompartmentWrap, opening_secret: bytes) -> bytes | None:
-    """Like _open_org_wrap, for a restricted case's secret."""
-    try:
-        secret = crypto.open_sealed(opening_secret, bytes(wrap.sealed))
-        authentic.check_public_key(
-            wrap.compartment, bytes(wrap.compartment.public_key), secret
-        )
-        authentic.check(wrap, verifiable=True)
-        authentic.check(wrap.compartment, verifiable=True)
-    except crypto.Tampered as problem:
-        authentic.report(authentic.as_untrusted(problem, wrap), actor_id=wrap.holder_id)
-        return None
-    return secret
 
 
 # --- restricted compartments ----------------------------------------------------------------
@@ -560,7 +548,7 @@ def open_with_escrow(escrow_secret: bytes) -> Keyring:
         raise BadEscrowSecret
     keyring = Keyring(user_id=None, staff_secret=None)
     for wrap in OrgKeyWrap.objects.filter(holder__isnull=True).select_related("epoch"):
-        secret = _open_org_wrap(wrap, escrow_secret)
+        secret = _open_wrap(wrap, wrap.epoch, escrow_secret)
         if secret is not None:
             keyring.org_secrets[wrap.epoch_id] = secret
     # Recovery opens the restricted compartments too; it gives each back only to its
@@ -568,7 +556,7 @@ def open_with_escrow(escrow_secret: bytes) -> Keyring:
     for cwrap in CompartmentWrap.objects.filter(holder__isnull=True).select_related(
         "compartment"
     ):
-        secret = _open_compartment_wrap(cwrap, escrow_secret)
+        secret = _open_wrap(cwrap, cwrap.compartment, escrow_secret)
         if secret is not None:
             keyring.compartment_secrets[str(cwrap.compartment_id)] = secret
     return keyring

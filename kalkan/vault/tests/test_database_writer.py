@@ -10,7 +10,7 @@ import io
 from datetime import date
 
 import pytest
-from django.test import Client
+from django.core.management import CommandError, call_command
 
 from kalkan.accounts.services import disable_staff
 from kalkan.audit.models import AuditEntry
@@ -20,8 +20,10 @@ from kalkan.desk.models import Partner, Referral, ReferralConsent
 from kalkan.desk.services import open_case, restrict
 from kalkan.intake.models import Mailbox, Message, Report
 from kalkan.intake.services import Submission, find_mailbox, reply, submit_report
+from kalkan.intake.tests.test_report import STORY as REPORT_FORM
 from kalkan.vault import authentic, crypto
 from kalkan.vault import services as vault
+from kalkan.vault.escrow_words import to_words
 from kalkan.vault.models import (
     Compartment,
     ContentKey,
@@ -40,21 +42,7 @@ from kalkan.vault.records import (
 )
 from kalkan.vault.tests.sealed_notes.models import Note
 
-STORY = {
-    "reporter_role": "self",
-    "narrative": "Canary-writer-story-they-waited-outside-the-Orchid-cafe-7713",
-    "acts": ["entrapment", "extortion"],
-    "perpetrators": ["police"],
-    "when": "March 2026",
-    "country": "KG",
-    "place": "Tash-Bulak",
-    "help_wanted": ["legal"],
-    "consent": ["services", "statistics"],
-    "contact_method": "signal",
-    "contact_details": "@quiet-river",
-    "safe_times": "after 20:00",
-    "code_word": "apricot",
-}
+STORY = dict(REPORT_FORM, narrative="Canary-writer-story-they-waited-outside-the-Orchid-7713")
 UNAVAILABLE = "The service is unavailable right now. Your text is kept on this page"
 
 
@@ -68,6 +56,12 @@ def tampered_entries() -> list[str]:
     return list(
         AuditEntry.objects.filter(action="vault.tampered").values_list("object_id", flat=True)
     )
+
+
+def mailbox_of(receipt: str) -> Mailbox:
+    found = find_mailbox(receipt)
+    assert found is not None
+    return found[0]
 
 
 def opens_for(attacker_secret: bytes, blob: bytes) -> bool:
@@ -194,20 +188,23 @@ def test_a_follow_up_into_a_tampered_restricted_case_keeps_the_text(client, orga
     receipt = submit_report(Submission(narrative="Canary-writer-first-2281"), [])
     case = open_case([Report.objects.get()], bota.keyring(), bota.user, title="Case (fictional)")
     case = restrict(case, [bota.user], bota.keyring(), bota.user)
-    Compartment.objects.filter(pk=case.compartment_id).update(public_key=attacker[1])
+    assert case.compartment is not None
+    Compartment.objects.filter(pk=case.compartment.pk).update(public_key=attacker[1])
     before = Message.objects.count()
     page = client.post("/en/mailbox/", {"receipt": receipt, "follow_up": "Canary-writer-more-4410"})
     assert page.status_code == 503
     assert UNAVAILABLE in page.content.decode()
     assert "Canary-writer-more-4410" in page.content.decode()
     assert Message.objects.count() == before
-    assert f"vault_compartment:{case.compartment_id}" in tampered_entries()
+    assert f"vault_compartment:{case.compartment.pk}" in tampered_entries()
 
 
 # --- partners and reporters' mailboxes -----------------------------------------------------------
 
 
-def test_no_package_is_sealed_to_a_swapped_partner_key(organisation, amir, bota, attacker):
+@pytest.fixture
+def consented(organisation, amir, bota):
+    """A case whose person consented to a referral to a partner (as an admin added it)."""
     submit_report(Submission(narrative="Canary-writer-referral-5512",
                              consent={"referral": True}), [])
     case = open_case([Report.objects.get()], bota.keyring(), bota.user, title="Case (fictional)")
@@ -215,6 +212,11 @@ def test_no_package_is_sealed_to_a_swapped_partner_key(organisation, amir, bota,
                                     crypto.new_keypair()[1])
     referrals.record_consent(case, partner, ["story"], "in person", date(2026, 1, 5),
                              bota.keyring(), bota.user)
+    return case, partner
+
+
+def test_no_package_is_sealed_to_a_swapped_partner_key(consented, bota, attacker):
+    case, partner = consented
     Partner.objects.filter(pk=partner.pk).update(public_key=attacker[1])
     partner.refresh_from_db()
     with pytest.raises(authentic.Untrusted):
@@ -224,15 +226,9 @@ def test_no_package_is_sealed_to_a_swapped_partner_key(organisation, amir, bota,
 
 
 def test_the_package_page_refuses_a_swapped_partner_key_without_an_error_page(
-    client, organisation, amir, bota, attacker
+    client, consented, bota, attacker
 ):
-    submit_report(Submission(narrative="Canary-writer-referral-5513",
-                             consent={"referral": True}), [])
-    case = open_case([Report.objects.get()], bota.keyring(), bota.user, title="Case (fictional)")
-    partner = referrals.add_partner(amir.keyring(), "Lotus Shelter (fictional)", {},
-                                    crypto.new_keypair()[1])
-    referrals.record_consent(case, partner, ["story"], "in person", date(2026, 1, 5),
-                             bota.keyring(), bota.user)
+    case, partner = consented
     Partner.objects.filter(pk=partner.pk).update(public_key=attacker[1])
     log_in(client, bota)
     page = client.post(f"/en/staff/referrals/case/{case.pk}/package/",
@@ -246,7 +242,7 @@ def test_the_package_page_refuses_a_swapped_partner_key_without_an_error_page(
 
 def test_no_reply_is_sealed_to_a_swapped_mailbox_key(organisation, bota, attacker):
     receipt = submit_report(Submission(narrative="Canary-writer-mailbox-6620"), [])
-    box, _ = find_mailbox(receipt)
+    box = mailbox_of(receipt)
     Mailbox.objects.filter(pk=box.pk).update(reporter_public_key=attacker[1])
     box.refresh_from_db()
     before = Message.objects.count()
@@ -255,7 +251,7 @@ def test_no_reply_is_sealed_to_a_swapped_mailbox_key(organisation, bota, attacke
     assert Message.objects.count() == before
 
 
-# --- content keys: the by_intake flag and forged wraps ----------------------------------------------
+# --- content keys: the by_intake flag and forged wraps -------------------------------------
 
 
 def plant(note: Note, attacker_key: bytes, text: str) -> None:
@@ -289,7 +285,7 @@ def test_a_flipped_by_intake_flag_plants_nothing_and_is_not_laundered(organisati
 
 def test_a_field_moved_to_another_table_does_not_open(organisation, bota):
     receipt = submit_report(Submission(narrative="Canary-writer-origin-8801"), [])
-    box, _ = find_mailbox(receipt)
+    box = mailbox_of(receipt)
     message = reply(box, bota.keyring(), "Canary-writer-moved-8802")
     # A Note row with the message's id, key and ciphertext: same field name, other table.
     Note.objects.create(
@@ -310,3 +306,16 @@ def test_a_row_without_its_mac_is_refused_once_the_instance_is_pinned(organisati
     ContentKey.objects.filter(pk=note.content_key_id).update(mac=b"")
     with pytest.raises(authentic.Untrusted):
         open_content_key(ContentKey.objects.get(pk=note.content_key_id), bota.keyring())
+
+
+def test_the_words_of_a_sheet_are_checked_against_the_pinned_escrow_key(organisation,
+                                                                         monkeypatch):
+    words = " ".join(to_words(organisation.escrow_secret))
+    monkeypatch.setattr("sys.stdin", io.StringIO(words + "\n"))
+    out = io.StringIO()
+    call_command("escrow_fingerprint", stdout=out)
+    assert crypto.fingerprint(crypto.public_of(organisation.escrow_secret)) in out.getvalue()
+    assert "They match the escrow key this server seals to." in out.getvalue()
+    monkeypatch.setattr("sys.stdin", io.StringIO(" ".join(to_words(crypto.random_key())) + "\n"))
+    with pytest.raises(CommandError, match="do NOT match"):
+        call_command("escrow_fingerprint", stdout=io.StringIO())

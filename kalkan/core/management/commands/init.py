@@ -21,8 +21,8 @@ from kalkan.accounts.models import username_validator
 from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import qr_terminal
-from kalkan.vault.escrow_words import show_escrow_secret, to_words
 from kalkan.vault.crypto import fingerprint, public_of
+from kalkan.vault.escrow_words import show_escrow_secret, to_words
 from kalkan.vault.services import found_organisation
 
 

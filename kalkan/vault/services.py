@@ -154,8 +154,9 @@ def compartment_public_key(compartment: Compartment) -> bytes:
 
 def _start_epoch(number: int, keyring: Keyring, holders: Iterable[StaffKey]) -> None:
     secret, public = crypto.new_keypair()
-    # Every key is checked before anything is written: a swapped one refuses the whole
-    # epoch (the caller's transaction rolls back), never seals the secret to a stranger.
+    # Every key is checked before anything is written, so the secret never goes to a
+    # stranger: the escrow key is the one pinned in the data directory, and a colleague
+    # whose key row fails gets no wrap. Before the upgrade nothing unchecked is sealed to.
     escrow_public = escrow_public_key()
     targets = []
     for staff_key in holders:

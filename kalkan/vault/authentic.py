@@ -21,6 +21,7 @@ nothing is sealed to a key that cannot be checked (docs/threat-model.md).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -57,9 +58,14 @@ class NotYetAuthenticated(Untrusted):
 
 
 def _mac_key() -> bytes:
+    return _subkey(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _subkey(secret_key: str) -> bytes:
     # A subkey of its own: the secret key also signs sessions and CSRF tokens.
     return hashlib.blake2b(
-        settings.SECRET_KEY.encode("utf-8"), digest_size=32, person=b"kalkan-rowmac"
+        secret_key.encode("utf-8"), digest_size=32, person=b"kalkan-rowmac"
     ).digest()
 
 

@@ -101,7 +101,7 @@ def test_the_escrow_fingerprint_is_shown_to_compare_with_the_sheet(client, organ
 # --- an epoch's key ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("lang", ["en", "ru", "ky", "kk"])
 def test_intake_refuses_to_seal_to_a_swapped_epoch_key(client, organisation, attacker, lang):
     OrgEpoch.objects.filter(number=1).update(public_key=attacker[1])
     page = client.post(f"/{lang}/report/", STORY)

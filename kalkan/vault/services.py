@@ -402,8 +402,8 @@ def new_compartment(members: Iterable[User], keyring: Keyring) -> Compartment:
     with transaction.atomic():
         escrow_public = escrow_public_key()
         compartment = Compartment(public_key=public)
-        authentic.stamp(compartment)
         compartment.save()
+        _restamp(compartment)
         _created(
             CompartmentWrap, compartment=compartment, holder=None,
             sealed=crypto.seal_to(escrow_public, secret),
@@ -414,10 +414,19 @@ def new_compartment(members: Iterable[User], keyring: Keyring) -> Compartment:
     return compartment
 
 
+def _restamp(compartment: Compartment) -> None:
+    """The compartment's MAC after its members changed (it covers them)."""
+    authentic.stamp(compartment)
+    Compartment.objects.filter(pk=compartment.pk).update(mac=compartment.mac)
+
+
 def add_member(compartment: Compartment, user: User, keyring: Keyring) -> None:
     """Name the person a member and seal the compartment's secret to their staff key."""
     secret = keyring.compartment_secret(compartment.id)
+    authentic.check_public_key(compartment, bytes(compartment.public_key), secret)
+    authentic.check(compartment, verifiable=True)
     compartment.members.add(user)
+    _restamp(compartment)
     staff_key = StaffKey.objects.filter(user=user).first()
     if staff_key is not None:
         sealed = crypto.seal_to(staff_public_key(staff_key), secret)
@@ -429,9 +438,20 @@ def drop_member(compartment: Compartment, user: User) -> None:
     """Take the person out: their wrap goes now, and the compartment must move to a new key
     (their sessions may still hold the old one), which mend_compartment does."""
     with transaction.atomic():
+        try:
+            authentic.check(compartment)
+            genuine = True
+        except Untrusted as problem:
+            # Still taken out (a removal is never blocked), but a tampered member list is
+            # not blessed with a new MAC.
+            genuine = False
+            if not isinstance(problem, NotYetAuthenticated):
+                authentic.report(problem)
         compartment.members.remove(user)
         CompartmentWrap.objects.filter(compartment=compartment, holder=user).delete()
         Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=True)
+        if genuine:
+            _restamp(compartment)
     compartment.rotate_pending = True
 
 
@@ -441,6 +461,10 @@ def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:
     one cannot open. Returns the compartment now in use (a new one after a rotation)."""
     from kalkan.vault.records import bump_revisions, move_keys
 
+    # The member list is the vault's (a name the writer added would get the key next).
+    secret = keyring.compartment_secret(compartment.id)
+    authentic.check_public_key(compartment, bytes(compartment.public_key), secret)
+    authentic.check(compartment, verifiable=True)
     members = list(compartment.members.filter(is_active=True))
     if not compartment.rotate_pending:
         wrapped = set(

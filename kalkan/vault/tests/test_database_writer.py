@@ -26,6 +26,7 @@ from kalkan.vault import services as vault
 from kalkan.vault.escrow_words import to_words
 from kalkan.vault.models import (
     Compartment,
+    CompartmentWrap,
     ContentKey,
     Escrow,
     OrgEpoch,
@@ -319,3 +320,16 @@ def test_the_words_of_a_sheet_are_checked_against_the_pinned_escrow_key(organisa
     monkeypatch.setattr("sys.stdin", io.StringIO(" ".join(to_words(crypto.random_key())) + "\n"))
     with pytest.raises(CommandError, match="do NOT match"):
         call_command("escrow_fingerprint", stdout=io.StringIO())
+
+
+def test_a_member_added_by_the_writer_is_never_given_the_key(organisation, bota, dana):
+    logged_in = bota.keyring()
+    compartment = vault.new_compartment([bota.user], logged_in)
+    Compartment.members.through.objects.create(compartment_id=compartment.pk, user_id=dana.user.pk)
+    with pytest.raises(authentic.Untrusted):
+        vault.mend_compartment(compartment, logged_in)  # a member, still logged in, opens it
+    assert not CompartmentWrap.objects.filter(compartment=compartment, holder=dana.user).exists()
+    assert str(compartment.pk) not in dana.keyring().compartment_secrets
+    # A member's next unlock refuses the compartment too (the writer can destroy, not read).
+    assert str(compartment.pk) not in bota.keyring().compartment_secrets
+    assert f"vault_compartment:{compartment.pk}" in tampered_entries()

@@ -170,17 +170,37 @@ def pinned_escrow_key() -> bytes | None:
     return base64.b64decode(pin["escrow_public_key"]) if pin else None
 
 
-def write_pin(escrow_public_key: bytes) -> None:
-    """Pin the escrow public key in the data directory (0600, replaced atomically)."""
+def pinned_epoch() -> int | None:
+    """The newest organisation epoch this data directory has seen started."""
+    pin = read_pin()
+    return int(pin["epoch"]) if pin and "epoch" in pin else None
+
+
+def write_pin(escrow_public_key: bytes, epoch: int) -> None:
+    """Pin the escrow public key and the newest epoch in the data directory (0600,
+    replaced atomically)."""
     path = _pin_path()
     partial = path.with_suffix(".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as out:
         json.dump(
-            {"version": 1, "escrow_public_key": base64.b64encode(escrow_public_key).decode()},
+            {
+                "version": 1,
+                "escrow_public_key": base64.b64encode(escrow_public_key).decode(),
+                "epoch": epoch,
+            },
             out,
         )
     partial.replace(path)
+
+
+def pin_epoch(number: int) -> None:
+    """A new epoch has committed: deleting it later (so that new records are sealed to an
+    epoch a removed person still holds) is then refused."""
+    escrow = pinned_escrow_key()
+    seen = pinned_epoch()
+    if escrow is not None and (seen is None or number > seen):
+        write_pin(escrow, number)
 
 
 # --- refusing --------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ from django.utils import timezone
 from kalkan.vault import authentic, crypto
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Compartment, ContentKey, OrgEpoch, Revision, SealedRecord
-from kalkan.vault.services import compartment_public_key, current_epoch, epoch_public_key
+from kalkan.vault.services import (
+    compartment_public_key,
+    current_epoch,
+    epoch_public_key,
+    sealing_epoch,
+)
 
 R = TypeVar("R", bound=SealedRecord)
 
@@ -52,9 +57,7 @@ def new_content_key(
     """A fresh content key, wrapped to the current epoch (or, for a restricted case, to its
     compartment): symmetrically when the writer holds that secret, else sealed to its public
     key (intake, nobody unlocked)."""
-    epoch = current_epoch()
-    if epoch is None:
-        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    epoch = sealing_epoch()
     key = crypto.random_key()
     row = ContentKey(epoch=epoch, sealed_in_epoch=epoch.number)
     if compartment is None:
@@ -123,7 +126,7 @@ def open_content_key(row: ContentKey, keyring: Keyring) -> bytes:
 def rewrap_content_keys(keyring: Keyring, *, batch: int = 2000) -> int:
     """Move every content key to the current epoch as a symmetric wrap: keys only, never
     content. Run after someone is removed (and after intake); returns how many moved."""
-    epoch = current_epoch()
+    epoch = sealing_epoch() if current_epoch() is not None else None
     if epoch is None or epoch.number not in keyring.org_secrets:
         return 0
     moved = 0
@@ -160,9 +163,7 @@ def move_keys(
     """Re-wrap content keys (keys only, never content) into a compartment, or back to the
     current epoch (compartment None). The caller bumps the records' revisions so that
     working sets drop or pick them up. Returns how many moved."""
-    epoch = current_epoch()
-    if epoch is None:
-        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    epoch = sealing_epoch()
     moved = 0
     with transaction.atomic():
         for row in rows:
@@ -265,7 +266,7 @@ def bulk_create_sealed(
     keys and fields as `new_sealed` + `write`, in a few statements per batch. A row is the
     sealed fields, or (sealed fields, plain fields such as foreign keys and states).
     Returns the new records' ids."""
-    epoch = current_epoch()
+    epoch = sealing_epoch() if current_epoch() is not None else None
     if epoch is None or epoch.number not in keyring.org_secrets:
         raise PermissionError("bulk sealing needs the current epoch's key")
     wrap_key = _epoch_wrap_key(keyring.org_secrets[epoch.number])

@@ -86,7 +86,7 @@ def found_organisation() -> Founding:
         authentic.stamp(escrow)
         escrow.save(update_fields=["mac"])
         # Pinned in the data directory before any epoch is sealed to it.
-        authentic.write_pin(escrow_public)
+        authentic.write_pin(escrow_public, epoch=1)
         VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": False})
         keyring = Keyring(user_id=None, staff_secret=None)
         _start_epoch(1, keyring, holders=[])
@@ -175,10 +175,26 @@ def _start_epoch(number: int, keyring: Keyring, holders: Iterable[StaffKey]) -> 
             OrgKeyWrap, epoch=epoch, holder_id=user_id, sealed=crypto.seal_to(staff_public, secret)
         )
     keyring.org_secrets[number] = secret
+    transaction.on_commit(lambda: authentic.pin_epoch(number))
 
 
 def current_epoch() -> OrgEpoch | None:
     return OrgEpoch.objects.order_by("-number").first()
+
+
+def sealing_epoch() -> OrgEpoch:
+    """The epoch new keys are sealed or wrapped to: the newest, unless the data directory
+    has seen a newer one started (its row was deleted, so that new records would go to an
+    epoch a removed person still holds): then Untrusted."""
+    epoch = current_epoch()
+    if epoch is None:
+        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    seen = authentic.pinned_epoch()
+    if seen is not None and epoch.number < seen:
+        raise Untrusted(
+            OrgEpoch._meta.db_table, epoch.number, f"epoch {seen} was started here and is gone"
+        )
+    return epoch
 
 
 # --- staff keys ---------------------------------------------------------------------------
@@ -327,7 +343,7 @@ def authenticate_instance(keyring: Keyring) -> bool:
     except Untrusted as problem:
         authentic.report(problem, actor_id=keyring.user_id)
         return False
-    authentic.write_pin(bytes(escrow.public_key))
+    authentic.write_pin(bytes(escrow.public_key), epoch=max(e.number for e in epochs))
     authentic.LOG.warning("vault: rows authenticated and the escrow key pinned: %s", counts)
     return True
 
@@ -600,9 +616,7 @@ def seal_for_organisation(data: bytes, purpose: str) -> str:
     Returns "<epoch>:<base64>"; the purpose is bound in, so a blob cannot be moved to a
     different kind of place unnoticed.
     """
-    epoch = current_epoch()
-    if epoch is None:
-        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    epoch = sealing_epoch()
     sealed = crypto.seal_to(epoch_public_key(epoch), crypto.aad(purpose) + data)
     return f"{epoch.number}:{base64.b64encode(sealed).decode('ascii')}"
 

@@ -333,3 +333,19 @@ def test_a_member_added_by_the_writer_is_never_given_the_key(organisation, bota,
     # A member's next unlock refuses the compartment too (the writer can destroy, not read).
     assert str(compartment.pk) not in bota.keyring().compartment_secrets
     assert f"vault_compartment:{compartment.pk}" in tampered_entries()
+
+
+def test_deleting_the_newest_epoch_does_not_send_intake_back_to_an_old_one(
+    client, organisation, amir, bota, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        disable_staff(bota.user, actor=amir.user, keyring=amir.keyring())
+    assert authentic.pinned_epoch() == 2
+    # Epoch 1 is one bota still holds: the writer deletes epoch 2 so new reports go to it.
+    OrgKeyWrap.objects.filter(epoch_id=2).delete()
+    OrgEpoch.objects.filter(number=2).delete()
+    page = client.post("/en/report/", STORY)
+    assert page.status_code == 503
+    assert UNAVAILABLE in page.content.decode()
+    assert Report.objects.count() == 0 and ContentKey.objects.count() == 0
+    assert tampered_entries() == ["vault_orgepoch:1"]

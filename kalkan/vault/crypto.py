@@ -1,7 +1,7 @@
 """The cryptographic primitives, over libsodium (PyNaCl). Nothing else in Kalkan calls NaCl.
 
 - fields: XChaCha20-Poly1305 with associated data that binds the ciphertext to its place
-  (record id, field, key epoch, schema version), padded to 64-byte blocks plus a random
+  (model, record id, field, key epoch, schema version), padded to 64-byte blocks plus a random
   number of extra blocks, so sizes leak little and the same text gives different sizes;
 - files: secretstream in 64 KiB chunks, the last one padded and tagged FINAL, so a truncated
   or extended file is detected; plaintext never touches the disk;

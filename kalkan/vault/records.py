@@ -6,7 +6,8 @@
     read(note, keyring) -> {"title": "…", "body": "…"}
 
 Each field is encrypted under the record's own content key with associated data binding
-record id, field name, the epoch it was first sealed in, and the model's schema version.
+the model, record id, field name, the epoch it was first sealed in, and the model's schema
+version. Every content key row carries a MAC (kalkan.vault.authentic), checked before use.
 """
 
 from __future__ import annotations

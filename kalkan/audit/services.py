@@ -73,7 +73,7 @@ def record(
         details = {**(details or {}), "object": object_id}
         object_id = ""
         sealed = crypto.seal_to(
-            bytes(compartment.public_key), json.dumps(details, sort_keys=True).encode()
+            vault.compartment_public_key(compartment), json.dumps(details, sort_keys=True).encode()
         )
         stored_details = f"c:{compartment.id}:{base64.b64encode(sealed).decode('ascii')}"
     elif details:

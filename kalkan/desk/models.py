@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kalkan.intake.models import Report
+from kalkan.vault.authentic import covers
 from kalkan.vault.models import Compartment, SealedRecord
 
 
@@ -188,6 +189,8 @@ class Partner(SealedRecord):
     details = models.BinaryField(default=b"")
     public_key = models.BinaryField()
     active = models.BooleanField(default=True)
+    # kalkan.vault.authentic: packages are sealed to public_key only if Kalkan wrote it.
+    mac = models.BinaryField(default=b"", editable=False)
 
     def __str__(self) -> str:
         return f"partner {self.id}"
@@ -255,3 +258,6 @@ class AlertState(models.Model):
 
     def __str__(self) -> str:
         return "alert state"
+
+
+covers("desk.partner", lambda r: (r.pk, r.public_key))

@@ -38,7 +38,7 @@ from kalkan.desk.vocab import REFERRAL_FIELDS, RISKS
 from kalkan.intake.forms import COUNTRIES, HELP
 from kalkan.intake.models import Report
 from kalkan.records.gazetteer import REGIONS
-from kalkan.vault import crypto
+from kalkan.vault import authentic, crypto
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import new_sealed, open_content_key, write
 
@@ -94,8 +94,7 @@ def fingerprint(public_key: bytes) -> str:
     """What the partner and the admin read to each other (phone, Signal) before any
     package is made: the first 128 bits of the key's SHA-256 in groups of four hex digits.
     tools/kalkan_referral.py computes the same."""
-    digest = hashlib.sha256(public_key).hexdigest()[:32]
-    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+    return crypto.fingerprint(public_key)
 
 
 # --- partners ------------------------------------------------------------------------------
@@ -108,6 +107,7 @@ def add_partner(keyring: Keyring, name: str, details: dict[str, str], public_key
         raise ValueError("a partner needs a name")
     with transaction.atomic():
         partner, key = new_sealed(Partner, keyring, None, public_key=public_key, active=True)
+        authentic.stamp(partner)
         write(partner, key, name=name.strip(), details=json.dumps(details, ensure_ascii=False))
     return partner
 
@@ -378,6 +378,8 @@ def make_referral(case: Case, partner: Partner, keyring: Keyring, by: User | Non
         )
     name = open_fields(partner, keyring)["name"]
     plain = build_package(case, name, fields, keyring, timezone.localdate())
+    # The partner's key only if Kalkan wrote it: a database writer could swap in their own.
+    authentic.check(partner)
     package = crypto.seal_to(check_public_key(bytes(partner.public_key)), plain)
     digest = hashlib.sha256(package).hexdigest()
     with transaction.atomic():

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from django.db import models
 
+from kalkan.vault.authentic import covers
 from kalkan.vault.models import SealedRecord
 
 
@@ -60,6 +61,9 @@ class Mailbox(models.Model):
     reporter_public_key = models.BinaryField()
     # The reporter's secret key, encrypted under the receipt's unlock key.
     wrapped_reporter_secret = models.BinaryField()
+    # kalkan.vault.authentic: staff replies are sealed to reporter_public_key only if intake
+    # wrote it.
+    mac = models.BinaryField(default=b"", editable=False)
 
     def __str__(self) -> str:
         return f"mailbox of {self.report_id}"
@@ -102,3 +106,9 @@ class Evidence(SealedRecord):
 
     def __str__(self) -> str:
         return f"evidence {self.id}"
+
+
+covers(
+    "intake.mailbox",
+    lambda r: (r.report_id, r.lookup_key, r.reporter_public_key, r.wrapped_reporter_secret),
+)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from kalkan.intake import receipts
 from kalkan.intake.models import Evidence, Mailbox, Message, Report
 from kalkan.intake.uploads import SealedUpload, reencode_image, sniff_image
-from kalkan.vault import crypto
+from kalkan.vault import authentic, crypto
 from kalkan.vault.files import open_file, store_file
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import new_sealed, write
@@ -61,7 +61,7 @@ def submit_report(
             contact=json.dumps(submission.contact, ensure_ascii=False),
             consent=json.dumps(submission.consent),
         )
-        Mailbox.objects.create(
+        box = Mailbox(
             report=report,
             lookup_key=lookup_key,
             reporter_public_key=reporter_public,
@@ -69,6 +69,8 @@ def submit_report(
                 unlock_key, reporter_secret, _reporter_secret_aad(lookup_key)
             ),
         )
+        authentic.stamp(box)
+        box.save()
         attach_evidence(report, None, uploads)
     return receipt
 
@@ -164,6 +166,8 @@ def reply(box: Mailbox, keyring: Keyring, text: str) -> Message:
             Message, keyring, box.report.content_key.compartment,
             mailbox=box, from_reporter=False, seen=True,
         )
+        # The reporter's key only if intake wrote it (a writer could swap in their own).
+        authentic.check(box)
         message.reporter_copy = crypto.seal_to(
             bytes(box.reporter_public_key), text.encode("utf-8")
         )

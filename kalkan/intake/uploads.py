@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
 
 from kalkan.core.csrf import csrf_protect
+from kalkan.vault.authentic import Untrusted
 from kalkan.vault.files import SealedFileWriter, StoredFile, delete_file
 from kalkan.vault.models import ContentKey
 from kalkan.vault.records import new_content_key
@@ -90,6 +91,8 @@ class UploadProblems:
     too_large: bool = False
     too_many: bool = False
     stored: list[SealedUpload] = field(default_factory=list)
+    # The organisation's key failed its check (kalkan.vault.authentic): nothing is sealed.
+    unavailable: Untrusted | None = None
 
 
 class _Received(UploadedFile):
@@ -119,7 +122,15 @@ class SealedUploadHandler(FileUploadHandler):
         if len(self.problems.stored) >= self.max_files:
             self.problems.too_many = True
             raise StopUpload(connection_reset=False)
-        row, key = new_content_key(None)
+        if self.problems.unavailable is not None:
+            return
+        try:
+            row, key = new_content_key(None)
+        except Untrusted as problem:
+            # The rest of the body is still read (the typed text comes back); this file is
+            # skipped, never sealed to a key the vault cannot vouch for.
+            self.problems.unavailable = problem
+            return
         evidence_id = uuid.uuid4()
         self.current = SealedUpload(
             evidence_id, row, key, safe_name(self.file_name or ""), self.content_type or ""

@@ -20,6 +20,7 @@ from kalkan.intake.services import (
     submit_report,
 )
 from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
+from kalkan.vault import authentic
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -60,7 +61,18 @@ def report(request: HttpRequest, handler: SealedUploadHandler, urgent: str = "")
             {"form": form, "problem": problem, "files_dropped": _had_files(handler)},
             status=status,
         )
-    receipt = submit_report(form.submission(), handler.problems.stored)
+    try:
+        if handler.problems.unavailable is not None:
+            raise handler.problems.unavailable
+        receipt = submit_report(form.submission(), handler.problems.stored)
+    except authentic.Untrusted as refused:
+        # Nothing is stored (the transaction rolled back; the files go with the handler).
+        return render(
+            request,
+            "intake/report.html",
+            {"form": form, "problem": _unavailable(refused), "files_dropped": _had_files(handler)},
+            status=503,
+        )
     handler.keep()
     limits.spend(request, "submission")
     # Shown in the response to the POST only: never stored, never in a URL, never cached.
@@ -76,6 +88,14 @@ def receipt_saved(request: HttpRequest) -> HttpResponse:
             request, "intake/receipt.html", {"receipt": receipt, "not_confirmed": True}
         )
     return render(request, "intake/thanks.html")
+
+
+def _unavailable(refused: authentic.Untrusted) -> str:
+    """The organisation's key failed its check (kalkan.vault.authentic): logged and audited;
+    the person keeps what they typed."""
+    authentic.report(refused)
+    return _("The service is unavailable right now. Your text is kept on this page: please "
+             "try again later.")
 
 
 def _busy(verdict: limits.Verdict) -> str:
@@ -159,13 +179,19 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     form = FollowUpForm(request.POST)
     refused_files = handler.problems.too_large or handler.problems.too_many
     sent = False
+    problem = ""
     if form.is_valid() and not refused_files:
         text = form.cleaned_data["follow_up"]
-        if text or handler.problems.stored:
-            add_follow_up(box, text, handler.problems.stored)
-            handler.keep()
-            sent = True
-            form = FollowUpForm()
+        try:
+            if handler.problems.unavailable is not None:
+                raise handler.problems.unavailable
+            if text or handler.problems.stored:
+                add_follow_up(box, text, handler.problems.stored)
+                handler.keep()
+                sent = True
+                form = FollowUpForm()
+        except authentic.Untrusted as refused:
+            problem = _unavailable(refused)
     # Refused files or a text too long: the typed text comes back, nothing is lost.
     return render(
         request,
@@ -176,5 +202,7 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
             "sent": sent,
             "refused_files": refused_files,
             "form": form,
+            "problem": problem,
         },
+        status=503 if problem else 200,
     )

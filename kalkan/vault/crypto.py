@@ -1,7 +1,7 @@
 """The cryptographic primitives, over libsodium (PyNaCl). Nothing else in Kalkan calls NaCl.
 
 - fields: XChaCha20-Poly1305 with associated data that binds the ciphertext to its place
-  (record id, field, key epoch, schema version), padded to 64-byte blocks plus a random
+  (model, record id, field, key epoch, schema version), padded to 64-byte blocks plus a random
   number of extra blocks, so sizes leak little and the same text gives different sizes;
 - files: secretstream in 64 KiB chunks, the last one padded and tagged FINAL, so a truncated
   or extended file is detected; plaintext never touches the disk;
@@ -50,8 +50,14 @@ def aad(*parts: str | int) -> bytes:
     return b"".join(len(p).to_bytes(2, "big") + p for p in (str(x).encode() for x in parts))
 
 
-def field_aad(record_id: str, field: str, epoch: int, schema: int = 1) -> bytes:
-    return aad("field", record_id, field, epoch, schema)
+def field_aad(
+    record_id: str, field: str, epoch: int, schema: int = 1, model: str | None = None
+) -> bytes:
+    """Version 1 (model None): record id, field, epoch, schema. Version 2 adds the model's
+    label, so a ciphertext cannot be moved to a row of another table with the same id."""
+    if model is None:
+        return aad("field", record_id, field, epoch, schema)
+    return aad("field/2", model, record_id, field, epoch, schema)
 
 
 def _pad(data: bytes, block: int, extra_blocks: int) -> bytes:
@@ -134,6 +140,13 @@ def derive_from_passphrase(
 def verifier_digest(verifier: bytes) -> bytes:
     """What is stored to check a login: a hash of the verifier, never the verifier itself."""
     return hashlib.blake2b(verifier, digest_size=32, person=b"kalkan-login").digest()
+
+
+def fingerprint(public_key: bytes) -> str:
+    """What people read to each other to check a public key (the escrow sheet, a partner on
+    the phone): the first 128 bits of its SHA-256 in groups of four hex digits."""
+    digest = hashlib.sha256(public_key).hexdigest()[:32]
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
 
 def same(a: bytes, b: bytes) -> bool:

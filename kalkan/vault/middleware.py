@@ -7,9 +7,10 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from kalkan.vault import session
+from kalkan.vault import authentic, session
 
 
 class VaultMiddleware:
@@ -25,3 +26,12 @@ class VaultMiddleware:
         response = self.get_response(request)
         session.write_cookie(request, response)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A key, wrap or flag the vault did not write (threat 6): the action's transaction
+        has rolled back; log it, audit it, and say so rather than answer 500."""
+        if not isinstance(exception, authentic.Untrusted):
+            return None
+        actor = request.user.pk if request.user.is_authenticated else None
+        authentic.report(exception, actor_id=actor)
+        return render(request, "vault/untrusted.html", status=503)

@@ -14,9 +14,16 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from kalkan.vault.authentic import covers
+
+# Every row below that holds a public key the vault seals to, or a wrap, carries a MAC
+# (`mac`) under a key from the data directory (kalkan.vault.authentic): a database writer
+# cannot forge it.
+
 
 class Escrow(models.Model):
     public_key = models.BinaryField()
+    mac = models.BinaryField(default=b"", editable=False)
 
     def __str__(self) -> str:
         return "escrow"
@@ -26,6 +33,7 @@ class OrgEpoch(models.Model):
     number = models.PositiveIntegerField(primary_key=True)
     public_key = models.BinaryField()
     started_on = models.DateField()
+    mac = models.BinaryField(default=b"", editable=False)
 
     class Meta:
         ordering = ["number"]
@@ -42,6 +50,7 @@ class OrgKeyWrap(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="org_wraps"
     )
     sealed = models.BinaryField()
+    mac = models.BinaryField(default=b"", editable=False)
 
     class Meta:
         constraints = [
@@ -68,6 +77,7 @@ class StaffKey(models.Model):
     # BLAKE2b of the login verifier; the verifier itself and the KEK are never stored.
     verifier_digest = models.BinaryField()
     wrapped_secret = models.BinaryField()
+    mac = models.BinaryField(default=b"", editable=False)
 
     def __str__(self) -> str:
         return f"key of {self.user_id}"
@@ -96,6 +106,7 @@ class Compartment(models.Model):
     # A member left while nobody who holds the key was at hand: the next member who opens
     # it moves its records to a new key (kalkan.vault.services.mend_compartment).
     rotate_pending = models.BooleanField(default=False)
+    mac = models.BinaryField(default=b"", editable=False)
 
     def __str__(self) -> str:
         return f"compartment {self.id}"
@@ -112,6 +123,7 @@ class CompartmentWrap(models.Model):
         related_name="compartment_wraps",
     )
     sealed = models.BinaryField()
+    mac = models.BinaryField(default=b"", editable=False)
 
     class Meta:
         constraints = [
@@ -144,6 +156,10 @@ class ContentKey(models.Model):
     compartment = models.ForeignKey(
         Compartment, null=True, on_delete=models.PROTECT, related_name="content_keys"
     )
+    # How the record's fields are bound (kalkan.vault.records.field_aad): 2 adds the model's
+    # label, so a field cannot be moved to another table; keys made before that stay 1.
+    fields_version = models.PositiveSmallIntegerField(default=2)
+    mac = models.BinaryField(default=b"", editable=False)
 
     def __str__(self) -> str:
         return f"content key {self.id}"
@@ -189,3 +205,31 @@ class Removed(models.Model):
 
     def __str__(self) -> str:
         return f"removed {self.record_id}"
+
+
+covers("vault.escrow", lambda r: (r.pk, r.public_key))
+covers("vault.orgepoch", lambda r: (r.number, r.public_key))
+covers("vault.orgkeywrap", lambda r: (r.epoch_id, r.holder_id, r.sealed))
+covers(
+    "vault.staffkey",
+    lambda r: (
+        r.user_id, r.public_key, r.salt, r.opslimit, r.memlimit, r.verifier_digest,
+        r.wrapped_secret,
+    ),
+)
+# The members too: a member's visit wraps the secret to every named member lacking a wrap
+# (kalkan.vault.services.mend_compartment), so a name added by the writer must not count.
+covers(
+    "vault.compartment",
+    lambda r: (
+        r.pk, r.public_key, ",".join(str(m) for m in sorted(r.members.values_list("pk", flat=True)))
+    ),
+)
+covers("vault.compartmentwrap", lambda r: (r.compartment_id, r.holder_id, r.sealed))
+covers(
+    "vault.contentkey",
+    lambda r: (
+        r.pk, r.epoch_id, r.sealed_in_epoch, r.wrapped, r.by_intake, r.compartment_id,
+        r.fields_version,
+    ),
+)

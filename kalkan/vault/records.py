@@ -6,7 +6,8 @@
     read(note, keyring) -> {"title": "…", "body": "…"}
 
 Each field is encrypted under the record's own content key with associated data binding
-record id, field name, the epoch it was first sealed in, and the model's schema version.
+the model, record id, field name, the epoch it was first sealed in, and the model's schema
+version. Every content key row carries a MAC (kalkan.vault.authentic), checked before use.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db.models import F, QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from kalkan.vault import crypto
+from kalkan.vault import authentic, crypto
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import (
     Compartment,
@@ -31,7 +32,12 @@ from kalkan.vault.models import (
     Revision,
     SealedRecord,
 )
-from kalkan.vault.services import current_epoch
+from kalkan.vault.services import (
+    compartment_public_key,
+    current_epoch,
+    epoch_public_key,
+    sealing_epoch,
+)
 
 R = TypeVar("R", bound=SealedRecord)
 
@@ -60,9 +66,7 @@ def new_content_key(
     """A fresh content key, wrapped to the current epoch (or, for a restricted case, to its
     compartment): symmetrically when the writer holds that secret, else sealed to its public
     key (intake, nobody unlocked)."""
-    epoch = current_epoch()
-    if epoch is None:
-        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    epoch = sealing_epoch()
     key = crypto.random_key()
     row = ContentKey(epoch=epoch, sealed_in_epoch=epoch.number)
     if compartment is None:
@@ -71,6 +75,10 @@ def new_content_key(
         _wrap_in_compartment(row, key, compartment, keyring)
     row.save()
     return row, key
+
+
+# The columns a (re-)wrap changes, MAC included.
+_WRAP_COLUMNS = ["epoch", "wrapped", "by_intake", "compartment", "mac"]
 
 
 def _wrap_in_compartment(
@@ -82,9 +90,10 @@ def _wrap_in_compartment(
         row.wrapped = crypto.wrap_key(_compartment_wrap_key(secret), key, associated)
         row.by_intake = False
     else:
-        row.wrapped = crypto.seal_to(bytes(compartment.public_key), associated + key)
+        row.wrapped = crypto.seal_to(compartment_public_key(compartment), associated + key)
         row.by_intake = True
     row.compartment = compartment
+    authentic.stamp(row)
 
 
 def _wrap(row: ContentKey, key: bytes, epoch: OrgEpoch, keyring: Keyring | None) -> None:
@@ -93,17 +102,20 @@ def _wrap(row: ContentKey, key: bytes, epoch: OrgEpoch, keyring: Keyring | None)
         row.wrapped = crypto.wrap_key(_epoch_wrap_key(secret), key, _key_aad(row.id, epoch.number))
         row.by_intake = False
     else:
-        row.wrapped = crypto.seal_to(
-            bytes(epoch.public_key), _key_aad(row.id, epoch.number) + key
-        )
+        row.wrapped = crypto.seal_to(epoch_public_key(epoch), _key_aad(row.id, epoch.number) + key)
         row.by_intake = True
     row.epoch = epoch
     row.compartment = None
+    authentic.stamp(row)
 
 
 def open_content_key(row: ContentKey, keyring: Keyring) -> bytes:
     """The record's key; PermissionError when the keyring lacks the epoch's secret, or the
-    record belongs to a restricted compartment the person is not a member of."""
+    record belongs to a restricted compartment the person is not a member of; Untrusted
+    when the row (its wrap, epoch, compartment or `by_intake` flag) is not the vault's."""
+    # Before the upgrade (no MAC yet) a row is read as before, opening it being the only
+    # check; the upgrade then gives it its MAC, and from then on a row without one is refused.
+    authentic.check(row, verifiable=True)
     if row.compartment_id is not None:
         secret = keyring.compartment_secret(row.compartment_id)
         associated = _compartment_key_aad(row.id, row.compartment_id)
@@ -123,7 +135,7 @@ def open_content_key(row: ContentKey, keyring: Keyring) -> bytes:
 def rewrap_content_keys(keyring: Keyring, *, batch: int = 2000) -> int:
     """Move every content key to the current epoch as a symmetric wrap: keys only, never
     content. Run after someone is removed (and after intake); returns how many moved."""
-    epoch = current_epoch()
+    epoch = sealing_epoch() if current_epoch() is not None else None
     if epoch is None or epoch.number not in keyring.org_secrets:
         return 0
     moved = 0
@@ -133,16 +145,25 @@ def rewrap_content_keys(keyring: Keyring, *, batch: int = 2000) -> int:
         .exclude(epoch=epoch, by_intake=False)
         .order_by("id")
     )
+    last = None
     while True:
-        rows = list(stale[:batch])
+        rows = list((stale if last is None else stale.filter(id__gt=last))[:batch])
         if not rows:
             return moved
+        last = rows[-1].id
         with transaction.atomic():
             for row in rows:
-                key = open_content_key(row, keyring)
+                try:
+                    key = open_content_key(row, keyring)
+                except crypto.Tampered as problem:
+                    # Re-wrapping it would launder a planted key into a genuine-looking
+                    # one: it stays as it is, never opened (and the removal goes through).
+                    authentic.report(authentic.as_untrusted(problem, row),
+                                     actor_id=keyring.user_id)
+                    continue
                 _wrap(row, key, epoch, keyring)
-                row.save(update_fields=["epoch", "wrapped", "by_intake"])
-        moved += len(rows)
+                row.save(update_fields=_WRAP_COLUMNS)
+                moved += 1
 
 
 def move_keys(
@@ -151,9 +172,7 @@ def move_keys(
     """Re-wrap content keys (keys only, never content) into a compartment, or back to the
     current epoch (compartment None). The caller bumps the records' revisions so that
     working sets drop or pick them up. Returns how many moved."""
-    epoch = current_epoch()
-    if epoch is None:
-        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    epoch = sealing_epoch()
     moved = 0
     with transaction.atomic():
         for row in rows:
@@ -166,7 +185,7 @@ def move_keys(
                 _wrap(row, key, epoch, keyring)
             else:
                 _wrap_in_compartment(row, key, compartment, keyring)
-            row.save(update_fields=["epoch", "wrapped", "by_intake", "compartment"])
+            row.save(update_fields=_WRAP_COLUMNS)
             moved += 1
     return moved
 
@@ -229,8 +248,14 @@ def next_revision() -> int:
 
 
 def field_aad(record: SealedRecord, field: str) -> bytes:
+    """Bound to the record, the field, the first epoch and the schema; for keys made since
+    fields_version 2 also to the model, so a field cannot be moved across tables. The
+    version is covered by the content key's MAC: a writer cannot lower it."""
+    content_key = record.content_key
+    model = (record._meta.concrete_model or type(record))._meta.label_lower
     return crypto.field_aad(
-        str(record.id), field, record.content_key.sealed_in_epoch, record.SCHEMA_VERSION
+        str(record.id), field, content_key.sealed_in_epoch, record.SCHEMA_VERSION,
+        model if content_key.fields_version >= 2 else None,
     )
 
 
@@ -282,7 +307,7 @@ def bulk_create_sealed(
     keys and fields as `new_sealed` + `write`, in a few statements per batch. A row is the
     sealed fields, or (sealed fields, plain fields such as foreign keys and states).
     Returns the new records' ids."""
-    epoch = current_epoch()
+    epoch = sealing_epoch() if current_epoch() is not None else None
     if epoch is None or epoch.number not in keyring.org_secrets:
         raise PermissionError("bulk sealing needs the current epoch's key")
     wrap_key = _epoch_wrap_key(keyring.org_secrets[epoch.number])
@@ -304,6 +329,7 @@ def bulk_create_sealed(
                 content_key.wrapped = crypto.wrap_key(
                     wrap_key, key, _key_aad(content_key.id, epoch.number)
                 )
+                authentic.stamp(content_key)
                 record = model(
                     content_key=content_key,
                     revision=first + offset,

@@ -12,6 +12,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -19,7 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kalkan.accounts.models import User
-from kalkan.vault import crypto
+from kalkan.accounts.roles import Role
+from kalkan.vault import authentic, crypto
+from kalkan.vault.authentic import NotYetAuthenticated, Untrusted
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import (
     Compartment,
@@ -78,33 +81,120 @@ def found_organisation() -> Founding:
         if OrgEpoch.objects.exists():
             raise RuntimeError("this instance already has organisation keys")
         escrow_secret, escrow_public = crypto.new_keypair()
-        Escrow.objects.create(public_key=escrow_public)
+        escrow = Escrow(public_key=escrow_public)
+        escrow.save()
+        authentic.stamp(escrow)
+        escrow.save(update_fields=["mac"])
+        # Pinned in the data directory before any epoch is sealed to it.
+        authentic.write_pin(escrow_public, epoch=1)
         VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": False})
         keyring = Keyring(user_id=None, staff_secret=None)
         _start_epoch(1, keyring, holders=[])
     return Founding(escrow_secret, keyring)
 
 
+def _created(model: type[Any], **values: object) -> Any:
+    """A new authenticated row: its MAC is computed before it is saved."""
+    row = model(**values)
+    authentic.stamp(row)
+    row.save()
+    return row
+
+
+def escrow_public_key() -> bytes:
+    """The escrow public key that epochs and compartments are sealed to: the one pinned in
+    the data directory. A database row that differs from it (or fails its MAC) is reported
+    and ignored, so a swapped row never receives a secret and a removal still goes through.
+    Before the upgrade (no pin) the row is used only if it carries a valid MAC."""
+    escrow = Escrow.objects.first()
+    pin = authentic.pinned_escrow_key()
+    if pin is None:
+        if escrow is None:
+            raise RuntimeError("no organisation keys yet: run `kalkan init`")
+        authentic.check(escrow)
+        return bytes(escrow.public_key)
+    if escrow is None or not (
+        authentic.is_genuine(escrow) and crypto.same(pin, bytes(escrow.public_key))
+    ):
+        authentic.report(
+            Untrusted(Escrow._meta.db_table, escrow.pk if escrow else "-",
+                      "not the escrow key pinned in the data directory")
+        )
+    return pin
+
+
+def escrow_fingerprint() -> str:
+    """What `kalkan init` printed beside the escrow words, for the admin to compare."""
+    pin = authentic.pinned_escrow_key()
+    return crypto.fingerprint(pin) if pin is not None else ""
+
+
+def epoch_public_key(epoch: OrgEpoch, keyring: Keyring | None = None) -> bytes:
+    """The epoch's public key to seal to, checked: against its secret when the keyring holds
+    it, else by its MAC (Untrusted, or NotYetAuthenticated before the upgrade)."""
+    public = bytes(epoch.public_key)
+    secret = keyring.org_secrets.get(epoch.number) if keyring else None
+    if secret is not None:
+        authentic.check_public_key(epoch, public, secret)
+    authentic.check(epoch, verifiable=secret is not None)
+    return public
+
+
+def staff_public_key(staff_key: StaffKey) -> bytes:
+    """A staff member's public key to seal organisation or compartment secrets to."""
+    authentic.check(staff_key)
+    return bytes(staff_key.public_key)
+
+
+def compartment_public_key(compartment: Compartment) -> bytes:
+    """A restricted case's public key to seal to (a reporter's follow-up, with no unlock)."""
+    authentic.check(compartment)
+    return bytes(compartment.public_key)
+
+
 def _start_epoch(number: int, keyring: Keyring, holders: Iterable[StaffKey]) -> None:
     secret, public = crypto.new_keypair()
-    epoch = OrgEpoch.objects.create(
-        number=number, public_key=public, started_on=timezone.now().date()
-    )
-    escrow = Escrow.objects.get()
-    OrgKeyWrap.objects.create(
-        epoch=epoch, holder=None, sealed=crypto.seal_to(bytes(escrow.public_key), secret)
-    )
+    # Every key is checked before anything is written, so the secret never goes to a
+    # stranger: the escrow key is the one pinned in the data directory, and a colleague
+    # whose key row fails gets no wrap. Before the upgrade nothing unchecked is sealed to.
+    escrow_public = escrow_public_key()
+    targets = []
     for staff_key in holders:
-        OrgKeyWrap.objects.create(
-            epoch=epoch,
-            holder_id=staff_key.user_id,
-            sealed=crypto.seal_to(bytes(staff_key.public_key), secret),
+        try:
+            targets.append((staff_key.user_id, staff_public_key(staff_key)))
+        except NotYetAuthenticated:
+            raise
+        except Untrusted as problem:
+            # A colleague's key row the vault did not write: they get no wrap (an admin
+            # enrols them again); the epoch still starts, so a removal is never blocked.
+            authentic.report(problem)
+    epoch = _created(OrgEpoch, number=number, public_key=public, started_on=timezone.now().date())
+    _created(OrgKeyWrap, epoch=epoch, holder=None, sealed=crypto.seal_to(escrow_public, secret))
+    for user_id, staff_public in targets:
+        _created(
+            OrgKeyWrap, epoch=epoch, holder_id=user_id, sealed=crypto.seal_to(staff_public, secret)
         )
     keyring.org_secrets[number] = secret
+    transaction.on_commit(lambda: authentic.pin_epoch(number))
 
 
 def current_epoch() -> OrgEpoch | None:
     return OrgEpoch.objects.order_by("-number").first()
+
+
+def sealing_epoch() -> OrgEpoch:
+    """The epoch new keys are sealed or wrapped to: the newest, unless the data directory
+    has seen a newer one started (its row was deleted, so that new records would go to an
+    epoch a removed person still holds): then Untrusted."""
+    epoch = current_epoch()
+    if epoch is None:
+        raise RuntimeError("no organisation keys yet: run `kalkan init`")
+    seen = authentic.pinned_epoch()
+    if seen is not None and epoch.number < seen:
+        raise Untrusted(
+            OrgEpoch._meta.db_table, epoch.number, f"epoch {seen} was started here and is gone"
+        )
+    return epoch
 
 
 # --- staff keys ---------------------------------------------------------------------------
@@ -128,27 +218,26 @@ def grant_keys(user: User, granting: Keyring) -> int:
     """Wrap every organisation key the granter holds to the person's existing public key
     (after a panic and recovery, colleagues get their access back without new passphrases).
     Returns how many epochs were granted."""
-    staff_key = StaffKey.objects.get(user=user)
+    staff_public = staff_public_key(StaffKey.objects.get(user=user))
     granted = 0
+    held = set(OrgKeyWrap.objects.filter(holder=user).values_list("epoch_id", flat=True))
     for number, org_secret in granting.org_secrets.items():
-        _, made = OrgKeyWrap.objects.get_or_create(
-            epoch_id=number,
-            holder=user,
-            defaults={"sealed": crypto.seal_to(bytes(staff_key.public_key), org_secret)},
-        )
-        granted += made
+        if number not in held:
+            _created(
+                OrgKeyWrap, epoch_id=number, holder=user,
+                sealed=crypto.seal_to(staff_public, org_secret),
+            )
+            granted += 1
     # Restricted compartments only where the person is a named member.
+    wrapped = set(
+        CompartmentWrap.objects.filter(holder=user).values_list("compartment_id", flat=True)
+    )
     for compartment in Compartment.objects.filter(
         members=user, id__in=list(granting.compartment_secrets)
-    ):
-        _, made = CompartmentWrap.objects.get_or_create(
-            compartment=compartment,
-            holder=user,
-            defaults={
-                "sealed": crypto.seal_to(
-                    bytes(staff_key.public_key), granting.compartment_secret(compartment.id)
-                )
-            },
+    ).exclude(id__in=wrapped):
+        _created(
+            CompartmentWrap, compartment=compartment, holder=user,
+            sealed=crypto.seal_to(staff_public, granting.compartment_secret(compartment.id)),
         )
     return granted
 
@@ -161,17 +250,17 @@ def _store_staff_key(user: User, passphrase: str, secret: bytes, public: bytes) 
     salt = secrets.token_bytes(crypto.SALT_BYTES)
     opslimit, memlimit = settings.VAULT_OPSLIMIT, settings.VAULT_MEMLIMIT
     kek, verifier = _derive(passphrase, salt, opslimit, memlimit)
-    StaffKey.objects.update_or_create(
+    staff_key = StaffKey(
         user=user,
-        defaults={
-            "public_key": public,
-            "salt": salt,
-            "opslimit": opslimit,
-            "memlimit": memlimit,
-            "verifier_digest": crypto.verifier_digest(verifier),
-            "wrapped_secret": crypto.wrap_key(kek, secret, _staff_secret_aad(user.pk)),
-        },
+        public_key=public,
+        salt=salt,
+        opslimit=opslimit,
+        memlimit=memlimit,
+        verifier_digest=crypto.verifier_digest(verifier),
+        wrapped_secret=crypto.wrap_key(kek, secret, _staff_secret_aad(user.pk)),
     )
+    authentic.stamp(staff_key)
+    staff_key.save()  # replaces the person's row, if any (the user is the primary key)
 
 
 def unlock(user: User | None, passphrase: str) -> Keyring | None:
@@ -189,16 +278,91 @@ def unlock(user: User | None, passphrase: str) -> Keyring | None:
     )
     if not crypto.same(crypto.verifier_digest(verifier), bytes(staff_key.verifier_digest)):
         return None
-    staff_secret = crypto.unwrap_key(
-        kek, bytes(staff_key.wrapped_secret), _staff_secret_aad(user.pk)
-    )
-    org_secrets = {
-        wrap.epoch_id: crypto.open_sealed(staff_secret, bytes(wrap.sealed))
-        for wrap in OrgKeyWrap.objects.filter(holder=user)
-    }
-    keyring = Keyring(user_id=user.pk, staff_secret=staff_secret, org_secrets=org_secrets)
+    try:
+        staff_secret = crypto.unwrap_key(
+            kek, bytes(staff_key.wrapped_secret), _staff_secret_aad(user.pk)
+        )
+        # Before the upgrade a row without a MAC is the person's own only if the public
+        # key belongs to the secret their passphrase just opened.
+        authentic.check_public_key(staff_key, bytes(staff_key.public_key), staff_secret)
+        authentic.check(staff_key, verifiable=True)
+    except crypto.Tampered as problem:
+        # A key row the vault did not write (a verifier and key of someone else's choosing):
+        # no login with it.
+        authentic.report(authentic.as_untrusted(problem, staff_key), actor_id=user.pk)
+        return None
+    keyring = Keyring(user_id=user.pk, staff_secret=staff_secret)
+    take_new_wraps(keyring)
     sync_compartments(keyring)
+    if user.role == Role.ADMIN and not authentic.pinned():
+        authenticate_instance(keyring)
     return keyring
+
+
+def authenticate_instance(keyring: Keyring) -> bool:
+    """The upgrade of an instance made before rows carried MACs (kalkan.vault.authentic),
+    at the first unlock by an administrator: every epoch's public key must belong to the
+    secret the administrator holds (and every compartment's they are a member of); rows
+    that already carry a MAC must verify; then every row gets its MAC and the escrow key is
+    pinned in the data directory. A mismatch refuses the upgrade (logged and audited) and
+    the instance stays as it was. Returns whether it ran."""
+    from django.apps import apps
+
+    from kalkan.audit.services import record
+
+    epochs = list(OrgEpoch.objects.all())
+    escrow = Escrow.objects.first()
+    if escrow is None or not epochs or any(e.number not in keyring.org_secrets for e in epochs):
+        authentic.LOG.warning(
+            "vault: rows not authenticated yet; an administrator who holds every epoch must "
+            "unlock"
+        )
+        return False
+    counts: dict[str, str | int | bool] = {}
+    try:
+        for epoch in epochs:
+            authentic.check_public_key(
+                epoch, bytes(epoch.public_key), keyring.org_secrets[epoch.number]
+            )
+        for compartment in Compartment.objects.filter(id__in=list(keyring.compartment_secrets)):
+            authentic.check_public_key(
+                compartment, bytes(compartment.public_key),
+                keyring.compartment_secret(compartment.id),
+            )
+        with transaction.atomic():
+            for label in authentic.authenticated_tables():
+                model = apps.get_model(label)
+                rows = list(model._default_manager.all())
+                for row in rows:
+                    if bytes(row.mac or b"") and not authentic.is_genuine(row):
+                        raise Untrusted(model._meta.db_table, row.pk, "its MAC does not match")
+                    authentic.stamp(row)
+                model._default_manager.bulk_update(rows, ["mac"], batch_size=1000)
+                counts[label] = len(rows)
+            record("vault.authenticated", actor_id=keyring.user_id, details=counts)
+    except Untrusted as problem:
+        authentic.report(problem, actor_id=keyring.user_id)
+        return False
+    authentic.write_pin(bytes(escrow.public_key), epoch=max(e.number for e in epochs))
+    authentic.LOG.warning("vault: rows authenticated and the escrow key pinned: %s", counts)
+    return True
+
+
+def _open_wrap(
+    wrap: OrgKeyWrap | CompartmentWrap, owner: OrgEpoch | Compartment, opening_secret: bytes
+) -> bytes | None:
+    """The secret in a wrap of an epoch's or a compartment's (`owner`) secret, if the wrap
+    is the vault's and the secret belongs to the owner's public key; else None, with the
+    refusal logged and audited (the rest of the keyring still works)."""
+    try:
+        secret = crypto.open_sealed(opening_secret, bytes(wrap.sealed))
+        authentic.check_public_key(owner, bytes(owner.public_key), secret)
+        authentic.check(wrap, verifiable=True)
+        authentic.check(owner, verifiable=True)
+    except crypto.Tampered as problem:
+        authentic.report(authentic.as_untrusted(problem, wrap), actor_id=wrap.holder_id)
+        return None
+    return secret
 
 
 def take_new_wraps(keyring: Keyring) -> bool:
@@ -207,13 +371,15 @@ def take_new_wraps(keyring: Keyring) -> bool:
     if keyring.staff_secret is None or keyring.user_id is None:
         return False
     added = False
-    for wrap in OrgKeyWrap.objects.filter(holder_id=keyring.user_id).exclude(
-        epoch_id__in=list(keyring.org_secrets)
+    for wrap in (
+        OrgKeyWrap.objects.filter(holder_id=keyring.user_id)
+        .exclude(epoch_id__in=list(keyring.org_secrets))
+        .select_related("epoch")
     ):
-        keyring.org_secrets[wrap.epoch_id] = crypto.open_sealed(
-            keyring.staff_secret, bytes(wrap.sealed)
-        )
-        added = True
+        secret = _open_wrap(wrap, wrap.epoch, keyring.staff_secret)
+        if secret is not None:
+            keyring.org_secrets[wrap.epoch_id] = secret
+            added = True
     return added
 
 
@@ -223,22 +389,22 @@ def sync_compartments(keyring: Keyring) -> bool:
     if keyring.staff_secret is None or keyring.user_id is None:
         return False
     wraps = {
-        str(compartment_id): sealed
-        for compartment_id, sealed in CompartmentWrap.objects.filter(
-            holder_id=keyring.user_id
-        ).values_list("compartment_id", "sealed")
+        str(wrap.compartment_id): wrap
+        for wrap in CompartmentWrap.objects.filter(holder_id=keyring.user_id).select_related(
+            "compartment"
+        )
     }
     changed = False
     for compartment_id in list(keyring.compartment_secrets):
         if compartment_id not in wraps:
             del keyring.compartment_secrets[compartment_id]
             changed = True
-    for compartment_id, sealed in wraps.items():
+    for compartment_id, wrap in wraps.items():
         if compartment_id not in keyring.compartment_secrets:
-            keyring.compartment_secrets[compartment_id] = crypto.open_sealed(
-                keyring.staff_secret, bytes(sealed)
-            )
-            changed = True
+            secret = _open_wrap(wrap, wrap.compartment, keyring.staff_secret)
+            if secret is not None:
+                keyring.compartment_secrets[compartment_id] = secret
+                changed = True
     return changed
 
 
@@ -250,12 +416,13 @@ def new_compartment(members: Iterable[User], keyring: Keyring) -> Compartment:
     keyring holds it at once. Members need staff keys."""
     secret, public = crypto.new_keypair()
     with transaction.atomic():
-        compartment = Compartment.objects.create(public_key=public)
-        escrow = Escrow.objects.get()
-        CompartmentWrap.objects.create(
-            compartment=compartment,
-            holder=None,
-            sealed=crypto.seal_to(bytes(escrow.public_key), secret),
+        escrow_public = escrow_public_key()
+        compartment = Compartment(public_key=public)
+        compartment.save()
+        _restamp(compartment)
+        _created(
+            CompartmentWrap, compartment=compartment, holder=None,
+            sealed=crypto.seal_to(escrow_public, secret),
         )
         keyring.compartment_secrets[str(compartment.id)] = secret
         for member in members:
@@ -263,26 +430,44 @@ def new_compartment(members: Iterable[User], keyring: Keyring) -> Compartment:
     return compartment
 
 
+def _restamp(compartment: Compartment) -> None:
+    """The compartment's MAC after its members changed (it covers them)."""
+    authentic.stamp(compartment)
+    Compartment.objects.filter(pk=compartment.pk).update(mac=compartment.mac)
+
+
 def add_member(compartment: Compartment, user: User, keyring: Keyring) -> None:
     """Name the person a member and seal the compartment's secret to their staff key."""
     secret = keyring.compartment_secret(compartment.id)
+    authentic.check_public_key(compartment, bytes(compartment.public_key), secret)
+    authentic.check(compartment, verifiable=True)
     compartment.members.add(user)
+    _restamp(compartment)
     staff_key = StaffKey.objects.filter(user=user).first()
     if staff_key is not None:
-        CompartmentWrap.objects.update_or_create(
-            compartment=compartment,
-            holder=user,
-            defaults={"sealed": crypto.seal_to(bytes(staff_key.public_key), secret)},
-        )
+        sealed = crypto.seal_to(staff_public_key(staff_key), secret)
+        CompartmentWrap.objects.filter(compartment=compartment, holder=user).delete()
+        _created(CompartmentWrap, compartment=compartment, holder=user, sealed=sealed)
 
 
 def drop_member(compartment: Compartment, user: User) -> None:
     """Take the person out: their wrap goes now, and the compartment must move to a new key
     (their sessions may still hold the old one), which mend_compartment does."""
     with transaction.atomic():
+        try:
+            authentic.check(compartment)
+            genuine = True
+        except Untrusted as problem:
+            # Still taken out (a removal is never blocked), but a tampered member list is
+            # not blessed with a new MAC.
+            genuine = False
+            if not isinstance(problem, NotYetAuthenticated):
+                authentic.report(problem)
         compartment.members.remove(user)
         CompartmentWrap.objects.filter(compartment=compartment, holder=user).delete()
         Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=True)
+        if genuine:
+            _restamp(compartment)
     compartment.rotate_pending = True
 
 
@@ -292,6 +477,10 @@ def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:
     one cannot open. Returns the compartment now in use (a new one after a rotation)."""
     from kalkan.vault.records import bump_revisions, move_keys
 
+    # The member list is the vault's (a name the writer added would get the key next).
+    secret = keyring.compartment_secret(compartment.id)
+    authentic.check_public_key(compartment, bytes(compartment.public_key), secret)
+    authentic.check(compartment, verifiable=True)
     members = list(compartment.members.filter(is_active=True))
     if not compartment.rotate_pending:
         wrapped = set(
@@ -389,19 +578,28 @@ def panic() -> None:
 
 
 def open_with_escrow(escrow_secret: bytes) -> Keyring:
-    """Every organisation key, opened with the escrow secret."""
-    escrow = Escrow.objects.first()
-    if escrow is None or crypto.public_of(escrow_secret) != bytes(escrow.public_key):
+    """Every organisation key, opened with the escrow secret (wraps that fail their checks
+    are refused, logged and audited, and left out)."""
+    # The key pinned in the data directory; the database's row only before the upgrade.
+    expected = authentic.pinned_escrow_key()
+    if expected is None:
+        escrow = Escrow.objects.first()
+        expected = bytes(escrow.public_key) if escrow is not None else None
+    if expected is None or not crypto.same(crypto.public_of(escrow_secret), expected):
         raise BadEscrowSecret
     keyring = Keyring(user_id=None, staff_secret=None)
-    for wrap in OrgKeyWrap.objects.filter(holder__isnull=True):
-        keyring.org_secrets[wrap.epoch_id] = crypto.open_sealed(escrow_secret, bytes(wrap.sealed))
+    for wrap in OrgKeyWrap.objects.filter(holder__isnull=True).select_related("epoch"):
+        secret = _open_wrap(wrap, wrap.epoch, escrow_secret)
+        if secret is not None:
+            keyring.org_secrets[wrap.epoch_id] = secret
     # Recovery opens the restricted compartments too; it gives each back only to its
     # members (grant_keys).
-    for cwrap in CompartmentWrap.objects.filter(holder__isnull=True):
-        keyring.compartment_secrets[str(cwrap.compartment_id)] = crypto.open_sealed(
-            escrow_secret, bytes(cwrap.sealed)
-        )
+    for cwrap in CompartmentWrap.objects.filter(holder__isnull=True).select_related(
+        "compartment"
+    ):
+        secret = _open_wrap(cwrap, cwrap.compartment, escrow_secret)
+        if secret is not None:
+            keyring.compartment_secrets[str(cwrap.compartment_id)] = secret
     return keyring
 
 
@@ -418,10 +616,8 @@ def seal_for_organisation(data: bytes, purpose: str) -> str:
     Returns "<epoch>:<base64>"; the purpose is bound in, so a blob cannot be moved to a
     different kind of place unnoticed.
     """
-    epoch = current_epoch()
-    if epoch is None:
-        raise RuntimeError("no organisation keys yet: run `kalkan init`")
-    sealed = crypto.seal_to(bytes(epoch.public_key), crypto.aad(purpose) + data)
+    epoch = sealing_epoch()
+    sealed = crypto.seal_to(epoch_public_key(epoch), crypto.aad(purpose) + data)
     return f"{epoch.number}:{base64.b64encode(sealed).decode('ascii')}"
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from kalkan.accounts.decorators import capability_required, recent_auth_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
-from kalkan.vault.services import panic
+from kalkan.vault.services import escrow_fingerprint, panic
 
 
 class PanicForm(forms.Form):
@@ -43,4 +43,6 @@ def emergency(request: HttpRequest) -> HttpResponse:
             ),
         )
         return redirect("accounts:login")
-    return render(request, "vault/emergency.html", {"form": form})
+    return render(
+        request, "vault/emergency.html", {"form": form, "escrow_fingerprint": escrow_fingerprint()}
+    )

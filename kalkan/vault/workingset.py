@@ -30,6 +30,7 @@ from django.contrib.sessions.models import Session
 from django.db import DatabaseError, close_old_connections
 
 from kalkan.vault import crypto
+from kalkan.vault.authentic import Untrusted, report
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Removed, SealedRecord
 from kalkan.vault.records import open_content_key, read
@@ -686,6 +687,11 @@ def catch_up(
             except PermissionError:
                 # Sealed in an epoch this keyring does not hold, or moved into a restricted
                 # case the person is not a member of: out of their working set.
+                working_set.remove(str(record.id))
+                continue
+            except Untrusted as problem:
+                # A key row the vault did not write: never indexed, and said so.
+                report(problem, actor_id=keyring.user_id)
                 working_set.remove(str(record.id))
                 continue
             pending.append((record, read(record, key, source.fields)))

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from kalkan.core.testing import PASSPHRASE_PATTERN, kalkan
+from kalkan.vault.crypto import fingerprint, public_of
+from kalkan.vault.escrow_words import from_words
 
 
 def test_it_creates_an_instance(tmp_path):
@@ -23,6 +25,10 @@ def test_it_creates_an_instance(tmp_path):
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "secret_key").stat().st_mode) == 0o600
     assert stat.S_IMODE((data / "kalkan.sqlite3").stat().st_mode) == 0o600
+    # The escrow key is pinned in the data directory; its fingerprint goes on the sheet.
+    assert stat.S_IMODE((data / "vault.json").stat().st_mode) == 0o600
+    escrow_public = public_of(from_words(lines["ESCROW_WORDS"]))
+    assert lines["ESCROW_FINGERPRINT"] == fingerprint(escrow_public)
     with sqlite3.connect(data / "kalkan.sqlite3") as db:
         assert db.execute("SELECT username, role FROM accounts_user").fetchall() == [
             ("amir", "admin")

@@ -21,6 +21,7 @@ from kalkan.accounts.models import username_validator
 from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import qr_terminal
+from kalkan.vault.crypto import fingerprint, public_of
 from kalkan.vault.escrow_words import show_escrow_secret, to_words
 from kalkan.vault.services import found_organisation
 
@@ -54,6 +55,9 @@ class Command(BaseCommand):
         founding = found_organisation()
         enrolment = enrol_staff(username, Role.ADMIN, actor=None, keyring=founding.keyring)
         escrow = " ".join(to_words(founding.escrow_secret))
+        # Written on the escrow sheet; the admin pages show the same, so a swapped escrow
+        # key is seen (docs/threat-model.md, the database writer).
+        escrow_fingerprint = fingerprint(public_of(founding.escrow_secret))
 
         if not interactive:
             self.stdout.write(f"DATA_DIR={settings.DATA_DIR}")
@@ -61,8 +65,13 @@ class Command(BaseCommand):
             self.stdout.write(f"PASSPHRASE={enrolment.passphrase}")
             self.stdout.write(f"TOTP_URI={enrolment.totp_uri}")
             self.stdout.write(f"ESCROW_WORDS={escrow}")
+            self.stdout.write(f"ESCROW_FINGERPRINT={escrow_fingerprint}")
             return
         show_escrow_secret(self.stdout, escrow)
+        self.stdout.write(
+            f"Escrow key fingerprint (write it on the sheet; the Emergency page shows the "
+            f"same): {escrow_fingerprint}\n"
+        )
         self.stdout.write(f"\nA new Kalkan instance is ready in {settings.DATA_DIR}\n")
         self.stdout.write(f"Administrator: {enrolment.user.username}")
         self.stdout.write(f"Passphrase:    {enrolment.passphrase}\n")

@@ -28,11 +28,12 @@ import numpy as np
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import DatabaseError, close_old_connections
+from django.db.models import QuerySet
 
 from kalkan.vault import crypto
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import SealedRecord
-from kalkan.vault.records import open_content_key, read
+from kalkan.vault.records import committed_revision, open_content_key, read, readable_by
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ def register(
 # set takes.
 # Facets are rows (record, name, value), so a filter is "n IN (...)" and a facet count is a
 # GROUP BY over the matching records. The schema version is the database's user_version:
-# a snapshot of another version is rebuilt rather than trusted.
-SCHEMA_VERSION = 3
+# a snapshot of another version is rebuilt rather than trusted. Version 4 has the tables of
+# 3; a snapshot of 3 was caught up by code that could skip records (see catch_up), so it is
+# loaded but checked against the database once (repair) before it is trusted.
+SCHEMA_VERSION = 4
+_CHECKED_AT_LOAD = {3}
 _SCHEMA = f"""
 CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
                       revision INTEGER NOT NULL, fields TEXT NOT NULL);
@@ -242,6 +246,8 @@ class WorkingSet:
         self.db = db
         self.lock = threading.RLock()
         self._columns: _Columns | None = None
+        # A snapshot of a format whose records must be checked against the database.
+        self.unchecked = db.execute("PRAGMA user_version").fetchone()[0] in _CHECKED_AT_LOAD
 
     def columns(self) -> _Columns:
         """The NumPy mirror of the facets, made on first use."""
@@ -261,7 +267,9 @@ class WorkingSet:
     def from_bytes(cls, data: bytes | memoryview) -> WorkingSet:
         db = sqlite3.connect(":memory:", check_same_thread=False)
         db.deserialize(data)
-        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        if db.execute("PRAGMA user_version").fetchone()[0] not in {
+            SCHEMA_VERSION, *_CHECKED_AT_LOAD
+        }:
             raise sqlite3.DatabaseError("a working set of another schema version")
         return cls(db)
 
@@ -273,6 +281,21 @@ class WorkingSet:
     def revision(self) -> int:
         with self.lock:
             return int(self.db.execute("SELECT revision FROM state").fetchone()[0])
+
+    def advance_to(self, revision: int) -> None:
+        """The set holds every record up to `revision` (it never moves back)."""
+        with self.lock, self.db:
+            self.db.execute("UPDATE state SET revision = max(revision, ?)", (revision,))
+
+    def revisions(self) -> dict[str, int]:
+        """Record id -> the revision indexed."""
+        with self.lock:
+            return dict(self.db.execute("SELECT id, revision FROM records"))
+
+    def mark_checked(self) -> None:
+        with self.lock:
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.unchecked = False
 
     def put_many(
         self,
@@ -655,9 +678,15 @@ def catch_up(
     compartments_only: bool = False,
 ) -> int:
     """Decrypt and index every record newer than the working set (or, compartments_only,
-    every record of the keyring's restricted compartments). Returns how many."""
+    every record of the keyring's restricted compartments). Returns how many.
+
+    The bound comes first: every record up to the committed revision counter is committed
+    (kalkan.vault.records.next_revision), so the sources are read up to it and the set then
+    moves to it. Moving to the highest revision seen instead would skip a record committed
+    into a source already read while a later source got a higher number."""
     done = 0
     since = working_set.revision
+    bound = committed_revision()
     for source in SOURCES:
         manager = source.model._default_manager
         if compartments_only:
@@ -665,22 +694,55 @@ def catch_up(
                 content_key__compartment__in=list(keyring.compartment_secrets)
             )
         else:
-            selected = manager.filter(revision__gt=since)
-        queryset = selected.select_related("content_key").order_by("revision")
-        pending: list[tuple[Any, dict[str, str]]] = []
-        for record in queryset.iterator(chunk_size=batch):
-            try:
-                key = open_content_key(record.content_key, keyring)
-            except PermissionError:
-                # Sealed in an epoch this keyring does not hold, or moved into a restricted
-                # case the person is not a member of: out of their working set.
-                working_set.remove(str(record.id))
-                continue
-            pending.append((record, read(record, key, source.fields)))
-            if len(pending) >= batch:
-                done += _put(working_set, source, pending, keyring, compartments_only)
-                pending = []
-        done += _put(working_set, source, pending, keyring, compartments_only)
+            selected = manager.filter(revision__gt=since, revision__lte=bound)
+        done += _index(working_set, source, selected, keyring, batch)
+    if not compartments_only:
+        working_set.advance_to(bound)
+    return done
+
+
+def _index(
+    working_set: WorkingSet,
+    source: Source,
+    selected: QuerySet[Any],
+    keyring: Keyring,
+    batch: int,
+) -> int:
+    done = 0
+    queryset = selected.select_related("content_key").order_by("revision")
+    pending: list[tuple[Any, dict[str, str]]] = []
+    for record in queryset.iterator(chunk_size=batch):
+        try:
+            key = open_content_key(record.content_key, keyring)
+        except PermissionError:
+            # Sealed in an epoch this keyring does not hold, or moved into a restricted
+            # case the person is not a member of: out of their working set.
+            working_set.remove(str(record.id))
+            continue
+        pending.append((record, read(record, key, source.fields)))
+        if len(pending) >= batch:
+            done += _put(working_set, source, pending, keyring)
+            pending = []
+    return done + _put(working_set, source, pending, keyring)
+
+
+def repair(working_set: WorkingSet, keyring: Keyring, *, batch: int = 2000) -> int:
+    """Index again every record up to the set's revision that it lacks or holds at another
+    revision. Snapshots saved before catch_up read up to a bound (format 3) may have skipped
+    records for good; this finds them. Returns how many were read."""
+    upto = working_set.revision
+    held = working_set.revisions()
+    done = 0
+    for source in SOURCES:
+        stored = readable_by(
+            source.model._default_manager.filter(revision__lte=upto), keyring
+        ).values_list("id", "revision")
+        missing = [pk for pk, revision in stored.iterator(chunk_size=10_000)
+                   if held.get(str(pk)) != revision]
+        for start in range(0, len(missing), batch):
+            chosen = source.model._default_manager.filter(pk__in=missing[start : start + batch])
+            done += _index(working_set, source, chosen, keyring, batch)
+    working_set.mark_checked()
     return done
 
 
@@ -689,7 +751,6 @@ def _put(
     source: Source,
     batch: list[tuple[Any, dict[str, str]]],
     keyring: Keyring,
-    compartments_only: bool,
 ) -> int:
     if not batch:
         return 0
@@ -701,7 +762,7 @@ def _put(
     return working_set.put_many(
         [(str(record.id), source.kind, record.revision, entry)
          for (record, _fields), entry in zip(batch, entries, strict=True)],
-        advance=not compartments_only,
+        advance=False,  # catch_up moves the set to its bound once every source is read
     )
 
 
@@ -720,8 +781,11 @@ def build(keyring: Keyring) -> WorkingSet:
     loaded = load_snapshot(keyring)
     fresh = loaded is None or not _snapshot_path(keyring).exists()
     working_set = loaded if loaded is not None else WorkingSet.empty()
+    repaired = working_set.unchecked
+    if repaired:
+        repair(working_set, keyring)
     changed = catch_up(working_set, keyring)
-    if fresh or changed:
+    if fresh or changed or repaired:
         save_snapshot(working_set, keyring)
     working_set.columns()  # part of being ready: the first search should not pay for it
     return working_set

@@ -19,14 +19,24 @@ from kalkan.vault.models import Compartment
 
 GENESIS_HASH = "0" * 64
 DETAILS = "audit-details"
+RESTRICTED = "r:"
 
 
 def read_details(entry: AuditEntry, keyring: Keyring) -> dict[str, object] | None:
-    """The entry's details for someone holding its epoch's key; None otherwise."""
+    """The entry's details for someone holding its key; None otherwise."""
     if not entry.details:
         return {}
+    if entry.details.startswith(RESTRICTED):
+        # A restricted case's entry: its key opens with one of the reader's compartments
+        # (a member's few, or every one for the escrow key); which one is not stored.
+        key = _open_details_key(entry.seq, bytes(entry.details_key), keyring)
+        if key is None:
+            return None
+        blob = base64.b64decode(entry.details[len(RESTRICTED):])
+        return dict(json.loads(crypto.decrypt(key, blob, _restricted_aad(entry.seq))))
     if entry.details.startswith("c:"):
-        # A restricted case's entry: only its members hold the key.
+        # Written before 2026-12 (format "c:<compartment>:<sealed>"): sealed to the
+        # compartment itself, so readable only while that compartment key exists.
         _, compartment_id, b64 = entry.details.split(":", 2)
         secret = keyring.compartment_secrets.get(compartment_id)
         if secret is None:
@@ -35,6 +45,50 @@ def read_details(entry: AuditEntry, keyring: Keyring) -> dict[str, object] | Non
         return dict(json.loads(plain))
     data = vault.open_for_organisation(entry.details, DETAILS, keyring)
     return None if data is None else dict(json.loads(data))
+
+
+def _restricted_aad(seq: int) -> bytes:
+    return crypto.aad(DETAILS, "restricted", seq)
+
+
+def _key_aad(seq: int) -> bytes:
+    return crypto.aad(DETAILS, "key", seq)
+
+
+def _open_key_with(secret: bytes, seq: int, sealed: bytes) -> bytes | None:
+    try:
+        plain = crypto.open_sealed(secret, sealed)
+    except crypto.Tampered:
+        return None  # sealed to another compartment
+    prefix = _key_aad(seq)
+    if not plain.startswith(prefix):
+        raise crypto.Tampered("an audit key moved to another entry")
+    return plain[len(prefix):]
+
+
+def _open_details_key(seq: int, sealed: bytes, keyring: Keyring) -> bytes | None:
+    for secret in keyring.compartment_secrets.values():
+        key = _open_key_with(secret, seq, sealed)
+        if key is not None:
+            return key
+    return None
+
+
+def reseal_restricted(old: Compartment, new: Compartment, keyring: Keyring) -> None:
+    """A compartment moved to a new key pair (a member left): re-seal the keys of its audit
+    entries to the new public key, so members and the escrow key still read them once the
+    old key is gone. The entries do not say which compartment they belong to: every
+    restricted entry's key is tried (one sealed-box open each, ~34 µs)."""
+    secret = keyring.compartment_secret(old.id)
+    entries = AuditEntry.objects.filter(details__startswith=RESTRICTED).values_list(
+        "pk", "seq", "details_key"
+    )
+    for pk, seq, sealed in entries.iterator():
+        key = _open_key_with(secret, seq, bytes(sealed))
+        if key is not None:
+            AuditEntry.objects.filter(pk=pk).update(
+                details_key=crypto.seal_to(bytes(new.public_key), _key_aad(seq) + key)
+            )
 
 
 def _entry_hash(
@@ -65,17 +119,20 @@ def record(
     """Append one entry. Runs in its own atomic block so it commits with the action it logs.
 
     Details are sealed to the organisation's current key: written without any unlock,
-    readable only by staff. The chain hashes the sealed form.
+    readable only by staff. The chain hashes the sealed form (for a restricted case, the
+    details sealed under the entry's own key, not that key's seal, which rotations change).
     """
+    details_key = b""
+    key = b""
     if compartment is not None:
-        # About a restricted case: which one is sealed to its members, so the log tells
+        # About a restricted case: which one is sealed, under a key of the entry's own that
+        # only the case's members and the escrow key can open; nothing in the clear names
+        # the case, and a rotation re-seals the key (reseal_restricted). The log tells
         # others only that a case they cannot see was touched, and by whom.
         details = {**(details or {}), "object": object_id}
         object_id = ""
-        sealed = crypto.seal_to(
-            bytes(compartment.public_key), json.dumps(details, sort_keys=True).encode()
-        )
-        stored_details = f"c:{compartment.id}:{base64.b64encode(sealed).decode('ascii')}"
+        key = crypto.random_key()
+        stored_details = RESTRICTED  # completed below, once the entry's number is known
     elif details:
         stored_details = vault.seal_for_organisation(
             json.dumps(details, sort_keys=True).encode(), DETAILS
@@ -88,6 +145,12 @@ def record(
             pk=1, defaults={"seq": 0, "entry_hash": GENESIS_HASH}
         )
         seq = head.seq + 1
+        if compartment is not None:
+            sealed = crypto.encrypt(
+                key, json.dumps(details, sort_keys=True).encode(), _restricted_aad(seq)
+            )
+            stored_details = RESTRICTED + base64.b64encode(sealed).decode("ascii")
+            details_key = crypto.seal_to(bytes(compartment.public_key), _key_aad(seq) + key)
         entry_hash = _entry_hash(
             head.entry_hash, seq, at, actor_id, action, object_id, stored_details
         )
@@ -98,6 +161,7 @@ def record(
             action=action,
             object_id=object_id,
             details=stored_details,
+            details_key=details_key,
             prev_hash=head.entry_hash,
             entry_hash=entry_hash,
         )

@@ -316,6 +316,8 @@ def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:
             )
             bump_revisions(source.model, list(ids))
         _after_rotation(compartment, successor)
+        for rewrap in REWRAP_HOOKS:
+            rewrap(compartment, successor, keyring)
         compartment.delete()
     keyring.compartment_secrets.pop(str(compartment.id), None)
     return successor
@@ -323,6 +325,10 @@ def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:
 
 # Apps that point at compartments (a restricted case) re-point to the successor here.
 ROTATION_HOOKS: list[Callable[[Compartment, Compartment], None]] = []
+# Apps whose keys are sealed to a compartment without pointing at it (the audit log's
+# restricted-case details) re-seal them to the successor here, with the keyring that still
+# holds the old secret.
+REWRAP_HOOKS: list[Callable[[Compartment, Compartment, Keyring], None]] = []
 
 
 def _after_rotation(old: Compartment, new: Compartment) -> None:

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "kalkan.accounts.middleware.IdleTimeoutMiddleware",
     "kalkan.vault.middleware.VaultMiddleware",
+    "kalkan.accounts.staff_gate.StaffGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

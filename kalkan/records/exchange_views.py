@@ -240,8 +240,8 @@ def _log_by_family(
                details={**common, **details_of(str(compartment.pk))}, compartment=compartment)
 
 
-@require_POST
 @capability_required(Capability.EXPORT_RECORDS)
+@require_POST
 @_fresh_when_identity
 def export(request: HttpRequest) -> HttpResponseBase:
     form = ExportForm(request.POST)
@@ -265,8 +265,8 @@ def export(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-@require_POST
 @capability_required(Capability.CODE_RECORDS)
+@require_POST
 @_with_memory_upload
 def import_records(request: HttpRequest, upload: MemoryOnlyUpload) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)

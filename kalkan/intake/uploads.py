@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
 
+from kalkan.core.bodies import takes_files
 from kalkan.core.csrf import csrf_protect
 from kalkan.vault.files import SealedFileWriter, StoredFile, delete_file
 from kalkan.vault.models import ContentKey
@@ -215,4 +216,4 @@ def with_sealed_uploads(view: UploadView) -> Callable[..., HttpResponseBase]:
         finally:
             uploads.abandon_unless_kept()
 
-    return wrapper
+    return takes_files(wrapper)

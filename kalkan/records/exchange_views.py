@@ -36,6 +36,7 @@ from kalkan.accounts.decorators import (
 )
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.bodies import takes_files
 from kalkan.core.csrf import csrf_protect
 from kalkan.records import consent, exchange
 from kalkan.vault.models import Compartment
@@ -155,7 +156,7 @@ def _with_memory_upload(view: Callable[..., HttpResponse]) -> Callable[..., Http
         request.upload_handlers = [handler]
         return protected(request, handler, *args, **kwargs)
 
-    return wrapper
+    return takes_files(wrapper)
 
 
 # --- the page ----------------------------------------------------------------------------------

@@ -79,11 +79,13 @@ class SealedUpload:
 
     evidence_id: uuid.UUID
     content_key: ContentKey
-    key: bytes
-    name: str
-    content_type: str
+    # The key, the reporter's file name and the file's first bytes stay out of repr (logs,
+    # tracebacks).
+    key: bytes = field(repr=False)
+    name: str = field(repr=False)
+    content_type: str = field(repr=False)
     stored: StoredFile | None = None
-    head: bytes = b""
+    head: bytes = field(default=b"", repr=False)
 
 
 @dataclass

@@ -11,7 +11,7 @@ import base64
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -68,7 +68,7 @@ def _staff_secret_aad(user_id: int) -> bytes:
 
 @dataclass(frozen=True)
 class Founding:
-    escrow_secret: bytes
+    escrow_secret: bytes = field(repr=False)  # never in a log or a traceback
     keyring: Keyring  # holds epoch 1, to enrol the first administrator with
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from kalkan.core.gates import ViewGateMiddleware
 
 # URL names (namespace:name) open to people who are not logged in.
 OPEN_TO_ANYONE = frozenset({"accounts:login", "accounts:logout"})
@@ -38,19 +39,9 @@ def is_logged_in(request: HttpRequest) -> bool:
     return bool(user.is_authenticated and is_verified is not None and is_verified())
 
 
-class StaffGateMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        view: Callable[..., HttpResponseBase],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+class StaffGateMiddleware(ViewGateMiddleware):
+    def refuse(
+        self, request: HttpRequest, view: Callable[..., HttpResponseBase]
     ) -> HttpResponseBase | None:
         if not is_staff_path(request.path_info) or is_logged_in(request):
             return None

@@ -25,6 +25,8 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
+from kalkan.core.gates import ViewGateMiddleware
+
 V = TypeVar("V", bound=Callable[..., Any])
 
 
@@ -59,19 +61,9 @@ def too_large(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/413.html", status=413)
 
 
-class BodyLimitMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        view: Callable[..., HttpResponseBase],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+class BodyLimitMiddleware(ViewGateMiddleware):
+    def refuse(
+        self, request: HttpRequest, view: Callable[..., HttpResponseBase]
     ) -> HttpResponseBase | None:
         if getattr(view, "takes_files", False):
             return None

@@ -34,15 +34,10 @@ def read_details(entry: AuditEntry, keyring: Keyring) -> dict[str, object] | Non
             return None
         blob = base64.b64decode(entry.details[len(RESTRICTED):])
         return dict(json.loads(crypto.decrypt(key, blob, _restricted_aad(entry.seq))))
-    if entry.details.startswith("c:"):
-        # Written before 2026-12 (format "c:<compartment>:<sealed>"): sealed to the
-        # compartment itself, so readable only while that compartment key exists.
-        _, compartment_id, b64 = entry.details.split(":", 2)
-        secret = keyring.compartment_secrets.get(compartment_id)
-        if secret is None:
-            return None
-        plain = crypto.open_sealed(secret, base64.b64decode(b64))
-        return dict(json.loads(plain))
+    if entry.details.startswith(LEGACY):
+        plain = _read_legacy(entry.seq, entry.details, bytes(entry.details_key),
+                             keyring.compartment_secrets)
+        return None if plain is None else dict(json.loads(plain))
     data = vault.open_for_organisation(entry.details, DETAILS, keyring)
     return None if data is None else dict(json.loads(data))
 
@@ -78,7 +73,8 @@ def reseal_restricted(old: Compartment, new: Compartment, keyring: Keyring) -> N
     """A compartment moved to a new key pair (a member left): re-seal the keys of its audit
     entries to the new public key, so members and the escrow key still read them once the
     old key is gone. The entries do not say which compartment they belong to: every
-    restricted entry's key is tried (one sealed-box open each, ~34 µs)."""
+    restricted entry's key is tried (one sealed-box open each, ~34 µs). Entries of the
+    earlier format get a copy of their details under the new compartment (_read_legacy)."""
     secret = keyring.compartment_secret(old.id)
     entries = AuditEntry.objects.filter(details__startswith=RESTRICTED).values_list(
         "pk", "seq", "details_key"
@@ -89,6 +85,46 @@ def reseal_restricted(old: Compartment, new: Compartment, keyring: Keyring) -> N
             AuditEntry.objects.filter(pk=pk).update(
                 details_key=crypto.seal_to(bytes(new.public_key), _key_aad(seq) + key)
             )
+    new_secret = keyring.compartment_secret(new.id)
+    legacy = AuditEntry.objects.filter(details__startswith=LEGACY).values_list(
+        "pk", "seq", "details", "details_key"
+    )
+    for pk, seq, details, copy in legacy.iterator():
+        plain = _read_legacy(seq, details, bytes(copy), {str(old.id): secret})
+        if plain is not None:
+            AuditEntry.objects.filter(pk=pk).update(details_key=crypto.encrypt(
+                _legacy_copy_key(new_secret), plain, _legacy_aad(seq, details)))
+
+
+# Entries written before 2026-12: "c:<compartment id>:<details sealed to the compartment>".
+# They name the compartment and, once its key rotates, nothing opens the sealed details; so
+# at each rotation a copy of the details is kept in details_key, encrypted under a key
+# derived from the new compartment secret (symmetric: a database writer, who can seal to a
+# public key, cannot forge it) and bound to the entry's number and chained details.
+LEGACY = "c:"
+
+
+def _legacy_copy_key(compartment_secret: bytes) -> bytes:
+    return hashlib.blake2b(compartment_secret, digest_size=32, person=b"kalkan-audcopy").digest()
+
+
+def _legacy_aad(seq: int, details: str) -> bytes:
+    return crypto.aad(DETAILS, "copy", seq, hashlib.sha256(details.encode()).hexdigest())
+
+
+def _read_legacy(
+    seq: int, details: str, copy: bytes, secrets: dict[str, bytes]
+) -> bytes | None:
+    _, compartment_id, b64 = details.split(":", 2)
+    secret = secrets.get(compartment_id)
+    if secret is not None:  # the compartment it was sealed to still exists
+        return crypto.open_sealed(secret, base64.b64decode(b64))
+    for held in secrets.values() if copy else ():
+        try:
+            return crypto.decrypt(_legacy_copy_key(held), copy, _legacy_aad(seq, details))
+        except crypto.Tampered:
+            continue  # a copy under another compartment
+    return None
 
 
 def _entry_hash(

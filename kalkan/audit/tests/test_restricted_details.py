@@ -4,20 +4,24 @@ they are about."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
-from kalkan.audit.models import AuditEntry
-from kalkan.audit.services import read_details, record, verify
+from kalkan.audit.models import AuditEntry, AuditHead
+from kalkan.audit.services import GENESIS_HASH, _entry_hash, read_details, record, verify
 from kalkan.core.testing import log_in
 from kalkan.desk import services
 from kalkan.intake.models import Report
 from kalkan.intake.services import Submission, submit_report
 from kalkan.vault import crypto
 from kalkan.vault import services as vault
+from kalkan.vault.models import Compartment
 
 
 def _restricted_case(bota, amir):
@@ -89,3 +93,50 @@ def test_a_key_swapped_between_entries_opens_nothing(organisation, bota):
     with pytest.raises(crypto.Tampered):
         read_details(second, keys)
     assert read_details(first, keys) == {"object": "a"}
+
+
+def _legacy_entry(compartment, details: dict[str, str]) -> AuditEntry:
+    """An entry as the code before 2026-12 wrote it: sealed to the compartment, named."""
+    sealed = crypto.seal_to(bytes(compartment.public_key), json.dumps(details).encode())
+    stored = f"c:{compartment.id}:{base64.b64encode(sealed).decode('ascii')}"
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"seq": 0, "entry_hash": GENESIS_HASH})
+        at = timezone.now().replace(microsecond=0)
+        seq = head.seq + 1
+        entry_hash = _entry_hash(head.entry_hash, seq, at, None, "case.view", "", stored)
+        entry = AuditEntry.objects.create(seq=seq, at=at, actor_id=None, action="case.view",
+                                          object_id="", details=stored,
+                                          prev_hash=head.entry_hash, entry_hash=entry_hash)
+        head.seq, head.entry_hash = seq, entry_hash
+        head.save()
+    return entry
+
+
+def test_entries_of_the_earlier_format_stay_readable_across_rotations(
+    organisation, amir, bota, dana
+):
+    keys = bota.keyring()
+    compartment = vault.new_compartment([bota.user, amir.user], keys)
+    entry = _legacy_entry(compartment, {"object": "the-case"})
+    assert read_details(entry, keys) == {"object": "the-case"}
+    for leaving in (amir, None):  # two rotations: the copy follows each
+        if leaving is not None:
+            vault.drop_member(compartment, leaving.user)
+        else:
+            compartment.rotate_pending = True
+            Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=True)
+        compartment = vault.mend_compartment(compartment, keys)
+    entry.refresh_from_db()
+    keys = bota.keyring()  # unlocked afresh: the current compartment only
+    assert list(keys.compartment_secrets) == [str(compartment.id)]
+    assert read_details(entry, keys) == {"object": "the-case"}
+    escrow = vault.open_with_escrow(organisation.escrow_secret)
+    assert read_details(entry, escrow) == {"object": "the-case"}
+    assert read_details(entry, dana.keyring()) is None
+    assert verify().intact
+    # A copy a database writer made is refused: they hold no compartment secret.
+    forged = crypto.encrypt(crypto.random_key(), b'{"object": "another"}', b"")
+    AuditEntry.objects.filter(pk=entry.pk).update(details_key=forged)
+    entry.refresh_from_db()
+    assert read_details(entry, keys) is None

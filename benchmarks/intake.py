@@ -94,7 +94,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kalkan-bench-intake-") as tmp:
         data = Path(tmp) / "instance"
-        kalkan("init", "--data-dir", str(data), "--admin", "bench", "--non-interactive")
+        kalkan("init", "--data-dir", str(data), "--admin", "bench", "--non-interactive",
+               "--show-escrow")
         port = free_port()
         server = serve(data, port, KALKAN_REPORTS_PER_MINUTE="600")
         base = f"http://127.0.0.1:{port}"

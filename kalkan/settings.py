@@ -80,12 +80,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads the body: large bodies are refused unread.
+    "kalkan.core.bodies.BodyLimitMiddleware",
     "kalkan.core.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kalkan.accounts.middleware.IdleTimeoutMiddleware",
     "kalkan.vault.middleware.VaultMiddleware",
+    "kalkan.accounts.staff_gate.StaffGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -253,6 +256,13 @@ TIME_ZONE = "UTC"
 
 # Files Kalkan writes are for the service account only (Django's default is world-readable).
 FILE_UPLOAD_PERMISSIONS = 0o600
+# No file reaches memory or the temporary directory through Django's own handlers: views
+# that take files install handlers that stream into encryption (kalkan/core/bodies.py).
+FILE_UPLOAD_HANDLERS = ["kalkan.core.bodies.RefuseFiles"]
+# Any other request whose declared body is larger is refused before it is read (413).
+MAX_BODY_BYTES = envint("KALKAN_MAX_BODY_BYTES", 1024 * 1024, minimum=64 * 1024,
+                        maximum=64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 STATIC_URL = "/static/"

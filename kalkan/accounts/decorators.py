@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
+from kalkan.accounts.staff_gate import is_logged_in
 
 View = Callable[..., HttpResponseBase]
 REAUTH_KEY = "kalkan_reauth_at"
@@ -28,10 +29,7 @@ def _to(name: str, next_url: str) -> HttpResponseBase:
 def staff_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        # is_verified() is added by django_otp's middleware: true only after the TOTP step.
-        is_verified = getattr(user, "is_verified", None)
-        if not (user.is_authenticated and is_verified is not None and is_verified()):
+        if not is_logged_in(request):
             return _to("accounts:login", request.get_full_path())
         return view(request, *args, **kwargs)
 

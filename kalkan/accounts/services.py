@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 
@@ -31,8 +31,8 @@ class Enrolment:
     """What a new or re-enrolled person needs once: shown, never stored in the clear."""
 
     user: User
-    passphrase: str
-    totp_uri: str
+    passphrase: str = field(repr=False)
+    totp_uri: str = field(repr=False)  # holds the TOTP secret
 
 
 def enrol_staff(username: str, role: str, *, actor: User | None, keyring: Keyring) -> Enrolment:

@@ -193,8 +193,8 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
 MEMBER_ACTIONS = {"reenrol", "disable", "unlock", "role", "grant"}
 
 
-@require_POST
 @capability_required(Capability.MANAGE_STAFF)
+@require_POST
 @recent_auth_required
 def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in MEMBER_ACTIONS:

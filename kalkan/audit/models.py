@@ -20,6 +20,13 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64, blank=True)
     details = models.TextField(blank=True)
+    # For a restricted case's entry: the key of its details, sealed to the case's compartment
+    # (an anonymous sealed box: which compartment cannot be told from it). Outside the hash
+    # chain, because a rotation re-seals it to the compartment's new key; the details it opens
+    # are chained and bound to the entry's number, so a swapped key opens nothing. For an
+    # entry of the earlier "c:" format, a copy of its details kept across rotations
+    # (kalkan.audit.services._read_legacy).
+    details_key = models.BinaryField(default=b"", blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
 

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from kalkan.vault.session import COOKIE_NAME, seal_into
 @dataclass
 class Character:
     user: User
-    passphrase: str
+    passphrase: str = field(repr=False)
 
     @property
     def username(self) -> str:

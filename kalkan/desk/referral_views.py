@@ -206,8 +206,8 @@ def partners(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/partner_list.html", {"partners": rows, "form": form})
 
 
-@require_POST
 @capability_required(Capability.MANAGE_PARTNERS)
+@require_POST
 @recent_auth_required
 def deactivate(request: HttpRequest, pk: Any) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=pk)
@@ -296,8 +296,8 @@ def case(request: HttpRequest, pk: Any) -> HttpResponse:
     return _page(request, item, keyring)
 
 
-@require_POST
 @capability_required(Capability.WORK_CASES)
+@require_POST
 def consent(request: HttpRequest, pk: Any) -> HttpResponse:
     item, keyring = _case(request, pk)
     form = ConsentForm(request.POST, partners=_partners(keyring, active_only=True))
@@ -317,8 +317,8 @@ def consent(request: HttpRequest, pk: Any) -> HttpResponse:
     return _page(request, item, keyring, consent_form=form)
 
 
-@require_POST
 @capability_required(Capability.WORK_CASES)
+@require_POST
 def withdraw(request: HttpRequest, pk: Any) -> HttpResponse:
     item, keyring = _case(request, pk)
     form = WithdrawForm(request.POST, partners=_partners(keyring))
@@ -342,8 +342,8 @@ def withdraw(request: HttpRequest, pk: Any) -> HttpResponse:
     return redirect("referrals:case", pk=item.pk)
 
 
-@require_POST
 @capability_required(Capability.WORK_CASES)
+@require_POST
 @recent_auth_required
 def package(request: HttpRequest, pk: Any) -> HttpResponse:
     item, keyring = _case(request, pk)

@@ -32,9 +32,10 @@ from kalkan.vault.records import new_sealed, write
 class Submission:
     """What a reporter gave, already validated by the form."""
 
-    narrative: str
-    answers: dict[str, object] = field(default_factory=dict)
-    contact: dict[str, str] = field(default_factory=dict)
+    # What the person typed stays out of repr (logs, tracebacks).
+    narrative: str = field(repr=False)
+    answers: dict[str, object] = field(default_factory=dict, repr=False)
+    contact: dict[str, str] = field(default_factory=dict, repr=False)
     consent: dict[str, bool] = field(default_factory=dict)
     urgent: bool = False
 

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
 
+from kalkan.core.bodies import takes_files
 from kalkan.core.csrf import csrf_protect
 from kalkan.vault.authentic import Untrusted
 from kalkan.vault.files import SealedFileWriter, StoredFile, delete_file
@@ -79,11 +80,13 @@ class SealedUpload:
 
     evidence_id: uuid.UUID
     content_key: ContentKey
-    key: bytes
-    name: str
-    content_type: str
+    # The key, the reporter's file name and the file's first bytes stay out of repr (logs,
+    # tracebacks).
+    key: bytes = field(repr=False)
+    name: str = field(repr=False)
+    content_type: str = field(repr=False)
     stored: StoredFile | None = None
-    head: bytes = b""
+    head: bytes = field(default=b"", repr=False)
 
 
 @dataclass
@@ -226,4 +229,4 @@ def with_sealed_uploads(view: UploadView) -> Callable[..., HttpResponseBase]:
         finally:
             uploads.abandon_unless_kept()
 
-    return wrapper
+    return takes_files(wrapper)

@@ -36,6 +36,7 @@ from kalkan.accounts.decorators import (
 )
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.bodies import takes_files
 from kalkan.core.csrf import csrf_protect
 from kalkan.records import consent, exchange
 from kalkan.vault.models import Compartment
@@ -155,7 +156,7 @@ def _with_memory_upload(view: Callable[..., HttpResponse]) -> Callable[..., Http
         request.upload_handlers = [handler]
         return protected(request, handler, *args, **kwargs)
 
-    return wrapper
+    return takes_files(wrapper)
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -240,8 +241,8 @@ def _log_by_family(
                details={**common, **details_of(str(compartment.pk))}, compartment=compartment)
 
 
-@require_POST
 @capability_required(Capability.EXPORT_RECORDS)
+@require_POST
 @_fresh_when_identity
 def export(request: HttpRequest) -> HttpResponseBase:
     form = ExportForm(request.POST)
@@ -265,8 +266,8 @@ def export(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-@require_POST
 @capability_required(Capability.CODE_RECORDS)
+@require_POST
 @_with_memory_upload
 def import_records(request: HttpRequest, upload: MemoryOnlyUpload) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)

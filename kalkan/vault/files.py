@@ -12,7 +12,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -24,7 +24,8 @@ from kalkan.vault import crypto
 class StoredFile:
     name: str
     size: int
-    sha256: str
+    # The plaintext's hash identifies the evidence: sealed in the metadata, never shown.
+    sha256: str = field(repr=False)
 
 
 def files_dir() -> Path:

@@ -15,6 +15,12 @@ class Keyring:
     # Restricted compartments the person is a member of: compartment id -> secret.
     compartment_secrets: dict[str, bytes] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # Which keys, never the keys: a keyring in a log or a traceback opens nothing.
+        return (f"Keyring(user_id={self.user_id!r}, staff_secret="
+                f"{'<held>' if self.staff_secret else None}, epochs={sorted(self.org_secrets)}, "
+                f"compartments={len(self.compartment_secrets)})")
+
     @property
     def current_epoch(self) -> int:
         return max(self.org_secrets)

@@ -205,7 +205,8 @@ def readable_by(queryset: QuerySet[R], keyring: Keyring | None) -> QuerySet[R]:
 def bump_revisions(model: type[SealedRecord], ids: Iterable[Any]) -> None:
     """Give records new revision numbers (their keys moved): working sets re-read them."""
     for record_id in ids:
-        model._default_manager.filter(pk=record_id).update(revision=next_revision())
+        with transaction.atomic():  # the number and the row commit together (next_revision)
+            model._default_manager.filter(pk=record_id).update(revision=next_revision())
 
 
 def remove_sealed(records: Iterable[SealedRecord]) -> list[str]:
@@ -241,6 +242,12 @@ def remove_sealed(records: Iterable[SealedRecord]) -> list[str]:
 
 
 def next_revision() -> int:
+    """The next revision number. Call it inside the transaction that saves the record: the
+    counter's row stays locked until that transaction ends, so revisions become visible in
+    the order they were taken, and a committed counter of N means every record of revision
+    N or less is committed (or rolled back). Working sets catch up to that bound
+    (kalkan.vault.workingset.catch_up); a number taken in one transaction and saved in
+    another could commit below a bound already passed, and be skipped."""
     with transaction.atomic():
         Revision.objects.get_or_create(pk=1)
         Revision.objects.filter(pk=1).update(last=F("last") + 1)
@@ -278,8 +285,16 @@ def write(record: SealedRecord, key: bytes, **fields: str) -> None:
         if name not in record.SEALED_FIELDS:
             raise ValueError(f"{type(record).__name__}.{name} is not a sealed field")
         setattr(record, name, crypto.encrypt(key, value.encode("utf-8"), field_aad(record, name)))
-    record.revision = next_revision()
-    record.save()
+    with transaction.atomic():  # the number and the row commit together (next_revision)
+        record.revision = next_revision()
+        record.save()
+
+
+def committed_revision() -> int:
+    """The highest revision whose record is committed, and every lower one with it (see
+    next_revision): what a working set can catch up to without skipping anything."""
+    last = Revision.objects.filter(pk=1).values_list("last", flat=True).first()
+    return int(last or 0)
 
 
 def read(

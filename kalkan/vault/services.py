@@ -11,7 +11,7 @@ import base64
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -71,7 +71,7 @@ def _staff_secret_aad(user_id: int) -> bytes:
 
 @dataclass(frozen=True)
 class Founding:
-    escrow_secret: bytes
+    escrow_secret: bytes = field(repr=False)  # never in a log or a traceback
     keyring: Keyring  # holds epoch 1, to enrol the first administrator with
 
 
@@ -505,6 +505,8 @@ def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:
             )
             bump_revisions(source.model, list(ids))
         _after_rotation(compartment, successor)
+        for rewrap in REWRAP_HOOKS:
+            rewrap(compartment, successor, keyring)
         compartment.delete()
     keyring.compartment_secrets.pop(str(compartment.id), None)
     return successor
@@ -512,6 +514,10 @@ def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:
 
 # Apps that point at compartments (a restricted case) re-point to the successor here.
 ROTATION_HOOKS: list[Callable[[Compartment, Compartment], None]] = []
+# Apps whose keys are sealed to a compartment without pointing at it (the audit log's
+# restricted-case details) re-seal them to the successor here, with the keyring that still
+# holds the old secret.
+REWRAP_HOOKS: list[Callable[[Compartment, Compartment, Keyring], None]] = []
 
 
 def _after_rotation(old: Compartment, new: Compartment) -> None:

@@ -28,12 +28,13 @@ import numpy as np
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import DatabaseError, close_old_connections
+from django.db.models import QuerySet
 
 from kalkan.vault import crypto
 from kalkan.vault.authentic import Untrusted, report
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Removed, SealedRecord
-from kalkan.vault.records import open_content_key, read
+from kalkan.vault.records import committed_revision, open_content_key, read
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,11 @@ def register(
 # set takes.
 # Facets are rows (record, name, value), so a filter is "n IN (...)" and a facet count is a
 # GROUP BY over the matching records. The schema version is the database's user_version:
-# a snapshot of another version is rebuilt rather than trusted.
-SCHEMA_VERSION = 4  # 4: acts carry the "people" facet (records' head counts)
+# a snapshot of another version is rebuilt rather than trusted. 5: acts carry the
+# "people" facet (records' head counts), and catch_up reads up to a committed bound;
+# a snapshot made before that may have skipped records for good, and its rebuild
+# finds them.
+SCHEMA_VERSION = 5
 _SCHEMA = f"""
 CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
                       revision INTEGER NOT NULL, fields TEXT NOT NULL);
@@ -277,6 +281,11 @@ class WorkingSet:
     def revision(self) -> int:
         with self.lock:
             return int(self.db.execute("SELECT revision FROM state").fetchone()[0])
+
+    def advance_to(self, revision: int) -> None:
+        """The set holds every record up to `revision` (it never moves back)."""
+        with self.lock, self.db:
+            self.db.execute("UPDATE state SET revision = max(revision, ?)", (revision,))
 
     def put_many(
         self,
@@ -668,9 +677,15 @@ def catch_up(
     compartments_only: bool = False,
 ) -> int:
     """Decrypt and index every record newer than the working set (or, compartments_only,
-    every record of the keyring's restricted compartments). Returns how many."""
+    every record of the keyring's restricted compartments). Returns how many.
+
+    The bound comes first: every record up to the committed revision counter is committed
+    (kalkan.vault.records.next_revision), so the sources are read up to it and the set then
+    moves to it. Moving to the highest revision seen instead would skip a record committed
+    into a source already read while a later source got a higher number."""
     done = 0
     since = working_set.revision
+    bound = committed_revision()
     for source in SOURCES:
         manager = source.model._default_manager
         if compartments_only:
@@ -678,28 +693,41 @@ def catch_up(
                 content_key__compartment__in=list(keyring.compartment_secrets)
             )
         else:
-            selected = manager.filter(revision__gt=since)
-        queryset = selected.select_related("content_key").order_by("revision")
-        pending: list[tuple[Any, dict[str, str]]] = []
-        for record in queryset.iterator(chunk_size=batch):
-            try:
-                key = open_content_key(record.content_key, keyring)
-            except PermissionError:
-                # Sealed in an epoch this keyring does not hold, or moved into a restricted
-                # case the person is not a member of: out of their working set.
-                working_set.remove(str(record.id))
-                continue
-            except Untrusted as problem:
-                # A key row the vault did not write: never indexed, and said so.
-                report(problem, actor_id=keyring.user_id)
-                working_set.remove(str(record.id))
-                continue
-            pending.append((record, read(record, key, source.fields)))
-            if len(pending) >= batch:
-                done += _put(working_set, source, pending, keyring, compartments_only)
-                pending = []
-        done += _put(working_set, source, pending, keyring, compartments_only)
+            selected = manager.filter(revision__gt=since, revision__lte=bound)
+        done += _index(working_set, source, selected, keyring, batch)
+    if not compartments_only:
+        working_set.advance_to(bound)
     return done + forget_removed(working_set)
+
+
+def _index(
+    working_set: WorkingSet,
+    source: Source,
+    selected: QuerySet[Any],
+    keyring: Keyring,
+    batch: int,
+) -> int:
+    done = 0
+    queryset = selected.select_related("content_key").order_by("revision")
+    pending: list[tuple[Any, dict[str, str]]] = []
+    for record in queryset.iterator(chunk_size=batch):
+        try:
+            key = open_content_key(record.content_key, keyring)
+        except PermissionError:
+            # Sealed in an epoch this keyring does not hold, or moved into a restricted
+            # case the person is not a member of: out of their working set.
+            working_set.remove(str(record.id))
+            continue
+        except Untrusted as problem:
+            # A key row the vault did not write: never indexed, and said so.
+            report(problem, actor_id=keyring.user_id)
+            working_set.remove(str(record.id))
+            continue
+        pending.append((record, read(record, key, source.fields)))
+        if len(pending) >= batch:
+            done += _put(working_set, source, pending, keyring)
+            pending = []
+    return done + _put(working_set, source, pending, keyring)
 
 
 def forget_removed(working_set: WorkingSet) -> int:
@@ -722,7 +750,6 @@ def _put(
     source: Source,
     batch: list[tuple[Any, dict[str, str]]],
     keyring: Keyring,
-    compartments_only: bool,
 ) -> int:
     if not batch:
         return 0
@@ -734,7 +761,7 @@ def _put(
     return working_set.put_many(
         [(str(record.id), source.kind, record.revision, entry)
          for (record, _fields), entry in zip(batch, entries, strict=True)],
-        advance=not compartments_only,
+        advance=False,  # catch_up moves the set to its bound once every source is read
     )
 
 

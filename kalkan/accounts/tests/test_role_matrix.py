@@ -71,7 +71,7 @@ POSTS = [
     ("/en/staff/confirm/", {"passphrase": "x", "code": "000000"}),
     ("/en/staff/team/add/", {"username": "gulnara", "role": "analyst"}),
     ("/en/staff/team/{dana}/disable/", {}),
-    ("/en/staff/team/{dana}/enable/", {}),
+    ("/en/staff/team/{dana}/grant/", {}),
     ("/en/staff/team/{dana}/unlock/", {}),
     ("/en/staff/team/{dana}/reenrol/", {}),
     ("/en/staff/team/{dana}/role/", {"role": "admin"}),

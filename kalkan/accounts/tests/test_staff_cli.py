@@ -41,7 +41,8 @@ def staff(data, *args: str, stdin: str) -> subprocess.CompletedProcess[str]:
 
 def test_an_admin_adds_reenrols_and_removes_staff_from_the_terminal(tmp_path):
     data = tmp_path / "inst"
-    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                  "--show-escrow")
     admin = dict(line.split("=", 1) for line in init.stdout.splitlines())
 
     def as_amir() -> str:
@@ -73,7 +74,8 @@ def test_an_admin_adds_reenrols_and_removes_staff_from_the_terminal(tmp_path):
 
 def test_a_person_changes_their_passphrase_from_the_terminal(tmp_path):
     data = tmp_path / "inst"
-    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                  "--show-escrow")
     admin = dict(line.split("=", 1) for line in init.stdout.splitlines())
 
     def code() -> str:

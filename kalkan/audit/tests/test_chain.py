@@ -106,7 +106,7 @@ def test_it_sends_anonymous_visitors_to_login(client):
 
 def test_the_cli_exits_non_zero_on_a_break(tmp_path):
     data = tmp_path / "inst"
-    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow")
     assert kalkan("audit", "verify", "--data-dir", str(data)).returncode == 0
     with sqlite3.connect(data / "kalkan.sqlite3") as db:
         db.execute("UPDATE audit_auditentry SET action = 'login'")

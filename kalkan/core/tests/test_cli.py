@@ -16,7 +16,8 @@ from kalkan.vault.escrow_words import from_words
 
 def test_it_creates_an_instance(tmp_path):
     data = tmp_path / "inst"
-    result = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    result = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                    "--show-escrow")
     assert result.returncode == 0, result.stderr
     lines = dict(line.split("=", 1) for line in result.stdout.splitlines())
     assert lines["ADMIN"] == "amir"
@@ -38,7 +39,8 @@ def test_it_creates_an_instance(tmp_path):
 
 def test_it_generates_a_different_secret_key_per_instance(tmp_path):
     for name in ("one", "two"):
-        kalkan("init", "--data-dir", str(tmp_path / name), "--admin", "amir", "--non-interactive")
+        kalkan("init", "--data-dir", str(tmp_path / name), "--admin", "amir", "--non-interactive",
+               "--show-escrow")
     one = (tmp_path / "one" / "secret_key").read_text()
     two = (tmp_path / "two" / "secret_key").read_text()
     assert one != two
@@ -47,7 +49,7 @@ def test_it_generates_a_different_secret_key_per_instance(tmp_path):
 
 def test_it_shows_a_qr_code_when_interactive(tmp_path):
     data = tmp_path / "inst"
-    result = kalkan("init", "--data-dir", str(data), "--admin", "amir")
+    result = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--show-escrow")
     assert result.returncode == 0, result.stderr
     assert "Scan this code" in result.stdout
     assert "█" in result.stdout or "▀" in result.stdout
@@ -56,10 +58,11 @@ def test_it_shows_a_qr_code_when_interactive(tmp_path):
 
 def test_it_refuses_to_overwrite_an_instance(tmp_path):
     data = tmp_path / "inst"
-    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow")
     key = (data / "secret_key").read_bytes()
     db = (data / "kalkan.sqlite3").read_bytes()
-    again = kalkan("init", "--data-dir", str(data), "--admin", "other", "--non-interactive")
+    again = kalkan("init", "--data-dir", str(data), "--admin", "other", "--non-interactive",
+                   "--show-escrow")
     assert again.returncode == 2
     assert again.stderr.strip().endswith(
         "already holds a Kalkan instance; refusing to overwrite it (choose another --data-dir)"
@@ -73,7 +76,8 @@ def test_it_refuses_a_directory_it_cannot_write(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     result = kalkan(
-        "init", "--data-dir", str(blocker / "inst"), "--admin", "amir", "--non-interactive"
+        "init", "--data-dir", str(blocker / "inst"), "--admin", "amir", "--non-interactive",
+        "--show-escrow"
     )
     assert result.returncode == 2
     assert result.stderr.strip() == f"kalkan: cannot create {blocker / 'inst'}: Not a directory"
@@ -81,7 +85,8 @@ def test_it_refuses_a_directory_it_cannot_write(tmp_path):
 
 def test_it_refuses_a_non_empty_directory(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    result = kalkan("init", "--data-dir", str(tmp_path), "--admin", "amir", "--non-interactive")
+    result = kalkan("init", "--data-dir", str(tmp_path), "--admin", "amir", "--non-interactive",
+                    "--show-escrow")
     assert result.returncode == 2
     assert "is not empty" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
@@ -89,7 +94,8 @@ def test_it_refuses_a_non_empty_directory(tmp_path):
 
 def test_it_leaves_nothing_behind_when_init_fails(tmp_path):
     data = tmp_path / "inst"
-    result = kalkan("init", "--data-dir", str(data), "--admin", "Not Valid", "--non-interactive")
+    result = kalkan("init", "--data-dir", str(data), "--admin", "Not Valid", "--non-interactive",
+                    "--show-escrow")
     assert result.returncode != 0
     assert "is not a valid username" in result.stderr
     assert not data.exists()
@@ -107,7 +113,7 @@ def test_it_leaves_nothing_behind_when_init_fails(tmp_path):
 def test_it_stops_on_a_bad_setting_with_one_line(tmp_path, variable, value, message):
     data = tmp_path / "inst"
     result = kalkan(
-        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow",
         env={variable: value},
     )
     assert result.returncode == 2
@@ -131,7 +137,8 @@ def test_it_needs_a_data_dir(tmp_path):
 def test_it_reads_the_data_dir_from_the_environment(tmp_path):
     data = tmp_path / "inst"
     result = kalkan(
-        "init", "--admin", "amir", "--non-interactive", env={"KALKAN_DATA_DIR": str(data)}
+        "init", "--admin", "amir", "--non-interactive",
+        "--show-escrow", env={"KALKAN_DATA_DIR": str(data)}
     )
     assert result.returncode == 0, result.stderr
     assert (data / "secret_key").exists()
@@ -139,7 +146,7 @@ def test_it_reads_the_data_dir_from_the_environment(tmp_path):
 
 def test_it_passes_other_commands_through_to_django(tmp_path):
     data = tmp_path / "inst"
-    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow")
     result = kalkan("showmigrations", "accounts", "--data-dir", str(data))
     assert result.returncode == 0, result.stderr
     assert "[X] 0001_initial" in result.stdout
@@ -197,7 +204,7 @@ def test_the_demo_makes_a_throw_away_directory_by_default():
 
 def test_sqlite_overwrites_what_it_deletes(tmp_path):
     data = tmp_path / "inst"
-    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow")
     # secure_delete is a per-connection setting: Kalkan's own connections set it.
     result = kalkan(
         "shell",

@@ -24,7 +24,8 @@ def test_it_initialises_serves_and_verifies_on_the_suites_database(tmp_path):
     data = tmp_path / "inst"
     database = fresh_database()
     init = kalkan(
-        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", env=database
+        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+        "--show-escrow", env=database
     )
     assert init.returncode == 0, init.stderr
     port = free_port()

@@ -438,7 +438,8 @@ def test_a_failing_webhook_is_retried_too(smtp, webhook, on_call, bota):
 
 def test_the_command_exits_1_with_one_line_when_smtp_is_down(tmp_path, settings, smtp):
     data = tmp_path / "inst"
-    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                  "--show-escrow")
     assert init.returncode == 0, init.stderr
     plant = kalkan(
         "shell", "--data-dir", str(data), "-c",

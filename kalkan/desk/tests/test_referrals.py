@@ -404,5 +404,6 @@ def test_a_restricted_case_is_not_found_outside_it(client, amir, bota, case, she
         assert row.content_key.compartment_id == case.compartment_id
     for action in ("referral.view", "referral.consent", "referral.make"):
         entry = AuditEntry.objects.filter(action=action).latest("seq")
-        assert entry.object_id == "" and entry.details.startswith(f"c:{case.compartment_id}:")
+        assert entry.object_id == "" and entry.details.startswith("r:")
+        assert str(case.compartment_id) not in entry.details
         assert STORY not in entry.details

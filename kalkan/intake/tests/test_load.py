@@ -17,6 +17,7 @@ def test_200_submissions_from_20_parallel_clients(tmp_path):
     data = tmp_path / "inst"
     database = fresh_database()
     init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                  "--show-escrow",
                   env=database)
     assert init.returncode == 0, init.stderr
     port = free_port()

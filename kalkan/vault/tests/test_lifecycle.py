@@ -158,7 +158,8 @@ def test_parallel_unlocks_are_capped(bota, settings):
 
 def test_panic_and_recover_from_the_command_line(tmp_path):
     data = tmp_path / "inst"
-    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive")
+    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                  "--show-escrow")
     values = dict(line.split("=", 1) for line in init.stdout.splitlines())
     refused = kalkan("panic", "--data-dir", str(data))
     assert refused.returncode != 0

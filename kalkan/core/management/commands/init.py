@@ -4,10 +4,17 @@ Rules: the data directory must be new or empty (an existing instance is never ov
 the administrator's passphrase is generated (six diceware words), never chosen here; the
 TOTP enrolment is shown once, as a QR code in the terminal and as an otpauth URI. With
 --non-interactive the result is printed as KEY=VALUE lines for scripts.
+
+The escrow words open everything; on a terminal they are shown once, as words and a QR
+code. When the output is not a terminal (a script, a pipe, a log) they are written only
+where asked: --escrow-fd N writes them to an open file descriptor (`3>escrow.txt`), and
+--show-escrow prints them with the rest. Asked for neither, init refuses before creating
+anything, rather than make a server whose escrow secret nobody kept.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from argparse import ArgumentParser
 from typing import Any
@@ -34,6 +41,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--non-interactive", action="store_true", help="ask nothing; print KEY=VALUE lines"
         )
+        parser.add_argument(
+            "--escrow-fd", type=int, metavar="N",
+            help="write the escrow words to this open file descriptor (e.g. 3>escrow.txt)",
+        )
+        parser.add_argument(
+            "--show-escrow", action="store_true",
+            help="print the escrow words even when the output is not a terminal",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         interactive = not options["non_interactive"]
@@ -51,6 +66,23 @@ class Command(BaseCommand):
                 "digits, dots, dashes or underscores"
             ) from None
 
+        escrow_fd = options["escrow_fd"]
+        on_terminal = interactive and self.stdout.isatty()
+        show_escrow = options["show_escrow"] or (on_terminal and escrow_fd is None)
+        if escrow_fd is not None:
+            try:
+                os.fstat(escrow_fd)
+            except OSError:
+                raise CommandError(
+                    f"--escrow-fd {escrow_fd}: not an open file descriptor"
+                ) from None
+        elif not show_escrow:
+            raise CommandError(
+                "the output is not a terminal, so the escrow words would end up in a log: pass "
+                "--escrow-fd N to write them to a file descriptor (e.g. 3>escrow.txt), or "
+                "--show-escrow to print them anyway"
+            )
+
         call_command("migrate", interactive=False, verbosity=0)
         founding = found_organisation()
         enrolment = enrol_staff(username, Role.ADMIN, actor=None, keyring=founding.keyring)
@@ -58,16 +90,23 @@ class Command(BaseCommand):
         # Written on the escrow sheet; the admin pages show the same, so a swapped escrow
         # key is seen (docs/threat-model.md, the database writer).
         escrow_fingerprint = fingerprint(public_of(founding.escrow_secret))
+        if escrow_fd is not None:
+            with os.fdopen(escrow_fd, "w", encoding="ascii", closefd=False) as out:
+                out.write(escrow + "\n")
 
         if not interactive:
             self.stdout.write(f"DATA_DIR={settings.DATA_DIR}")
             self.stdout.write(f"ADMIN={enrolment.user.username}")
             self.stdout.write(f"PASSPHRASE={enrolment.passphrase}")
             self.stdout.write(f"TOTP_URI={enrolment.totp_uri}")
-            self.stdout.write(f"ESCROW_WORDS={escrow}")
+            if show_escrow:
+                self.stdout.write(f"ESCROW_WORDS={escrow}")
             self.stdout.write(f"ESCROW_FINGERPRINT={escrow_fingerprint}")
             return
-        show_escrow_secret(self.stdout, escrow)
+        if show_escrow:
+            show_escrow_secret(self.stdout, escrow)
+        else:
+            self.stdout.write(f"\nThe escrow words were written to file descriptor {escrow_fd}.")
         self.stdout.write(
             f"Escrow key fingerprint (write it on the sheet; the Emergency page shows the "
             f"same): {escrow_fingerprint}\n"

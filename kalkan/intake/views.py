@@ -19,7 +19,12 @@ from kalkan.intake.services import (
     replies_for_reporter,
     submit_report,
 )
-from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
+from kalkan.intake.uploads import (
+    ImageTooLarge,
+    SealedUploadHandler,
+    image_too_large_message,
+    with_sealed_uploads,
+)
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -60,7 +65,15 @@ def report(request: HttpRequest, handler: SealedUploadHandler, urgent: str = "")
             {"form": form, "problem": problem, "files_dropped": _had_files(handler)},
             status=status,
         )
-    receipt = submit_report(form.submission(), handler.problems.stored)
+    try:
+        receipt = submit_report(form.submission(), handler.problems.stored)
+    except ImageTooLarge:
+        return render(
+            request,
+            "intake/report.html",
+            {"form": form, "problem": image_too_large_message(), "files_dropped": True},
+            status=413,
+        )
     handler.keep()
     limits.spend(request, "submission")
     # Shown in the response to the POST only: never stored, never in a URL, never cached.
@@ -158,14 +171,18 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     box, unlock_key = found
     form = FollowUpForm(request.POST)
     refused_files = handler.problems.too_large or handler.problems.too_many
-    sent = False
+    sent, problem = False, ""
     if form.is_valid() and not refused_files:
         text = form.cleaned_data["follow_up"]
         if text or handler.problems.stored:
-            add_follow_up(box, text, handler.problems.stored)
-            handler.keep()
-            sent = True
-            form = FollowUpForm()
+            try:
+                add_follow_up(box, text, handler.problems.stored)
+            except ImageTooLarge:
+                problem = image_too_large_message()
+            else:
+                handler.keep()
+                sent = True
+                form = FollowUpForm()
     # Refused files or a text too long: the typed text comes back, nothing is lost.
     return render(
         request,
@@ -175,6 +192,7 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
             "entries": replies_for_reporter(box, unlock_key),
             "sent": sent,
             "refused_files": refused_files,
+            "problem": problem,
             "form": form,
         },
     )

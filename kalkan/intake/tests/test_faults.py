@@ -53,7 +53,7 @@ def test_a_decompression_bomb_is_refused_and_the_story_comes_back(organisation):
     assert response.status_code == 413
     page = response.content.decode()
     assert "too many pixels" in page and "Nothing was saved" in page
-    assert STORY["narrative"] in page  # the typed story is kept
+    assert str(STORY["narrative"]) in page  # the typed story is kept
     assert Report.objects.count() == 0 and Evidence.objects.count() == 0
     assert ContentKey.objects.count() == 0
     assert set(files_dir().iterdir()) == files_before

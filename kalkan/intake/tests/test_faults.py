@@ -13,8 +13,10 @@ from django.db import connection, connections
 from django.test import Client
 from PIL import Image
 
+from kalkan.core.testing import log_in
+from kalkan.desk.tests.test_enter import CALL, URL
 from kalkan.intake import services
-from kalkan.intake.models import Evidence, Report
+from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.tests.test_report import STORY
 from kalkan.intake.uploads import MAX_IMAGE_PIXELS, ImageTooLarge, reencode_image
 from kalkan.vault.files import files_dir
@@ -119,3 +121,26 @@ def test_ten_concurrent_uploads_and_text_reports_all_get_a_receipt(organisation)
     assert results == [200] * len(jobs)
     assert Report.objects.count() == len(jobs)
     assert Evidence.objects.exclude(working_file="").count() == 8 + 6
+
+
+def test_a_bomb_in_a_follow_up_keeps_the_text_and_stores_nothing(organisation):
+    receipt = services.submit_report(services.Submission(narrative="first"), [])
+    messages_before = Message.objects.count()
+    response = Client().post(
+        "/en/mailbox/",
+        {"receipt": receipt, "follow_up": "They came back on Friday.",
+         "files": named(png(8900, 8900), "scan.png")},
+    )
+    page = response.content.decode()
+    assert "too many pixels" in page and "They came back on Friday." in page
+    assert "Sent. Our team will read it." not in page
+    assert Message.objects.count() == messages_before
+    assert Evidence.objects.count() == 0 and ContentKey.objects.count() == 1  # the report's
+
+
+def test_a_bomb_entered_by_staff_is_refused_with_the_call_kept(client, bota):
+    log_in(client, bota)
+    response = client.post(URL, {**CALL, "files": named(png(8900, 8900), "scan.png")})
+    page = response.content.decode()
+    assert "too many pixels" in page and CALL["narrative"] in page
+    assert Report.objects.count() == 0 and Evidence.objects.count() == 0

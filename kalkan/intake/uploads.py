@@ -98,12 +98,20 @@ def reencode_image(data: bytes) -> bytes | None:
                 # JPEG only: decode at 1/2, 1/4 or 1/8 scale when that is still big enough.
                 image.draft("RGB", (WORKING_COPY_MAX_SIDE, WORKING_COPY_MAX_SIDE))
                 image.load()
-                rgb = image.convert("RGB")
+                # Shrunk in its own mode before any RGB copy is made, so a large image is
+                # held once at full size (1 byte a pixel for bilevel and grey, 3–4 for colour).
+                frame: Image.Image = image
+                if frame.mode == "1":
+                    frame = frame.convert("L")
+                elif frame.mode not in ("RGB", "RGBA", "L", "LA"):
+                    frame = frame.convert("RGB")
+                frame.thumbnail((WORKING_COPY_MAX_SIDE, WORKING_COPY_MAX_SIDE))
+                rgb = frame.convert("RGB")
+                del frame
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise ImageTooLarge(str(e)) from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             return None
-        rgb.thumbnail((WORKING_COPY_MAX_SIDE, WORKING_COPY_MAX_SIDE))
         # Rebuilt from raw pixels so that nothing of the source's metadata can ride along.
         pixels = Image.frombytes("RGB", rgb.size, rgb.tobytes())
         del rgb

@@ -35,7 +35,12 @@ from kalkan.desk.services import mark_read
 from kalkan.intake.forms import OnBehalfForm
 from kalkan.intake.models import Evidence, Message, Report
 from kalkan.intake.services import reply, submit_report
-from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
+from kalkan.intake.uploads import (
+    ImageTooLarge,
+    SealedUploadHandler,
+    image_too_large_message,
+    with_sealed_uploads,
+)
 from kalkan.vault import workingset
 from kalkan.vault.files import open_file
 from kalkan.vault.records import open_content_key, read, readable_by
@@ -202,12 +207,16 @@ def enter_on_behalf(
     if request.method == "POST" and form.is_valid() and keyring is not None and not (
         handler.problems.too_large or handler.problems.too_many
     ):
-        receipt = submit_report(
-            form.submission(form.cleaned_data["channel"]),
-            handler.problems.stored,
-            keyring,
-        )
-        handler.keep()
-        record("report.enter", actor_id=request.user.pk)
-        return render(request, "desk/receipt.html", {"receipt": receipt})
+        try:
+            receipt = submit_report(
+                form.submission(form.cleaned_data["channel"]),
+                handler.problems.stored,
+                keyring,
+            )
+        except ImageTooLarge:
+            form.add_error(None, image_too_large_message())
+        else:
+            handler.keep()
+            record("report.enter", actor_id=request.user.pk)
+            return render(request, "desk/receipt.html", {"receipt": receipt})
     return render(request, "desk/enter.html", {"form": form, "urgent": urgent})

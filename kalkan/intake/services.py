@@ -52,6 +52,7 @@ def submit_report(
     receipt = receipts.new_receipt()
     lookup_key, unlock_key = receipts.derive(receipts.normalise(receipt) or "")
     reporter_secret, reporter_public = crypto.new_keypair()
+    prepare_evidence(uploads)
     with transaction.atomic():
         report, key = new_sealed(Report, keyring, urgent=submission.urgent)
         write(
@@ -76,25 +77,38 @@ def submit_report(
     return receipt
 
 
+def prepare_evidence(uploads: list[SealedUpload]) -> None:
+    """Make each image's working copy, re-encoded from pixels and sealed, before any write
+    transaction: decoding takes seconds, and SQLite has one writer, so doing it inside would
+    hold every other report back until "database is locked". ImageTooLarge (a decompression
+    bomb) refuses the submission; the caller's handler then removes what was written."""
+    for upload in uploads:
+        if upload.stored is None or upload.working is not None:
+            continue
+        if not sniff_image(upload.head):
+            continue
+        original = b"".join(
+            open_file(upload.key, str(upload.evidence_id),
+                      upload.content_key.sealed_in_epoch, upload.stored.name)
+        )
+        clean = reencode_image(original)
+        del original
+        if clean is not None:
+            upload.working = store_file(
+                upload.key, str(upload.evidence_id), upload.content_key.sealed_in_epoch, [clean]
+            )
+
+
 def attach_evidence(report: Report, message: Message | None, uploads: list[SealedUpload]) -> None:
-    """Evidence records for uploaded (already encrypted) files; images get a working copy
-    re-encoded from pixels, everything else is marked not sanitised."""
+    """Evidence records, with their content keys, for uploaded (already encrypted) files;
+    call inside the record's transaction, after prepare_evidence. Images have a working
+    copy re-encoded from pixels; everything else is marked not sanitised."""
     for upload in uploads:
         if upload.stored is None:
             continue
         image_type = sniff_image(upload.head)
-        working_name = ""
-        if image_type:
-            original = b"".join(
-                open_file(upload.key, str(upload.evidence_id),
-                          upload.content_key.sealed_in_epoch, upload.stored.name)
-            )
-            clean = reencode_image(original)
-            if clean is not None:
-                working_name = store_file(
-                    upload.key, str(upload.evidence_id),
-                    upload.content_key.sealed_in_epoch, [clean],
-                ).name
+        working_name = upload.working.name if upload.working is not None else ""
+        upload.content_key.save()
         evidence = Evidence(
             id=upload.evidence_id,
             content_key=upload.content_key,
@@ -150,6 +164,7 @@ def replies_for_reporter(box: Mailbox, unlock_key: bytes) -> list[MailboxEntry]:
 
 
 def add_follow_up(box: Mailbox, text: str, uploads: list[SealedUpload]) -> Message:
+    prepare_evidence(uploads)
     with transaction.atomic():
         # Into the case's compartment when the report is in a restricted case.
         message, key = new_sealed(

@@ -9,8 +9,10 @@ request stop the upload; the view then stores nothing and says why.
 from __future__ import annotations
 
 import io
+import threading
 import unicodedata
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -20,6 +22,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image, UnidentifiedImageError
 
@@ -30,8 +33,18 @@ from kalkan.vault.files import SealedFileWriter, StoredFile, delete_file
 from kalkan.vault.models import ContentKey
 from kalkan.vault.records import new_content_key
 
-# Pillow refuses larger images (decompression bombs) instead of filling memory.
-Image.MAX_IMAGE_PIXELS = 40_000_000
+# Decompression bombs: a few kilobytes of PNG can decode to gigabytes of pixels. Pillow only
+# warns between MAX_IMAGE_PIXELS and twice that, so the size is checked from the header
+# before any pixel is decoded (reencode_image), and Pillow's own check backs it up.
+MAX_IMAGE_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+# The working copy's longest side: JPEGs are decoded at a reduced scale (draft mode) when
+# larger, so a 50 MP photo costs a quarter of its full size in memory.
+WORKING_COPY_MAX_SIDE = 4096
+# At most this many images are decoded at once in a process: each may take a few hundred MB
+# (50 MP × 4 bytes, and its RGB copy); more at once only queue for the same two cores.
+_DECODING = threading.BoundedSemaphore(2)
 _IMAGE_SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg",
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -59,19 +72,54 @@ def sniff_image(head: bytes) -> str | None:
     return None
 
 
+class ImageTooLarge(Exception):
+    """An image whose pixels would not fit in bounded memory (a decompression bomb)."""
+
+
+# What a form says when an image is refused as too large in pixels.
+IMAGE_TOO_LARGE = gettext_lazy(
+    "An image has too many pixels to be processed safely (at most %(megapixels)d megapixels). "
+    "Nothing was saved. Please send a smaller image, or put it in a ZIP archive."
+)
+
+
+def image_too_large_message() -> str:
+    return str(IMAGE_TOO_LARGE) % {"megapixels": MAX_IMAGE_PIXELS // 1_000_000}
+
+
 def reencode_image(data: bytes) -> bytes | None:
     """A copy made from the pixels alone: no EXIF, GPS, XMP, ICC or thumbnails survive.
-    None when the image cannot be read safely."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            rgb = image.convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
-        return None
-    pixels = Image.frombytes("RGB", rgb.size, rgb.tobytes())
-    out = io.BytesIO()
-    pixels.save(out, format="JPEG", quality=90)
-    return out.getvalue()
+    None when the image cannot be read; ImageTooLarge when it has more than
+    MAX_IMAGE_PIXELS pixels (checked before decoding them)."""
+    with _DECODING:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ImageTooLarge(f"{width}x{height}")
+                # JPEG only: decode at 1/2, 1/4 or 1/8 scale when that is still big enough.
+                image.draft("RGB", (WORKING_COPY_MAX_SIDE, WORKING_COPY_MAX_SIDE))
+                image.load()
+                # Shrunk in its own mode before any RGB copy is made, so a large image is
+                # held once at full size (1 byte a pixel for bilevel and grey, 3–4 for colour).
+                frame: Image.Image = image
+                if frame.mode == "1":
+                    frame = frame.convert("L")
+                elif frame.mode not in ("RGB", "RGBA", "L", "LA"):
+                    frame = frame.convert("RGB")
+                frame.thumbnail((WORKING_COPY_MAX_SIDE, WORKING_COPY_MAX_SIDE))
+                rgb = frame.convert("RGB")
+                del frame
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise ImageTooLarge(str(e)) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+            return None
+        # Rebuilt from raw pixels so that nothing of the source's metadata can ride along.
+        pixels = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+        del rgb
+        out = io.BytesIO()
+        pixels.save(out, format="JPEG", quality=90)
+        return out.getvalue()
 
 
 @dataclass
@@ -87,6 +135,8 @@ class SealedUpload:
     content_type: str = field(repr=False)
     stored: StoredFile | None = None
     head: bytes = field(default=b"", repr=False)
+    # The re-encoded working copy's file, made before the record's transaction.
+    working: StoredFile | None = None
 
 
 @dataclass
@@ -128,7 +178,9 @@ class SealedUploadHandler(FileUploadHandler):
         if self.problems.unavailable is not None:
             return
         try:
-            row, key = new_content_key(None)
+            # The key row is saved only with the evidence record (one short transaction
+            # after the body has arrived): a crash or a broken upload leaves no key row.
+            row, key = new_content_key(None, save=False)
         except Untrusted as problem:
             # The rest of the body is still read (the typed text comes back); this file is
             # skipped, never sealed to a key the vault cannot vouch for.
@@ -169,8 +221,6 @@ class SealedUploadHandler(FileUploadHandler):
     def _abort_current(self) -> None:
         if self.writer is not None:
             self.writer.abort()
-        if self.current is not None:
-            ContentKey.objects.filter(pk=self.current.content_key.pk).delete()
         self.writer, self.current = None, None
 
     def keep(self) -> None:
@@ -179,17 +229,18 @@ class SealedUploadHandler(FileUploadHandler):
 
     def abandon_unless_kept(self) -> None:
         """After the view, whatever happened (invalid form, CSRF failure, a connection that
-        broke mid-body): files nobody kept are removed, and so are their keys."""
+        broke mid-body): files nobody kept are removed (their keys were never saved)."""
         if not self.kept:
             self._abort_current()
             self.discard_all()
 
     def discard_all(self) -> None:
-        """The submission failed: remove every file and key this request made."""
+        """The submission failed: remove every file this request made (their key rows were
+        never saved, or went with the rolled-back transaction)."""
         for upload in self.problems.stored:
-            if upload.stored is not None:
-                delete_file(upload.stored.name)
-            ContentKey.objects.filter(pk=upload.content_key.pk).delete()
+            for stored in (upload.stored, upload.working):
+                if stored is not None:
+                    delete_file(stored.name)
         self.problems.stored.clear()
 
 

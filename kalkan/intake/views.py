@@ -19,7 +19,12 @@ from kalkan.intake.services import (
     replies_for_reporter,
     submit_report,
 )
-from kalkan.intake.uploads import SealedUploadHandler, with_sealed_uploads
+from kalkan.intake.uploads import (
+    ImageTooLarge,
+    SealedUploadHandler,
+    image_too_large_message,
+    with_sealed_uploads,
+)
 from kalkan.vault import authentic
 
 
@@ -72,6 +77,13 @@ def report(request: HttpRequest, handler: SealedUploadHandler, urgent: str = "")
             "intake/report.html",
             {"form": form, "problem": _unavailable(refused), "files_dropped": _had_files(handler)},
             status=503,
+        )
+    except ImageTooLarge:
+        return render(
+            request,
+            "intake/report.html",
+            {"form": form, "problem": image_too_large_message(), "files_dropped": True},
+            status=413,
         )
     handler.keep()
     limits.spend(request, "submission")
@@ -180,6 +192,7 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     refused_files = handler.problems.too_large or handler.problems.too_many
     sent = False
     problem = ""
+    status = 200
     if form.is_valid() and not refused_files:
         text = form.cleaned_data["follow_up"]
         try:
@@ -191,7 +204,9 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
                 sent = True
                 form = FollowUpForm()
         except authentic.Untrusted as refused:
-            problem = _unavailable(refused)
+            problem, status = _unavailable(refused), 503
+        except ImageTooLarge:
+            problem, status = image_too_large_message(), 413
     # Refused files or a text too long: the typed text comes back, nothing is lost.
     return render(
         request,
@@ -204,5 +219,5 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
             "form": form,
             "problem": problem,
         },
-        status=503 if problem else 200,
+        status=status,
     )

@@ -61,11 +61,13 @@ def _compartment_key_aad(key_id: object, compartment_id: object) -> bytes:
 
 
 def new_content_key(
-    keyring: Keyring | None, compartment: Compartment | None = None
+    keyring: Keyring | None, compartment: Compartment | None = None, *, save: bool = True
 ) -> tuple[ContentKey, bytes]:
     """A fresh content key, wrapped to the current epoch (or, for a restricted case, to its
     compartment): symmetrically when the writer holds that secret, else sealed to its public
-    key (intake, nobody unlocked)."""
+    key (intake, nobody unlocked). `save=False` leaves the row for the caller to save in the
+    same transaction as its record (an upload's key, made when its first byte arrives), so
+    a crash never leaves a key row without a record."""
     epoch = sealing_epoch()
     key = crypto.random_key()
     row = ContentKey(epoch=epoch, sealed_in_epoch=epoch.number)
@@ -73,7 +75,8 @@ def new_content_key(
         _wrap(row, key, epoch, keyring)
     else:
         _wrap_in_compartment(row, key, compartment, keyring)
-    row.save()
+    if save:
+        row.save()
     return row, key
 
 

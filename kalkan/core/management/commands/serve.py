@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.core.wsgi import get_wsgi_application
 from gunicorn.app.base import BaseApplication
 
+from kalkan.core.cleanup import clean_at_start
 from kalkan.core.env import envint
 from kalkan.core.i18n import compile_catalogues
 
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         # Expired sessions would date what people did; deploy/kalkan-sessions.timer clears
         # them while serving.
         call_command("clearsessions", verbosity=0)
+        # What a crash (kill -9, power loss) left half-written: files and keys with no record.
+        clean_at_start()
         compile_catalogues()
         host, port = options["host"], options["port"]
         shown_host = f"[{host}]" if ":" in host else host

@@ -21,13 +21,13 @@ T = TypeVar("T")
 
 
 def page_of(
-    request: HttpRequest, rows: QuerySet[Any] | Sequence[T], per_page: int = PAGE_SIZE,
+    request: HttpRequest, rows: QuerySet[Any] | Sequence[T], per_page: int | None = None,
     param: str = "page",
 ) -> Page:
     """The requested page of ``rows``; ``page.query`` is the request's other GET parameters,
     url-encoded and ending in ``&`` when not empty, for staff/pages.html to put before
     ``page=N`` (so a search or a filter stays on when the reader turns the page)."""
-    page = Paginator(rows, per_page).get_page(request.GET.get(param))
+    page = Paginator(rows, per_page or PAGE_SIZE).get_page(request.GET.get(param))
     others = request.GET.copy()
     others.pop(param, None)
     encoded = others.urlencode()

@@ -49,12 +49,6 @@ from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import readable_by
 from kalkan.vault.session import keyring_required
 
-INBOX_ROWS = 100
-
-
-
-
-
 
 def _working_set(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSet:
     return workingset.for_session(str(request.session.session_key), keyring)
@@ -130,7 +124,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .filter(status__in=[Report.Status.NEW, Report.Status.SEEN])
         .order_by("-urgent", "revision", "pk")
     )
-    page = page_of(request, waiting, INBOX_ROWS)
+    page = page_of(request, waiting)
     total = page.paginator.count
     shown: list[Report] = list(page)
     unread = dict(

@@ -66,7 +66,6 @@ from kalkan.vault.models import SealedRecord
 from kalkan.vault.records import open_content_key, read, readable_by
 from kalkan.vault.session import keyring_required
 
-PAGE = 100
 FOUND = 20
 SET_ASIDE = (Report.Status.SPAM, Report.Status.DUPLICATE)
 
@@ -214,7 +213,7 @@ def events(request: HttpRequest) -> HttpResponse:
     visible = services.visible_events(keyring).select_related("content_key").order_by(
         "-created_on", "-revision", "pk"
     )
-    page = page_of(request, visible, PAGE)
+    page = page_of(request, visible)
     rows = []
     for event in page:
         fields = working.fields(str(event.pk)) or {}
@@ -232,7 +231,7 @@ def events(request: HttpRequest) -> HttpResponse:
         .order_by("-urgent", "-created_on", "-revision", "pk")
     )
     # The reports waiting to be coded turn their own pages ("waiting" in the query).
-    waiting_page = page_of(request, uncoded, PAGE, param="waiting")
+    waiting_page = page_of(request, uncoded, param="waiting")
     reports = []
     for report in waiting_page:
         narrative = (working.fields(str(report.pk)) or {}).get("narrative", "")

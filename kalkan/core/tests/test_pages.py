@@ -10,9 +10,8 @@ import re
 import pytest
 from django.test import Client
 
-from kalkan.core import pages
 from kalkan.core.testing import Character, log_in
-from kalkan.desk import case_views, services
+from kalkan.desk import services
 from kalkan.desk.models import Case
 from kalkan.intake.models import Report
 from kalkan.intake.services import Submission, submit_report
@@ -25,9 +24,8 @@ NEXT = re.compile(r'<a href="(\?[^"]*)" rel="next">')
 
 
 @pytest.fixture
-def small_pages(monkeypatch):
-    monkeypatch.setattr(pages, "PAGE_SIZE", 3)
-    monkeypatch.setattr(case_views, "INBOX_ROWS", 3)
+def small_pages(settings):
+    settings.STAFF_PAGE_SIZE = 3
 
 
 @pytest.fixture
@@ -95,7 +93,7 @@ def test_the_case_list_keeps_its_filter_in_the_page_links(
     keyring = bota.keyring()
     for n in range(7):
         services.open_case([], keyring, bota.user, title=f"Case title {n}")
-    services.change_status(Case.objects.order_by("revision").first(), Case.Status.CLOSED,
+    services.change_status(Case.objects.order_by("revision")[0], Case.Status.CLOSED,
                            "done", keyring, bota.user)
     log_in(client, bota)
     titles, links = _walk(client, CASES + "?show=all", re.compile(r"Case title (\d)"))

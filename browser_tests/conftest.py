@@ -5,6 +5,7 @@ Chromium is Debian's (/usr/bin/chromium), driven by Playwright; nothing is downl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -50,12 +51,15 @@ class DemoServer:
         return f"{totp.token():0{digits}d}"
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+@contextlib.contextmanager
+def running_demo(
+    tmp_path_factory: pytest.TempPathFactory, **extra_env: str
+) -> Iterator[DemoServer]:
+    """`kalkan demo` served on a free port until the block ends (extra_env: settings)."""
     data_dir = tmp_path_factory.mktemp("demo") / "instance"
     port = free_port()
-    env = cli_env()
-    log = (tmp_path_factory.getbasetemp() / "demo.log").open("w+")
+    env = cli_env(extra_env)
+    log = (data_dir.parent / "demo.log").open("w+")
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-u", "-m", "kalkan.cli", "demo", "--data-dir", str(data_dir),
          "--port", str(port)],
@@ -82,6 +86,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         server.wait(timeout=30)
         log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    with running_demo(tmp_path_factory) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -52,6 +53,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     record("records.search", actor_id=request.user.pk,
            details={"results": found.total, "filters": len(asked.filters)})
     pages = (found.total + search.PAGE - 1) // search.PAGE
+    if pages and asked.page > pages:
+        # A page past the end (an old link, a typed number): the last page, as other lists.
+        return redirect(reverse("search:page") + "?" + asked.params(page=pages))
     labels = search.Labels(keyring)
     saved, saved_page = _saved(request)
     return render(

@@ -67,9 +67,12 @@ def running_demo(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        # Up to 3 minutes: on a busy 2-core machine the demo takes over a minute to build.
+        answered = False
+        for _ in range(360):
             try:
                 urllib.request.urlopen(url + "/en/", timeout=2)  # noqa: S310
+                answered = True
                 break
             except OSError:
                 if server.poll() is not None:
@@ -78,6 +81,7 @@ def running_demo(
         log.seek(0)
         output = log.read()
         assert server.poll() is None, f"kalkan demo stopped:\n{output}"
+        assert answered, f"kalkan demo did not answer:\n{output}"
         passphrases = dict(re.findall(rf"^\s+(\S+)\s+({PASSPHRASE_PATTERN})\s", output, re.M))
         assert "admin.aru" in passphrases, output
         yield DemoServer(url, data_dir, passphrases)

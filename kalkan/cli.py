@@ -69,6 +69,8 @@ def _check_database() -> None:
     except DatabaseError as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise InstanceError(f"cannot reach the database in DATABASE_URL: {first}") from None
+    # The command opens its own connections where it needs them (serve: in its threads).
+    database.close()
 
 
 def _run_django(args: list[str], *, database_needed: bool = True) -> None:

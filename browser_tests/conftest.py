@@ -5,6 +5,7 @@ Chromium is Debian's (/usr/bin/chromium), driven by Playwright; nothing is downl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -50,12 +51,15 @@ class DemoServer:
         return f"{totp.token():0{digits}d}"
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+@contextlib.contextmanager
+def running_demo(
+    tmp_path_factory: pytest.TempPathFactory, **extra_env: str
+) -> Iterator[DemoServer]:
+    """`kalkan demo` served on a free port until the block ends (extra_env: settings)."""
     data_dir = tmp_path_factory.mktemp("demo") / "instance"
     port = free_port()
-    env = cli_env()
-    log = (tmp_path_factory.getbasetemp() / "demo.log").open("w+")
+    env = cli_env(extra_env)
+    log = (data_dir.parent / "demo.log").open("w+")
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-u", "-m", "kalkan.cli", "demo", "--data-dir", str(data_dir),
          "--port", str(port)],
@@ -63,9 +67,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        # Up to 3 minutes: on a busy 2-core machine the demo takes over a minute to build.
+        answered = False
+        for _ in range(360):
             try:
                 urllib.request.urlopen(url + "/en/", timeout=2)  # noqa: S310
+                answered = True
                 break
             except OSError:
                 if server.poll() is not None:
@@ -74,6 +81,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         log.seek(0)
         output = log.read()
         assert server.poll() is None, f"kalkan demo stopped:\n{output}"
+        assert answered, f"kalkan demo did not answer:\n{output}"
         passphrases = dict(re.findall(rf"^\s+(\S+)\s+({PASSPHRASE_PATTERN})\s", output, re.M))
         assert "admin.aru" in passphrases, output
         yield DemoServer(url, data_dir, passphrases)
@@ -82,6 +90,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         server.wait(timeout=30)
         log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    with running_demo(tmp_path_factory) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,11 @@
     kalkan audit verify --data-dir DIR
     kalkan <any Django management command> --data-dir DIR
 
-KALKAN_DATA_DIR may replace --data-dir. A bad setting or a bad data directory stops the
-command with one line on stderr and exit status 2; nothing is changed.
+KALKAN_DATA_DIR may replace --data-dir. Every command also takes --env-file PATH (or
+KALKAN_ENV_FILE=PATH): the service's environment file (deploy/kalkan.env.example), read
+before the settings load; a variable set in the real environment, and --data-dir, win over
+the file. A bad setting, a bad data directory or a missing or unreachable database stops the
+command with one line on stderr and exit status 2; nothing is changed or created.
 """
 
 from __future__ import annotations
@@ -20,33 +23,65 @@ from pathlib import Path
 USAGE = __doc__.split("\n\n")[1] if __doc__ else ""
 
 
-def _pop_data_dir(args: list[str]) -> tuple[list[str], str | None]:
+# Django commands that never open the database: they run without one.
+NO_DATABASE = {"help", "version", "check", "compilemessages", "makemessages", "collectstatic",
+               "diffsettings"}
+
+
+def _pop_option(args: list[str], option: str, what: str) -> tuple[list[str], str | None]:
     rest: list[str] = []
-    data_dir: str | None = None
+    value: str | None = None
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg == "--data-dir":
+        if arg == option:
             if i + 1 >= len(args):
-                raise SystemExit("kalkan: --data-dir needs a directory")
-            data_dir = args[i + 1]
+                raise SystemExit(f"kalkan: {option} needs {what}")
+            value = args[i + 1]
             i += 2
             continue
-        if arg.startswith("--data-dir="):
-            data_dir = arg.split("=", 1)[1]
+        if arg.startswith(f"{option}="):
+            value = arg.split("=", 1)[1]
         else:
             rest.append(arg)
         i += 1
-    return rest, data_dir
+    return rest, value
 
 
-def _run_django(args: list[str]) -> None:
+def _check_database() -> None:
+    """Stops with one line when the database is not there. SQLite would make an empty file on
+    the first connection (and every command would then fail against it), so its file is
+    looked for before anything connects; PostgreSQL is asked to answer."""
+    from django.db import DatabaseError, connections
+
+    from kalkan.core.instance import InstanceError
+
+    database = connections["default"]
+    if database.vendor == "sqlite":
+        name = Path(database.settings_dict["NAME"])
+        if not name.is_file():
+            raise InstanceError(
+                f"no database at {name}: check --data-dir (or KALKAN_DATA_DIR) and DATABASE_URL"
+            )
+        return
+    try:
+        database.ensure_connection()
+    except DatabaseError as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise InstanceError(f"cannot reach the database in DATABASE_URL: {first}") from None
+    # The command opens its own connections where it needs them (serve: in its threads).
+    database.close()
+
+
+def _run_django(args: list[str], *, database_needed: bool = True) -> None:
     import django
     from django.core.management import ManagementUtility
 
     django.setup()
     from django.utils import translation
 
+    if database_needed and args and args[0] not in NO_DATABASE and not args[0].startswith("-"):
+        _check_database()
     # The terminal speaks English; the web speaks the visitor's language.
     translation.activate("en")
     ManagementUtility(["kalkan", *args]).execute()
@@ -62,38 +97,50 @@ def _target() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, data_dir = _pop_data_dir(list(sys.argv[1:] if argv is None else argv))
+    args, data_dir = _pop_option(list(sys.argv[1:] if argv is None else argv), "--data-dir",
+                                 "a directory")
+    args, env_file = _pop_option(args, "--env-file", "a file")
     if not args or args[0] in ("-h", "--help"):
         print("usage:\n" + USAGE)
         return 0
     command = args[0]
     # Whatever the instance writes (database, WAL, static files) is for its owner only.
     os.umask(0o077)
-    if command == "demo" and not data_dir and not os.environ.get("KALKAN_DATA_DIR"):
-        data_dir = tempfile.mkdtemp(prefix="kalkan-demo-")
-    if data_dir:
-        os.environ["KALKAN_DATA_DIR"] = str(Path(data_dir).expanduser().absolute())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalkan.settings")
 
     from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
 
+    from kalkan.core.env import load_env_file
     from kalkan.core.instance import InstanceError, creating
 
     try:
+        env_file = env_file or os.environ.get("KALKAN_ENV_FILE")
+        if env_file:
+            load_env_file(Path(env_file).expanduser())
+        if command == "demo" and not data_dir and not os.environ.get("KALKAN_DATA_DIR"):
+            data_dir = tempfile.mkdtemp(prefix="kalkan-demo-")
+        if data_dir:
+            os.environ["KALKAN_DATA_DIR"] = str(Path(data_dir).expanduser().absolute())
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalkan.settings")
         if command == "init":
             with creating(_target()):
-                _run_django(args)
+                _run_django(args, database_needed=False)
         elif command == "demo":
             # Build inside the all-or-nothing block, serve outside it: stopping the server
             # must not undo the instance a visitor may still want to look at.
             with creating(_target()):
-                _run_django(["demo"])
+                _run_django(["demo"], database_needed=False)
             if "--no-serve" not in args:
                 _run_django(["serve", "--demo", *args[1:]])
         else:
             _run_django(args)
     except (InstanceError, ImproperlyConfigured) as e:
         print(f"kalkan: {e}", file=sys.stderr)
+        return 2
+    except DatabaseError as e:
+        # The database went away or refused mid-command: one line, not a traceback.
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        print(f"kalkan: database error: {first}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

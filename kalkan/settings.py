@@ -13,6 +13,7 @@ KALKAN_LOGIN_REFUSAL_SECONDS  every refused login takes at least this long (defa
 KALKAN_TOTP_ISSUER   the name authenticator apps show beside the code (default Kalkan)
 KALKAN_REPORTS_PER_VISITOR  reports one browser may send per hour (default 12)
 KALKAN_REPORTS_PER_MINUTE, KALKAN_RECEIPT_TRIES_PER_MINUTE  limits for everyone together
+KALKAN_PAGE_SIZE     rows per page in staff lists: inbox, cases, tasks, audit log... (default 50)
 KALKAN_THREADS       request threads of the single gunicorn worker (default 8)
 KALKAN_PUBLICATION_THRESHOLD, KALKAN_PUBLICATION_K  the publication gate (default 10, 5; >= 5)
 KALKAN_DEBUG         never in production
@@ -173,6 +174,7 @@ LOGIN_REFUSAL_SECONDS = envint("KALKAN_LOGIN_REFUSAL_SECONDS", 2, minimum=1, max
 # second lock with no cap that `kalkan staff unlock` does not clear.
 OTP_TOTP_THROTTLE_FACTOR = 0
 IDLE_MINUTES = envint("KALKAN_IDLE_MINUTES", 30, minimum=2, maximum=12 * 60)
+STAFF_PAGE_SIZE = envint("KALKAN_PAGE_SIZE", 50, minimum=1, maximum=500)
 REAUTH_MINUTES = envint("KALKAN_REAUTH_MINUTES", 10, minimum=1, maximum=60)
 # The name authenticator apps show next to the code: choose something neutral, since a
 # phone searched at a checkpoint shows it.

@@ -25,6 +25,7 @@ from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.accounts.totp import device_of, qr_svg
 from kalkan.audit.services import record
+from kalkan.core.pages import page_of
 from kalkan.core.words import new_passphrase
 from kalkan.vault import services as vault
 from kalkan.vault import workingset
@@ -137,7 +138,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_STAFF)
 def team(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/team.html", {"staff": User.objects.all()})
+    page = page_of(request, User.objects.order_by("username", "pk"))
+    return render(request, "accounts/team.html", {"staff": page, "page": page})
 
 
 @capability_required(Capability.MANAGE_STAFF)

@@ -30,6 +30,7 @@ from kalkan.analysis.models import ReportDraft
 from kalkan.analysis.statistics import left_out_note
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id
+from kalkan.core.pages import page_of
 from kalkan.records import local_terms
 from kalkan.records.forms import FIRST_YEAR
 from kalkan.records.vocabularies import vocabulary
@@ -137,12 +138,14 @@ def draft_list(request: HttpRequest) -> HttpResponse:
         _log(request, "draft_created", draft.pk)
         return redirect("drafts:draft", pk=draft.pk)
     rows = []
-    for draft in readable_by(ReportDraft.objects.select_related("content_key", "created_by"),
-                             keyring).order_by("-created_on", "-revision"):
+    page = page_of(request, readable_by(
+        ReportDraft.objects.select_related("content_key", "created_by"), keyring
+    ).order_by("-created_on", "-revision", "pk"))
+    for draft in page:  # only the shown page's drafts are opened
         asked, _review = _opened(draft, keyring)
         rows.append({"draft": draft, "asked": asked, "mechanism": asked.chosen_mechanism.label(),
                      "country": country_name(asked.country)})
-    return render(request, "analysis/drafts.html", {"form": form, "rows": rows},
+    return render(request, "analysis/drafts.html", {"form": form, "rows": rows, "page": page},
                   status=400 if form.is_bound else 200)
 
 

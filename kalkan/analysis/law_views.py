@@ -29,6 +29,7 @@ from kalkan.analysis.law_forms import DeadlineForm, LawFilterForm, LawForm, LawL
 from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage
 from kalkan.audit import services as audit
 from kalkan.core.ids import parse_id
+from kalkan.core.pages import page_of
 from kalkan.records import services as records
 from kalkan.records.models import Act, Event
 from kalkan.records.views import _acts_choices, _event_page, label, period_text
@@ -75,8 +76,10 @@ def law_list(request: HttpRequest) -> HttpResponse:
         views = [v for v in views if v.type == wanted["type"]]
     if wanted.get("stage"):
         views = [v for v in views if v.current_stage == wanted["stage"]]
+    page = page_of(request, views)
     return render(request, "analysis/laws.html", {
-        "rows": [_row(view) for view in views],
+        "rows": [_row(view) for view in page],
+        "page": page,
         "filters": filters,
         "filtered": bool(wanted),
         "reminders": laws.due_deadlines(keyring),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -11,13 +10,14 @@ from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.audit.models import AuditEntry
 from kalkan.audit.services import read_details, record, verify
+from kalkan.core.pages import page_of
 from kalkan.vault.session import keyring_of
 
 
 @capability_required(Capability.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
     record("audit.view", actor_id=request.user.pk)
-    page = Paginator(AuditEntry.objects.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    page = page_of(request, AuditEntry.objects.order_by("-seq"))
     names = dict(User.objects.values_list("pk", "username"))
     keyring = keyring_of(request)
     rows = [

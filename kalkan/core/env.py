@@ -7,6 +7,7 @@ so a bad value stops start-up with an explanation instead of a traceback (see ka
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -58,3 +59,39 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The NAME=value lines of a service environment file, as systemd's EnvironmentFile reads
+    deploy/kalkan.env.example: blank lines and lines starting with '#' are skipped, a leading
+    `export ` is allowed, and a value in matching single or double quotes loses its quotes."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ImproperlyConfigured(f"{path}: cannot read the environment file ({e.strerror})") \
+            from None
+    except UnicodeDecodeError:
+        raise ImproperlyConfigured(f"{path}: the environment file is not UTF-8 text") from None
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not _NAME.fullmatch(name):
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def load_env_file(path: Path) -> None:
+    """Puts the file's settings into the environment before the settings load; a variable
+    already set in the real environment wins, so one run can override the file."""
+    for name, value in read_env_file(path).items():
+        os.environ.setdefault(name, value)

@@ -25,6 +25,7 @@ from kalkan.accounts.roles import Capability
 from kalkan.analysis import laws
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id, parse_ids
+from kalkan.core.pages import page_of
 from kalkan.desk import labels, services
 from kalkan.desk.forms import (
     ActionForm,
@@ -47,12 +48,6 @@ from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.records import readable_by
 from kalkan.vault.session import keyring_required
-
-INBOX_ROWS = 100
-
-
-
-
 
 
 def _working_set(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSet:
@@ -127,10 +122,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     waiting = (
         readable_by(Report.objects.all(), keyring)
         .filter(status__in=[Report.Status.NEW, Report.Status.SEEN])
-        .order_by("-urgent", "revision")
+        .order_by("-urgent", "revision", "pk")
     )
-    total = waiting.count()
-    shown = list(waiting[:INBOX_ROWS])
+    page = page_of(request, waiting)
+    total = page.paginator.count
+    shown: list[Report] = list(page)
     unread = dict(
         Message.objects.filter(
             from_reporter=True, seen=False, mailbox__report__in=[r.pk for r in shown]
@@ -153,6 +149,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "followed_up": [(c, _title(working, c)) for c in followed_up],
             "rows": rows,
             "total": total,
+            "page": page,
             "open_cases": [(c, _title(working, c)) for c in open_cases[:200]],
             "now": now,
             "today": timezone.now().date(),  # as created_on is stamped (vault.records)
@@ -264,16 +261,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(status=Case.Status.CLOSED)
     elif show == "mine":
         cases = cases.filter(assignees=acting_user(request)).exclude(status=Case.Status.CLOSED)
-    cases = cases.order_by("priority", "-revision")
-    total = cases.count()
-    shown = list(cases[:200])
+    cases = cases.order_by("priority", "-revision", "pk")
+    page = page_of(request, cases)
+    total = page.paginator.count
+    shown: list[Case] = list(page)
     unread = services.unread_by_case([c.pk for c in shown])
     for case in shown:
         case.unread = unread.get(case.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "desk/cases.html",
-        {"rows": [(c, _title(working, c)) for c in shown], "total": total, "show": show},
+        {"rows": [(c, _title(working, c)) for c in shown], "total": total, "show": show,
+         "page": page},
     )
 
 
@@ -289,16 +288,17 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         tasks = tasks.filter(assignee=acting_user(request))
     if overdue_only:
         tasks = tasks.filter(due_at__lte=now)
-    tasks = tasks.select_related("case").order_by("due_at")
+    tasks = tasks.select_related("case").order_by("due_at", "pk")
+    page = page_of(request, tasks)
     rows = [
         (task, (working.fields(str(task.pk)) or {}).get("title", ""),
          _title(working, task.case))
-        for task in tasks[:500]
+        for task in page
     ]
     return render(
         request,
         "desk/tasks.html",
-        {"rows": rows, "now": now, "overdue_only": overdue_only,
+        {"rows": rows, "page": page, "now": now, "overdue_only": overdue_only,
          "everyone": request.GET.get("all") == "1"},
     )
 

@@ -32,6 +32,7 @@ from kalkan.accounts.decorators import (
 )
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.pages import page_of
 from kalkan.desk import referrals
 from kalkan.desk.models import Case, Partner
 from kalkan.desk.services import DeskError, json_field, open_fields, visible_cases
@@ -203,7 +204,10 @@ def partners(request: HttpRequest) -> HttpResponse:
         rows = referrals.partners(keyring)
     except PermissionError:
         raise PermissionDenied from None
-    return render(request, "desk/partner_list.html", {"partners": rows, "form": form})
+    # Sorted by their opened names, so every partner is opened; they are a few dozen at most.
+    page = page_of(request, rows)
+    return render(request, "desk/partner_list.html",
+                  {"partners": page, "page": page, "form": form})
 
 
 @capability_required(Capability.MANAGE_PARTNERS)

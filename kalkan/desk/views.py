@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from kalkan.accounts.decorators import capability_required, recent_auth_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.pages import page_of
 from kalkan.desk import labels
 from kalkan.desk.case_views import glance
 from kalkan.desk.forms import ReplyForm, SetAsideForm
@@ -53,15 +54,17 @@ def reports(request: HttpRequest) -> HttpResponse:
     rows = readable_by(Report.objects.all(), keyring).exclude(
         status__in=[Report.Status.SPAM, Report.Status.DUPLICATE]
     ).order_by(
-        "-urgent", "-created_on", "-revision"
-    )[:200]
+        "-urgent", "-created_on", "-revision", "pk"
+    )
+    page = page_of(request, rows)
     # The start of each story, from the person's unlocked working set (in memory only),
-    # as the inbox shows it.
+    # as the inbox shows it: for the shown page's rows only.
     working = workingset.for_session(str(request.session.session_key), keyring) if keyring \
         else None
     return render(request, "desk/reports.html", {
         "reports": [(report, glance(working.fields(str(report.pk))) if working else {})
-                    for report in rows],
+                    for report in page],
+        "page": page,
         "today": timezone.now().date(),  # as created_on is stamped (vault.records)
     })
 

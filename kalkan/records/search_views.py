@@ -8,8 +8,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
+from kalkan.core.pages import page_of
 from kalkan.records import search
 from kalkan.records.models import SavedSearch
 from kalkan.vault import workingset
@@ -29,14 +32,14 @@ class SaveForm(forms.Form):
     query = forms.CharField(max_length=4000, required=False, widget=forms.HiddenInput)
 
 
-def _saved(request: HttpRequest) -> list[tuple[SavedSearch, dict[str, str]]]:
+def _saved(request: HttpRequest) -> tuple[list[tuple[SavedSearch, dict[str, str]]], Page]:
+    """The person's saved searches, one page of them ("saved" in the query), opened."""
     keyring = keyring_required(request)
-    out = []
-    for item in SavedSearch.objects.filter(owner=acting_user(request)).select_related(
+    page = page_of(request, SavedSearch.objects.filter(owner=acting_user(request)).select_related(
         "content_key"
-    ).order_by("-revision"):
-        out.append((item, read(item, open_content_key(item.content_key, keyring))))
-    return out
+    ).order_by("-revision", "pk"), param="saved")
+    out = [(item, read(item, open_content_key(item.content_key, keyring))) for item in page]
+    return out, page
 
 
 @capability_required(Capability.SEARCH_RECORDS)
@@ -50,7 +53,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
     record("records.search", actor_id=request.user.pk,
            details={"results": found.total, "filters": len(asked.filters)})
     pages = (found.total + search.PAGE - 1) // search.PAGE
+    if pages and asked.page > pages:
+        # A page past the end (an old link, a typed number): the last page, as other lists.
+        return redirect(reverse("search:page") + "?" + asked.params(page=pages))
     labels = search.Labels(keyring)
+    saved, saved_page = _saved(request)
     return render(
         request,
         "records/search.html",
@@ -70,7 +77,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "next": "?" + asked.params(page=asked.page + 1) if asked.page < pages else "",
             "pages": pages,
             "save_form": SaveForm(initial={"query": asked.params()}),
-            "saved": _saved(request),
+            "saved": saved,
+            "saved_page": saved_page,
         },
     )
 

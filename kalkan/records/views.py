@@ -32,6 +32,7 @@ from kalkan.analysis import laws as legislation
 from kalkan.analysis.law_forms import LawLinkForm
 from kalkan.audit import services as audit
 from kalkan.core.ids import parse_id
+from kalkan.core.pages import page_of
 from kalkan.intake.forms import ACTS, PERPETRATORS, REPORTER_ROLES
 from kalkan.intake.models import Report
 from kalkan.records import consent, gazetteer, once, services
@@ -65,7 +66,6 @@ from kalkan.vault.models import SealedRecord
 from kalkan.vault.records import open_content_key, read, readable_by
 from kalkan.vault.session import keyring_required
 
-PAGE = 100
 FOUND = 20
 SET_ASIDE = (Report.Status.SPAM, Report.Status.DUPLICATE)
 
@@ -210,16 +210,12 @@ def _people(
 def events(request: HttpRequest) -> HttpResponse:
     keyring = keyring_required(request)
     working = _working(request, keyring)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
     visible = services.visible_events(keyring).select_related("content_key").order_by(
-        "-created_on", "-revision"
+        "-created_on", "-revision", "pk"
     )
-    total = visible.count()
+    page = page_of(request, visible)
     rows = []
-    for event in visible[(page - 1) * PAGE: page * PAGE]:
+    for event in page:
         fields = working.fields(str(event.pk)) or {}
         place = fields.get("place") or ""
         rows.append({
@@ -232,18 +228,18 @@ def events(request: HttpRequest) -> HttpResponse:
         readable_by(Report.objects.filter(events__isnull=True), keyring)
         .exclude(status__in=SET_ASIDE)
         .select_related("content_key")
-        .order_by("-urgent", "-created_on", "-revision")
+        .order_by("-urgent", "-created_on", "-revision", "pk")
     )
-    waiting = uncoded.count()
+    # The reports waiting to be coded turn their own pages ("waiting" in the query).
+    waiting_page = page_of(request, uncoded, param="waiting")
     reports = []
-    for report in uncoded[:PAGE]:
+    for report in waiting_page:
         narrative = (working.fields(str(report.pk)) or {}).get("narrative", "")
         reports.append((report, narrative[:200] + ("…" if len(narrative) > 200 else "")))
     return render(request, "records/events.html", {
-        "rows": rows, "total": total, "page": page,
-        "previous": page - 1 if page > 1 else None,
-        "next": page + 1 if page * PAGE < total else None,
-        "reports": reports, "waiting": waiting,
+        "rows": rows, "total": page.paginator.count, "page": page,
+        "reports": reports, "waiting": waiting_page.paginator.count,
+        "waiting_page": waiting_page,
     })
 
 

@@ -11,7 +11,7 @@ from kalkan.core.testing import log_in
 from kalkan.desk import services as desk
 from kalkan.intake.models import Report
 from kalkan.intake.services import Submission, submit_report
-from kalkan.records import services
+from kalkan.records import search, services
 from kalkan.records.models import SavedSearch
 from kalkan.records.names import alternatives
 from kalkan.records.vocabularies import vocabulary
@@ -151,3 +151,17 @@ def test_saved_searches_are_sealed_and_personal(client, chingiz, amir, corpus):
     assert "Raids in Bishkek" not in log_in(Client(), amir).get(SEARCH).content.decode()
     client.post(f"{SEARCH}saved/{item.pk}/forget/")
     assert not SavedSearch.objects.exists()
+
+
+def test_results_turn_pages_and_a_page_past_the_end_is_the_last(
+    client, chingiz, corpus, monkeypatch
+):
+    monkeypatch.setattr(search, "PAGE", 1)
+    log_in(client, chingiz)
+    first = client.get(SEARCH, {"q": "raid", "sort": "newest"}).content.decode()
+    assert "Page 1 of 2" in first and 'href="?q=raid&amp;sort=newest&amp;page=2"' in first
+    late = client.get(SEARCH, {"q": "raid", "sort": "newest", "page": "999"})
+    assert late.status_code == 302 and late["Location"].endswith("?q=raid&sort=newest&page=2")
+    last = client.get(late["Location"]).content.decode()
+    assert "Page 2 of 2" in last and 'rel="next"' not in last
+    assert client.get(SEARCH, {"q": "raid", "page": "x"}).status_code == 200

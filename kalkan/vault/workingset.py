@@ -738,11 +738,26 @@ def forget_removed(working_set: WorkingSet) -> int:
     if known == working_set.removals_seen:
         return 0
     ids = [str(pk) for pk in Removed.objects.values_list("record_id", flat=True)]
-    gone = working_set.remove_many(ids)
+    gone = working_set.remove_many(_really_gone(ids))
     # What was counted before the ids were read: a removal between the two is looked at
     # again next time, never missed.
     working_set.removals_seen = known
     return gone
+
+
+def _really_gone(ids: list[str]) -> list[str]:
+    """The ids whose records no longer exist. Removed rows carry no MAC: a database writer
+    who adds a living record's id would otherwise hide it from every search without a trace
+    (a writer can delete a record, but then it is gone for everyone, not silently hidden)."""
+    alive: set[str] = set()
+    for source in SOURCES:
+        manager = source.model._default_manager
+        for start in range(0, len(ids), 500):  # below SQLite's limit of query parameters
+            alive.update(
+                str(pk) for pk in manager.filter(pk__in=ids[start : start + 500])
+                .values_list("pk", flat=True)
+            )
+    return [pk for pk in ids if pk not in alive]
 
 
 def _put(

@@ -349,3 +349,26 @@ def test_deleting_the_newest_epoch_does_not_send_intake_back_to_an_old_one(
     assert UNAVAILABLE in page.content.decode()
     assert Report.objects.count() == 0 and ContentKey.objects.count() == 0
     assert tampered_entries() == ["vault_orgepoch:1"]
+
+
+def test_a_planted_removal_does_not_hide_a_record_from_search(organisation, bota):
+    """vault.Removed carries no MAC: a writer who adds a living record's id must not make
+    working sets forget it (a case silently gone from search); only records really gone are
+    forgotten."""
+    from kalkan.vault import workingset
+    from kalkan.vault.models import Removed
+    from kalkan.vault.records import write as write_sealed
+
+    keyring = bota.keyring()
+    note, key = new_sealed(Note, keyring)
+    write_sealed(note, key, title="Threats", body="Threats at the market in Osh")
+    working = workingset.WorkingSet.empty()
+    workingset.catch_up(working, keyring)
+    assert working.search("market Osh") == [str(note.id)]
+
+    Removed.objects.create(record_id=note.id)  # the writer's row
+    workingset.catch_up(working, keyring)
+    assert working.search("market Osh") == [str(note.id)]
+    fresh = workingset.WorkingSet.empty()
+    workingset.catch_up(fresh, keyring)
+    assert fresh.search("market Osh") == [str(note.id)]

@@ -372,3 +372,22 @@ def test_a_planted_removal_does_not_hide_a_record_from_search(organisation, bota
     fresh = workingset.WorkingSet.empty()
     workingset.catch_up(fresh, keyring)
     assert fresh.search("market Osh") == [str(note.id)]
+
+
+def test_a_cleared_rotation_leaves_no_case_on_a_key_a_former_member_holds(
+    organisation, bota, dana
+):
+    """Dana leaves a restricted case: it must move to a new key pair (she may have kept the
+    old secret). A writer who clears `rotate_pending` must not keep the case, and what is
+    added to it later, under the old key."""
+    logged_in = bota.keyring()
+    compartment = vault.new_compartment([bota.user, dana.user], logged_in)
+    old_public = bytes(compartment.public_key)
+    vault.drop_member(compartment, dana.user)
+    Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=False)  # the writer
+    compartment = Compartment.objects.get(pk=compartment.pk)
+    try:
+        now = vault.mend_compartment(compartment, logged_in)
+    except authentic.Untrusted:
+        return  # refused: the writer destroyed, but nothing stays readable to Dana
+    assert bytes(now.public_key) != old_public

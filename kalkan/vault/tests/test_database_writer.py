@@ -35,6 +35,7 @@ from kalkan.vault.models import (
 )
 from kalkan.vault.records import (
     field_aad,
+    new_content_key,
     new_sealed,
     open_content_key,
     read,
@@ -391,3 +392,30 @@ def test_a_cleared_rotation_leaves_no_case_on_a_key_a_former_member_holds(
     except authentic.Untrusted:
         return  # refused: the writer destroyed, but nothing stays readable to Dana
     assert bytes(now.public_key) != old_public
+
+
+def test_a_planted_reply_never_reaches_the_reporter(organisation, bota):
+    """The reporter's public key is in the database: a writer can seal a text of their own
+    to it. Neither a planted reply nor a genuine reply with its copy swapped may be shown to
+    the reporter as the team's words (a lure to a meeting)."""
+    from kalkan.intake.services import replies_for_reporter
+
+    receipt = submit_report(Submission(narrative="Canary-writer-mailbox-6630"), [])
+    box = mailbox_of(receipt)
+    genuine = reply(box, bota.keyring(), "We read your report and will call you.")
+    lure = "Come to the café by the bazaar at 18:00, our lawyer will meet you."
+    planted_key, _key = new_content_key(None)
+    Message.objects.create(
+        mailbox=box, from_reporter=False, content_key=planted_key, created_on=date.today(),
+        revision=genuine.revision + 1,
+        reporter_copy=crypto.seal_to(bytes(box.reporter_public_key), lure.encode()),
+    )
+    found = find_mailbox(receipt)
+    assert found is not None
+    texts = [entry.text for entry in replies_for_reporter(*found)]
+    assert texts == ["We read your report and will call you."]
+    Message.objects.filter(pk=genuine.pk).update(
+        reporter_copy=crypto.seal_to(bytes(box.reporter_public_key), lure.encode())
+    )
+    texts = [entry.text for entry in replies_for_reporter(*found)]
+    assert lure not in texts

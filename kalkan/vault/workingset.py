@@ -31,7 +31,7 @@ from django.db import DatabaseError, close_old_connections
 from django.db.models import QuerySet
 
 from kalkan.vault import crypto
-from kalkan.vault.authentic import Untrusted, report
+from kalkan.vault.authentic import Untrusted, as_untrusted, report
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Removed, SealedRecord
 from kalkan.vault.records import committed_revision, open_content_key, read
@@ -723,7 +723,15 @@ def _index(
             report(problem, actor_id=keyring.user_id)
             working_set.remove(str(record.id))
             continue
-        pending.append((record, read(record, key, source.fields)))
+        try:
+            fields = read(record, key, source.fields)
+        except crypto.Tampered as problem:
+            # A field that does not open (changed by a database writer, or damaged): that
+            # record stays out, said so; it must not stop every other record being found.
+            report(as_untrusted(problem, record), actor_id=keyring.user_id)
+            working_set.remove(str(record.id))
+            continue
+        pending.append((record, fields))
         if len(pending) >= batch:
             done += _put(working_set, source, pending, keyring)
             pending = []

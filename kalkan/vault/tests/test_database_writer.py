@@ -419,3 +419,24 @@ def test_a_planted_reply_never_reaches_the_reporter(organisation, bota):
     )
     texts = [entry.text for entry in replies_for_reporter(*found)]
     assert lure not in texts
+
+
+def test_one_damaged_field_leaves_everyone_else_searchable(organisation, bota):
+    """A writer (or a bad disk) changing one byte of one record must not stop every working
+    set from being built (every login and search failing): that record is left out, said
+    so, and the rest are found."""
+    from kalkan.vault import workingset
+
+    keyring = bota.keyring()
+    damaged, key = new_sealed(Note, keyring)
+    write(damaged, key, title="Damaged", body="Detained near the bus station")
+    intact, key = new_sealed(Note, keyring)
+    write(intact, key, title="Intact", body="Threats at the market in Osh")
+    body = bytearray(bytes(damaged.body))
+    body[-1] ^= 1
+    Note.objects.filter(pk=damaged.pk).update(body=bytes(body))
+    working = workingset.WorkingSet.empty()
+    workingset.catch_up(working, keyring)
+    assert working.search("market Osh") == [str(intact.id)]
+    assert working.search("bus station") == []
+    assert f"sealed_notes_note:{damaged.pk}"[:64] in tampered_entries()

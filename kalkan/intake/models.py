@@ -82,6 +82,9 @@ class Message(SealedRecord):
     reporter_copy = models.BinaryField(default=b"")
     # A follow-up the team has not opened yet (the triage inbox shows it).
     seen = models.BooleanField(default=False)
+    # The reporter's public key is in the database: without this MAC a writer could seal a
+    # text of their own to it and show it to the reporter as the team's reply.
+    mac = models.BinaryField(default=b"", editable=False)
 
     class Meta:
         ordering = ["revision"]
@@ -111,4 +114,8 @@ class Evidence(SealedRecord):
 covers(
     "intake.mailbox",
     lambda r: (r.report_id, r.lookup_key, r.reporter_public_key, r.wrapped_reporter_secret),
+)
+covers(
+    "intake.message",
+    lambda r: (r.pk, r.mailbox_id, r.from_reporter, r.reporter_copy),
 )

@@ -156,6 +156,13 @@ def replies_for_reporter(box: Mailbox, unlock_key: bytes) -> list[MailboxEntry]:
     secret = _reporter_secret(box, unlock_key)
     entries = []
     for message in box.messages.order_by("revision"):
+        try:
+            authentic.check(message)
+        except authentic.Untrusted as problem:
+            # Not written by Kalkan (or not yet authenticated after the upgrade): never
+            # shown as the team's words.
+            authentic.report(problem)
+            continue
         text = ""
         if not message.from_reporter and message.reporter_copy:
             text = crypto.open_sealed(secret, bytes(message.reporter_copy)).decode("utf-8")
@@ -170,6 +177,7 @@ def add_follow_up(box: Mailbox, text: str, uploads: list[SealedUpload]) -> Messa
         message, key = new_sealed(
             Message, None, box.report.content_key.compartment, mailbox=box, from_reporter=True
         )
+        authentic.stamp(message)
         write(message, key, body=text)
         attach_evidence(box.report, message, uploads)
     return message
@@ -187,5 +195,6 @@ def reply(box: Mailbox, keyring: Keyring, text: str) -> Message:
         message.reporter_copy = crypto.seal_to(
             bytes(box.reporter_public_key), text.encode("utf-8")
         )
+        authentic.stamp(message)
         write(message, key, body=text)
     return message

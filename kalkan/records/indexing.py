@@ -18,6 +18,7 @@ from kalkan.records.models import Act, Event, Information, Involvement, Person
 from kalkan.records.names import name_tokens
 from kalkan.records.services import opened
 from kalkan.records.vocabularies import Vocabulary
+from kalkan.vault import authentic, crypto
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import SealedRecord
 from kalkan.vault.records import open_content_key, read
@@ -69,6 +70,12 @@ def fuzzy_iso(date: dict[str, Any] | None) -> str:
     return text
 
 
+def _left_out(problem: crypto.Tampered, row: SealedRecord, keyring: Keyring) -> None:
+    """A related row that fails its check (a database writer's, or damaged) is left out of
+    the entry and said so: one such row must not stop every working set being built."""
+    authentic.report(authentic.as_untrusted(problem, row), actor_id=keyring.user_id)
+
+
 def _open_many(
     model: type[SealedRecord], ids: set[Any], keyring: Keyring, fields: tuple[str, ...]
 ) -> dict[Any, dict[str, Any]]:
@@ -80,6 +87,8 @@ def _open_many(
             out[row.pk] = opened(row, keyring, fields)
         except PermissionError:
             continue
+        except crypto.Tampered as problem:
+            _left_out(problem, row, keyring)
     return out
 
 
@@ -94,6 +103,9 @@ def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> lis
             details = json.loads(read(row, open_content_key(row.content_key, keyring))["details"]
                                  or "{}")
         except PermissionError:
+            continue
+        except crypto.Tampered as problem:
+            _left_out(problem, row, keyring)
             continue
         involvements[row.act_id].append((row.perpetrator_id, details))
     persons = _open_many(
@@ -110,6 +122,9 @@ def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> lis
             details = json.loads(read(info, open_content_key(info.content_key, keyring))
                                  ["details"] or "{}")
         except PermissionError:
+            continue
+        except crypto.Tampered as problem:
+            _left_out(problem, info, keyring)
             continue
         if details.get("reliability"):
             reliability[info.event_id].add(details["reliability"])

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from kalkan.accounts.decorators import acting_user
@@ -47,6 +48,12 @@ def earlier(request: HttpRequest) -> HttpResponseBase | None:
         return None
     spent = SpentForm.objects.filter(token=token, by=acting_user(request)).first()
     if spent is None:
+        return None
+    if not (spent.target.startswith("/")
+            and url_has_allowed_host_and_scheme(spent.target, allowed_hosts=None)):
+        # Not an address Kalkan wrote (the row carries no MAC): never a way off the site;
+        # the row goes, and the form is saved as if it had not been.
+        spent.delete()
         return None
     messages.info(request, _("This form was already saved: nothing was added twice. "
                              "Here is what it made."))

@@ -219,10 +219,15 @@ covers(
 )
 # The members too: a member's visit wraps the secret to every named member lacking a wrap
 # (kalkan.vault.services.mend_compartment), so a name added by the writer must not count.
+# A pending rotation too (someone left, who may have kept the secret): a writer who clears
+# it would keep the case on the old key. Only when set, so that earlier MACs stay valid.
 covers(
     "vault.compartment",
     lambda r: (
-        r.pk, r.public_key, ",".join(str(m) for m in sorted(r.members.values_list("pk", flat=True)))
+        r.pk,
+        r.public_key,
+        ",".join(str(m) for m in sorted(r.members.values_list("pk", flat=True))),
+        *(("rotate",) if r.rotate_pending else ()),
     ),
 )
 covers("vault.compartmentwrap", lambda r: (r.compartment_id, r.holder_id, r.sealed))

@@ -466,9 +466,9 @@ def drop_member(compartment: Compartment, user: User) -> None:
         compartment.members.remove(user)
         CompartmentWrap.objects.filter(compartment=compartment, holder=user).delete()
         Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=True)
+        compartment.rotate_pending = True  # before the MAC, which covers it
         if genuine:
             _restamp(compartment)
-    compartment.rotate_pending = True
 
 
 def mend_compartment(compartment: Compartment, keyring: Keyring) -> Compartment:

@@ -31,7 +31,7 @@ from django.db import DatabaseError, close_old_connections
 from django.db.models import QuerySet
 
 from kalkan.vault import crypto
-from kalkan.vault.authentic import Untrusted, report
+from kalkan.vault.authentic import Untrusted, as_untrusted, report
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Removed, SealedRecord
 from kalkan.vault.records import committed_revision, open_content_key, read
@@ -723,7 +723,15 @@ def _index(
             report(problem, actor_id=keyring.user_id)
             working_set.remove(str(record.id))
             continue
-        pending.append((record, read(record, key, source.fields)))
+        try:
+            fields = read(record, key, source.fields)
+        except crypto.Tampered as problem:
+            # A field that does not open (changed by a database writer, or damaged): that
+            # record stays out, said so; it must not stop every other record being found.
+            report(as_untrusted(problem, record), actor_id=keyring.user_id)
+            working_set.remove(str(record.id))
+            continue
+        pending.append((record, fields))
         if len(pending) >= batch:
             done += _put(working_set, source, pending, keyring)
             pending = []
@@ -738,11 +746,26 @@ def forget_removed(working_set: WorkingSet) -> int:
     if known == working_set.removals_seen:
         return 0
     ids = [str(pk) for pk in Removed.objects.values_list("record_id", flat=True)]
-    gone = working_set.remove_many(ids)
+    gone = working_set.remove_many(_really_gone(ids))
     # What was counted before the ids were read: a removal between the two is looked at
     # again next time, never missed.
     working_set.removals_seen = known
     return gone
+
+
+def _really_gone(ids: list[str]) -> list[str]:
+    """The ids whose records no longer exist. Removed rows carry no MAC: a database writer
+    who adds a living record's id would otherwise hide it from every search without a trace
+    (a writer can delete a record, but then it is gone for everyone, not silently hidden)."""
+    alive: set[str] = set()
+    for source in SOURCES:
+        manager = source.model._default_manager
+        for start in range(0, len(ids), 500):  # below SQLite's limit of query parameters
+            alive.update(
+                str(pk) for pk in manager.filter(pk__in=ids[start : start + 500])
+                .values_list("pk", flat=True)
+            )
+    return [pk for pk in ids if pk not in alive]
 
 
 def _put(

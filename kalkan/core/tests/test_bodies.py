@@ -88,6 +88,23 @@ def test_a_declared_200_mb_body_is_not_read_at_all(csrf_client, organisation, te
     _assert_refused(response)
 
 
+@pytest.mark.parametrize("length", ["", "chunked", "-1", "12"])
+def test_a_body_without_a_true_length_leaves_nothing_on_disk(
+    csrf_client, organisation, temp_files, length
+):
+    """Chunked (no Content-Length), a length that does not parse, or one far smaller than
+    the body: the page reads at most the declared bytes, and no file part reaches memory or
+    the temporary directory."""
+    body = _multipart({"username": "bota", "passphrase": "x", "code": "000000",
+                       "file": _file()})
+    response = csrf_client.generic(
+        "POST", "/en/staff/login/", body, content_type=MULTIPART_CONTENT,
+        CONTENT_LENGTH=length, HTTP_TRANSFER_ENCODING="chunked",
+    )
+    assert response.status_code in (400, 403)
+    assert temp_files == []
+
+
 def test_a_small_file_sent_to_a_page_without_files_is_dropped_unbuffered(
     client, organisation, temp_files, monkeypatch
 ):

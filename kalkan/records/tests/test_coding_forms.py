@@ -203,3 +203,23 @@ def test_two_posts_of_one_form_at_the_same_moment_save_once(
                                            "type": "threats", "once": "a" * 24})
     assert response.status_code == 302 and response["Location"] == url + "#act-first"
     assert (Act.objects.count(), Person.objects.count()) == before
+
+
+def test_a_spent_form_never_sends_the_person_off_the_site(client, chingiz, event):
+    """SpentForm rows carry no MAC: a database writer who points one at another site must not
+    turn the back button or a reload into a redirect to a page of theirs (a look-alike
+    login). The form is then treated as never saved."""
+    from django.utils import timezone
+
+    from kalkan.records.models import SpentForm
+
+    url = f"{EVENTS}{event.pk}/"
+    for target in ("https://kalkan-login.example/en/staff/login/", "//kalkan.example/",
+                   "/\\kalkan.example/"):
+        SpentForm.objects.all().delete()
+        SpentForm.objects.create(token="b" * 24, by=chingiz.user, target=target,
+                                 at=timezone.now())
+        log_in(client, chingiz)
+        response = client.post(url + "acts/", {"victim": "new", "victim-pseudonym": "Yerlan",
+                                               "type": "threats", "once": "b" * 24})
+        assert "example" not in response.get("Location", ""), target

@@ -35,6 +35,7 @@ from kalkan.vault.models import (
 )
 from kalkan.vault.records import (
     field_aad,
+    new_content_key,
     new_sealed,
     open_content_key,
     read,
@@ -349,3 +350,93 @@ def test_deleting_the_newest_epoch_does_not_send_intake_back_to_an_old_one(
     assert UNAVAILABLE in page.content.decode()
     assert Report.objects.count() == 0 and ContentKey.objects.count() == 0
     assert tampered_entries() == ["vault_orgepoch:1"]
+
+
+def test_a_planted_removal_does_not_hide_a_record_from_search(organisation, bota):
+    """vault.Removed carries no MAC: a writer who adds a living record's id must not make
+    working sets forget it (a case silently gone from search); only records really gone are
+    forgotten."""
+    from kalkan.vault import workingset
+    from kalkan.vault.models import Removed
+    from kalkan.vault.records import write as write_sealed
+
+    keyring = bota.keyring()
+    note, key = new_sealed(Note, keyring)
+    write_sealed(note, key, title="Threats", body="Threats at the market in Osh")
+    working = workingset.WorkingSet.empty()
+    workingset.catch_up(working, keyring)
+    assert working.search("market Osh") == [str(note.id)]
+
+    Removed.objects.create(record_id=note.id)  # the writer's row
+    workingset.catch_up(working, keyring)
+    assert working.search("market Osh") == [str(note.id)]
+    fresh = workingset.WorkingSet.empty()
+    workingset.catch_up(fresh, keyring)
+    assert fresh.search("market Osh") == [str(note.id)]
+
+
+def test_a_cleared_rotation_leaves_no_case_on_a_key_a_former_member_holds(
+    organisation, bota, dana
+):
+    """Dana leaves a restricted case: it must move to a new key pair (she may have kept the
+    old secret). A writer who clears `rotate_pending` must not keep the case, and what is
+    added to it later, under the old key."""
+    logged_in = bota.keyring()
+    compartment = vault.new_compartment([bota.user, dana.user], logged_in)
+    old_public = bytes(compartment.public_key)
+    vault.drop_member(compartment, dana.user)
+    Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=False)  # the writer
+    compartment = Compartment.objects.get(pk=compartment.pk)
+    try:
+        now = vault.mend_compartment(compartment, logged_in)
+    except authentic.Untrusted:
+        return  # refused: the writer destroyed, but nothing stays readable to Dana
+    assert bytes(now.public_key) != old_public
+
+
+def test_a_planted_reply_never_reaches_the_reporter(organisation, bota):
+    """The reporter's public key is in the database: a writer can seal a text of their own
+    to it. Neither a planted reply nor a genuine reply with its copy swapped may be shown to
+    the reporter as the team's words (a lure to a meeting)."""
+    from kalkan.intake.services import replies_for_reporter
+
+    receipt = submit_report(Submission(narrative="Canary-writer-mailbox-6630"), [])
+    box = mailbox_of(receipt)
+    genuine = reply(box, bota.keyring(), "We read your report and will call you.")
+    lure = "Come to the café by the bazaar at 18:00, our lawyer will meet you."
+    planted_key, _key = new_content_key(None)
+    Message.objects.create(
+        mailbox=box, from_reporter=False, content_key=planted_key, created_on=date.today(),
+        revision=genuine.revision + 1,
+        reporter_copy=crypto.seal_to(bytes(box.reporter_public_key), lure.encode()),
+    )
+    found = find_mailbox(receipt)
+    assert found is not None
+    texts = [entry.text for entry in replies_for_reporter(*found)]
+    assert texts == ["We read your report and will call you."]
+    Message.objects.filter(pk=genuine.pk).update(
+        reporter_copy=crypto.seal_to(bytes(box.reporter_public_key), lure.encode())
+    )
+    texts = [entry.text for entry in replies_for_reporter(*found)]
+    assert lure not in texts
+
+
+def test_one_damaged_field_leaves_everyone_else_searchable(organisation, bota):
+    """A writer (or a bad disk) changing one byte of one record must not stop every working
+    set from being built (every login and search failing): that record is left out, said
+    so, and the rest are found."""
+    from kalkan.vault import workingset
+
+    keyring = bota.keyring()
+    damaged, key = new_sealed(Note, keyring)
+    write(damaged, key, title="Damaged", body="Detained near the bus station")
+    intact, key = new_sealed(Note, keyring)
+    write(intact, key, title="Intact", body="Threats at the market in Osh")
+    body = bytearray(bytes(damaged.body))
+    body[-1] ^= 1
+    Note.objects.filter(pk=damaged.pk).update(body=bytes(body))
+    working = workingset.WorkingSet.empty()
+    workingset.catch_up(working, keyring)
+    assert working.search("market Osh") == [str(intact.id)]
+    assert working.search("bus station") == []
+    assert f"sealed_notes_note:{damaged.pk}"[:64] in tampered_entries()

@@ -182,7 +182,8 @@ def test_kalkan_serve_keeps_the_staff_side_on_its_own_port(tmp_path):
     data = tmp_path / "inst"
     database = fresh_database()
     init = kalkan(
-        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", env=database
+        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow",
+        env=database
     )
     assert init.returncode == 0, init.stderr
     public_port, staff_port = free_port(), free_port()

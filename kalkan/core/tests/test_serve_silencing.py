@@ -4,9 +4,9 @@ dropped Tor circuit leaves it) stores nothing."""
 
 from __future__ import annotations
 
+import io
 import re
 import socket
-import threading
 import time
 import urllib.request
 from http.cookiejar import CookieJar
@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
-from kalkan.core.testing import Reporter, csrf_token_in, free_port, fresh_database, kalkan, serve
+from kalkan.core.testing import (
+    Reporter,
+    SlowClients,
+    csrf_token_in,
+    free_port,
+    fresh_database,
+    kalkan,
+    serve,
+)
 from kalkan.intake.tests.test_report import STORY
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,60 +34,6 @@ SLOW_HEADERS = 60
 SLOW_BODIES = 60
 # A failure bound only: a server held by slow clients never answers at all.
 PATIENCE = 30
-
-
-class SlowClients:
-    """Connections that each send one more byte every half second and never finish: half of
-    them inside the headers, half inside a report body. A thread keeps them trickling until
-    stop() (or for at most three minutes, so the test ends whatever happens)."""
-
-    def __init__(self, port: int, headers: int, bodies: int) -> None:
-        self.sockets: list[socket.socket] = []
-        self.rounds = 0
-        self._stop = threading.Event()
-        body_head = (
-            "POST /en/report/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Content-Type: {MULTIPART_CONTENT}\r\nContent-Length: 1000000\r\n\r\n"
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"narrative\"\r\n\r\n"
-        ).encode()
-        for i in range(headers + bodies):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
-            sock.sendall(
-                b"GET /en/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " if i < headers else body_head
-            )
-            self.sockets.append(sock)
-        self._thread = threading.Thread(target=self._trickle, daemon=True)
-        self._thread.start()
-
-    def _trickle(self) -> None:
-        deadline = time.monotonic() + 180
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            for sock in self.sockets:
-                try:
-                    sock.send(b"a")
-                except OSError:
-                    pass
-            self.rounds += 1
-            self._stop.wait(0.5)
-
-    def still_attached(self) -> int:
-        """How many the server has not closed (a closed one reads as end-of-file)."""
-        attached = 0
-        for sock in self.sockets:
-            sock.setblocking(False)
-            try:
-                attached += sock.recv(1) != b""
-            except BlockingIOError:
-                attached += 1
-            except OSError:
-                pass
-        return attached
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-        for sock in self.sockets:
-            sock.close()
 
 
 def _instance(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -156,8 +110,6 @@ def _send_raw(port: int, cookies: str, body: bytes, arrived: int) -> bytes:
 
 
 def test_a_body_cut_off_half_way_is_never_stored(tmp_path):
-    import io
-
     data, database = _instance(tmp_path)
     port = free_port()
     server = serve(data, port, **database)
@@ -194,3 +146,48 @@ def test_a_body_cut_off_half_way_is_never_stored(tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert _stored(data, database) == (1, 2)
+
+
+def _parse_upload(options: dict, body_bytes: int) -> bool:
+    """Feed waitress's own request parser a report body of `body_bytes`, in network-sized
+    pieces; whether it completed without error."""
+    from waitress.adjustments import Adjustments
+    from waitress.parser import HTTPRequestParser
+
+    parser = HTTPRequestParser(Adjustments(**options))
+    head = (
+        f"POST /en/report/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {MULTIPART_CONTENT}\r\n"
+        f"Content-Length: {body_bytes}\r\n\r\n"
+    ).encode()
+    data = head + b"x" * body_bytes
+    while data and not parser.completed:
+        data = data[parser.received(data[:65536]) :]
+    return parser.completed and parser.error is None
+
+
+def test_a_report_body_stays_in_memory_never_in_a_temporary_file(settings, monkeypatch):
+    """Waitress writes large bodies to a temporary file unless told not to: that would be a
+    report, in plaintext, on disk."""
+    from waitress.buffers import TempfileBasedBuffer
+
+    from kalkan.core.management.commands.serve import waitress_options
+
+    settings.INTAKE_MAX_REPORT_BYTES = 3 * 1048576
+    settings.INTAKE_MAX_FILE_BYTES = 1048576
+    spilled: list[int] = []
+
+    def newfile(self):
+        spilled.append(1)
+        return io.BytesIO()
+
+    monkeypatch.setattr(TempfileBasedBuffer, "newfile", newfile)
+    # Waitress's defaults would spill this body to disk.
+    assert _parse_upload({}, 2 * 1048576)
+    assert spilled
+    spilled.clear()
+    options = waitress_options(["127.0.0.1:0"])
+    assert _parse_upload(options, settings.INTAKE_MAX_REPORT_BYTES)
+    assert not spilled
+    # A body larger than any report could be is refused before it is read.
+    assert not _parse_upload(options, options["max_request_body_size"] + 1)
+    assert not spilled

@@ -5,6 +5,7 @@ follow-up without its end. The text that did arrive is shown back."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -42,10 +43,13 @@ def _photo(name: str, size: int) -> io.BytesIO:
 
 def _post_cut(client: Client, path: str, body: bytes, arrived: int):
     """POST `body` announcing its full length, of which only `arrived` bytes come."""
-    return client.generic(
-        "POST", path, body, content_type=MULTIPART_CONTENT,
-        **{"wsgi.input": io.BytesIO(body[:arrived]), "CONTENT_LENGTH": str(len(body))},
-    )
+    # What a server hands over when the connection closed early: the announced length,
+    # and a stream that ends before it.
+    environ: dict[str, Any] = {
+        "wsgi.input": io.BytesIO(body[:arrived]),
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    return client.generic("POST", path, body, content_type=MULTIPART_CONTENT, **environ)
 
 
 def _stored_files() -> set:

@@ -51,6 +51,8 @@ def waitress_options(listen: list[str]) -> dict[str, Any]:
         "connection_limit": envint("KALKAN_CONNECTIONS", 500, minimum=20, maximum=5000),
         # A connection that sends nothing for this long is dropped (uploads over Tor are slow
         # but not silent for minutes).
+        # poll(), not select(): select() fails past 1024 open descriptors.
+        "asyncore_use_poll": True,
         "channel_timeout": envint("KALKAN_IDLE_SECONDS", 120, minimum=10, maximum=3600),
         "max_request_body_size": max_body,
         "max_request_header_size": 65536,
@@ -60,7 +62,9 @@ def waitress_options(listen: list[str]) -> dict[str, Any]:
         # No "Server: waitress" header and no tracebacks on error pages.
         "ident": "",
         "expose_tracebacks": False,
-        "clear_untrusted_proxy_headers": True,
+        # X-Forwarded-Proto reaches Django as it did under gunicorn: Django trusts it only with
+        # KALKAN_HTTPS (SECURE_PROXY_SSL_HEADER, behind a TLS proxy). Waitress would strip it.
+        "clear_untrusted_proxy_headers": False,
     }
 
 

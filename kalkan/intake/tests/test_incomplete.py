@@ -153,3 +153,16 @@ def test_the_refusal_is_in_the_persons_language(client, organisation, lang):
     page = response.content.decode()
     assert escape(said) in page
     assert INCOMPLETE not in page
+
+
+@pytest.mark.parametrize("before_place", [1, 10, 30, 45])
+def test_a_body_cut_inside_a_boundary_or_a_parts_headers_is_refused(
+    client, organisation, before_place
+):
+    body = encode_multipart(BOUNDARY, STORY)
+    cut = body.index(b'name="place"') - before_place
+    response = _post_cut(client, "/en/report/", body, cut)
+    assert response.status_code == 400
+    assert INCOMPLETE in response.content.decode()
+    assert STORY["narrative"] in response.content.decode()
+    assert Report.objects.count() == 0

@@ -1,4 +1,4 @@
-"""A real `kalkan demo` served by gunicorn, and a real Chromium with JavaScript turned off.
+"""A real `kalkan demo` served by waitress, and a real Chromium with JavaScript turned off.
 
 Chromium is Debian's (/usr/bin/chromium), driven by Playwright; nothing is downloaded.
 """

@@ -14,7 +14,8 @@ KALKAN_TOTP_ISSUER   the name authenticator apps show beside the code (default K
 KALKAN_REPORTS_PER_VISITOR  reports one browser may send per hour (default 12)
 KALKAN_REPORTS_PER_MINUTE, KALKAN_RECEIPT_TRIES_PER_MINUTE  limits for everyone together
 KALKAN_PAGE_SIZE     rows per page in staff lists: inbox, cases, tasks, audit log... (default 50)
-KALKAN_THREADS       request threads of the single gunicorn worker (default 8)
+KALKAN_THREADS       request threads of the single server process (default 8)
+KALKAN_CONNECTIONS, KALKAN_IDLE_SECONDS  open connections held at once (500), idle cut-off (120 s)
 KALKAN_PUBLICATION_THRESHOLD, KALKAN_PUBLICATION_K  the publication gate (default 10, 5; >= 5)
 KALKAN_DEBUG         never in production
 """

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn (`kalkan serve` starts it for you)."""
+"""WSGI entry point (`kalkan serve` runs it under waitress for you)."""
 
 from __future__ import annotations
 

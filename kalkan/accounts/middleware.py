@@ -24,7 +24,7 @@ class StaffHostMiddleware:
     or arriving on any other local port, is a 404, the same page as for an address that
     does not exist: the public onion does not even show that a login is there. The staff
     onion is protected by Tor client authorisation (deploy/torrc.snippet), so strangers
-    cannot reach its login at all. The port is what a visitor cannot forge: gunicorn sets
+    cannot reach its login at all. The port is what a visitor cannot forge: the server sets
     SERVER_PORT from the socket the request came in on, whatever the Host header says."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -7,11 +7,13 @@ after he left the organisation.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -241,3 +244,55 @@ def log_in(client: Client, character: Character, *, recent: bool = True) -> Clie
 @pytest.fixture
 def csrf_client() -> Client:
     return Client(enforce_csrf_checks=True)
+
+
+class SlowClients:
+    """Connections that each send one more byte every half second and never finish:
+    `headers` of them inside the headers, `bodies` inside a report body (threat 7). A thread
+    keeps them trickling until stop(), or for three minutes at most, so a run always ends."""
+
+    def __init__(self, port: int, headers: int, bodies: int) -> None:
+        self.sockets: list[socket.socket] = []
+        self.rounds = 0
+        self._stop = threading.Event()
+        body_head = (
+            "POST /en/report/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: {MULTIPART_CONTENT}\r\nContent-Length: 1000000\r\n\r\n"
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"narrative\"\r\n\r\n"
+        ).encode()
+        for i in range(headers + bodies):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            sock.sendall(
+                b"GET /en/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " if i < headers else body_head
+            )
+            self.sockets.append(sock)
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+        self._thread.start()
+
+    def _trickle(self) -> None:
+        deadline = time.monotonic() + 180
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):  # counted by still_attached()
+                    sock.send(b"a")
+            self.rounds += 1
+            self._stop.wait(0.5)
+
+    def still_attached(self) -> int:
+        """How many the server has not closed (a closed one reads as end-of-file)."""
+        attached = 0
+        for sock in self.sockets:
+            sock.setblocking(False)
+            try:
+                attached += sock.recv(1) != b""
+            except BlockingIOError:
+                attached += 1
+            except OSError:
+                pass
+        return attached
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        for sock in self.sockets:
+            sock.close()

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -242,6 +243,23 @@ class SealedUploadHandler(FileUploadHandler):
                 if stored is not None:
                     delete_file(stored.name)
         self.problems.stored.clear()
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def body_cut_short(request: HttpRequest) -> bool:
+    """Whether a form's body ended before its Content-Length said (a dropped Tor circuit, a
+    connection closed half-way). Django's parsers take such a body as if complete (a cut
+    narrative, a report without its second file); once they have run, a complete body has
+    been read to its last byte."""
+    stream = getattr(request, "_stream", None)
+    if request.method != "POST" or not isinstance(stream, LimitedStream):
+        return False
+    if request.content_type not in _FORM_TYPES:
+        return False
+    request.POST  # noqa: B018 (parses the body, through the sealing handler, if not yet)
+    return int(vars(stream)["_pos"]) < stream.limit
 
 
 def install_sealed_uploads(request: HttpRequest) -> SealedUploadHandler:

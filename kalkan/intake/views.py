@@ -22,6 +22,7 @@ from kalkan.intake.services import (
 from kalkan.intake.uploads import (
     ImageTooLarge,
     SealedUploadHandler,
+    body_cut_short,
     image_too_large_message,
     with_sealed_uploads,
 )
@@ -39,6 +40,8 @@ def report(request: HttpRequest, handler: SealedUploadHandler, urgent: str = "")
     """The reporting form; `urgent` is "detained" or "danger" for the two urgent paths."""
     if request.method != "POST":
         return render(request, "intake/report.html", {"form": ReportForm(urgent=urgent)})
+    if body_cut_short(request):
+        return _report_again(request, urgent, _incomplete(), 400)
     form = ReportForm(request.POST, urgent=urgent)
     # Someone detained or in danger is never told to wait because this browser sent much
     # before (the per-visitor limit binds only those who keep their cookie: no attacker).
@@ -130,26 +133,50 @@ def refused_by_csrf(request: HttpRequest) -> HttpResponse | None:
     on the report or mailbox form: the same form comes back with what was typed and a fresh
     token. None for other pages. Showing a cross-site request's text back gives nothing
     away: anyone may send these anonymous forms directly."""
-    match = request.resolver_match
-    if match is None or match.app_name != "intake":
-        return None
+    if body_cut_short(request):
+        # The token may simply not have arrived: say what really happened.
+        return _refused(request, _incomplete(), 400)
     problem = _(
         "For your safety, forms stop working after some time or when cookies were cleared. "
         "Nothing was saved."
     )
+    return _refused(request, problem, 403)
+
+
+def _incomplete() -> str:
+    return _(
+        "Your report did not arrive complete, so nothing of it was stored. The text that "
+        "arrived is below: please check it and send it again."
+    )
+
+
+def _refused(request: HttpRequest, problem: str, status: int) -> HttpResponse | None:
+    """The report or mailbox form again, with what was typed and why nothing was saved;
+    None for other pages."""
+    match = request.resolver_match
+    if match is None or match.app_name != "intake":
+        return None
     if match.url_name in ("report", "report_urgent", "report_danger"):
-        form = ReportForm(request.POST, urgent=match.kwargs.get("urgent", ""))
-        context = {"form": form, "problem": problem, "files_dropped": bool(request.FILES)}
-        return render(request, "intake/report.html", context, status=403)
+        return _report_again(request, match.kwargs.get("urgent", ""), problem, status)
     if match.url_name == "mailbox":
-        context = {
-            "receipt": request.POST.get("receipt", "")[:60],
-            "follow_up": request.POST.get("follow_up", ""),
-            "files_dropped": bool(request.FILES),
-            "problem": problem,
-        }
-        return render(request, "intake/mailbox_open.html", context, status=403)
+        return _mailbox_again(request, problem, status)
     return None
+
+
+def _report_again(request: HttpRequest, urgent: str, problem: str, status: int) -> HttpResponse:
+    form = ReportForm(request.POST, urgent=urgent)
+    context = {"form": form, "problem": problem, "files_dropped": bool(request.FILES)}
+    return render(request, "intake/report.html", context, status=status)
+
+
+def _mailbox_again(request: HttpRequest, problem: str, status: int) -> HttpResponse:
+    context = {
+        "receipt": request.POST.get("receipt", "")[:60],
+        "follow_up": request.POST.get("follow_up", ""),
+        "files_dropped": bool(request.FILES),
+        "problem": problem,
+    }
+    return render(request, "intake/mailbox_open.html", context, status=status)
 
 
 def _had_files(handler: SealedUploadHandler) -> bool:
@@ -166,6 +193,9 @@ def mailbox(request: HttpRequest, handler: SealedUploadHandler) -> HttpResponse:
     report itself is never shown back."""
     if request.method != "POST":
         return render(request, "intake/mailbox_open.html", {})
+    if body_cut_short(request):
+        # Before the receipt is tried: a cut body costs the visitor no receipt attempt.
+        return _mailbox_again(request, _incomplete(), 400)
     typed = request.POST.get("receipt", "")[:60]
     # Refused or not opened: the receipt and any follow-up text come back on the page.
     kept = {

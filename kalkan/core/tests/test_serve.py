@@ -1,4 +1,4 @@
-"""`kalkan serve` runs gunicorn with migrations applied and static files served."""
+"""`kalkan serve` runs waitress with migrations applied and static files served."""
 
 from __future__ import annotations
 

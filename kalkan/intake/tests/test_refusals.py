@@ -248,7 +248,7 @@ def test_serve_clears_expired_sessions_at_start(monkeypatch):
 
     called = []
     monkeypatch.setattr(serve, "call_command", lambda name, **kw: called.append(name))
-    monkeypatch.setattr(serve._Gunicorn, "run", lambda self: None)
+    monkeypatch.setattr(serve.waitress, "serve", lambda app, **options: None)
     monkeypatch.setattr(serve, "compile_catalogues", lambda: None)
     serve.Command().handle(host="127.0.0.1", port=8000, demo=False)
     assert "clearsessions" in called

@@ -19,9 +19,8 @@ from kalkan.core.testing import log_in
 from kalkan.desk import services
 from kalkan.intake.models import Report
 from kalkan.intake.services import Submission, submit_report
-from kalkan.vault import crypto
+from kalkan.vault import authentic, crypto
 from kalkan.vault import services as vault
-from kalkan.vault.models import Compartment
 
 
 def _restricted_case(bota, amir):
@@ -124,8 +123,10 @@ def test_entries_of_the_earlier_format_stay_readable_across_rotations(
         if leaving is not None:
             vault.drop_member(compartment, leaving.user)
         else:
+            # A rotation asked for as the vault asks for one (the flag is under the MAC).
             compartment.rotate_pending = True
-            Compartment.objects.filter(pk=compartment.pk).update(rotate_pending=True)
+            authentic.stamp(compartment)
+            compartment.save(update_fields=["rotate_pending", "mac"])
         compartment = vault.mend_compartment(compartment, keys)
     entry.refresh_from_db()
     keys = bota.keyring()  # unlocked afresh: the current compartment only

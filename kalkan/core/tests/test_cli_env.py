@@ -18,7 +18,7 @@ FAST = {"KALKAN_ARGON2_MEMORY_MIB": "8", "KALKAN_ARGON2_PASSES": "1"}
 def instance(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("cli-env") / "inst"
     result = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
-                    env=FAST)
+                    "--show-escrow", env=FAST)
     assert result.returncode == 0, result.stderr
     return data
 

@@ -43,7 +43,8 @@ def main() -> None:
     total = max(CLIENTS, args.reports - args.reports % CLIENTS)
     with tempfile.TemporaryDirectory(prefix="kalkan-bench-operations-") as tmp:
         data = Path(tmp) / "instance"
-        kalkan("init", "--data-dir", str(data), "--admin", "bench", "--non-interactive")
+        kalkan("init", "--data-dir", str(data), "--admin", "bench", "--non-interactive",
+               "--show-escrow")
         port = free_port()
         server = serve(
             data, port, KALKAN_REPORTS_PER_MINUTE="600", KALKAN_REPORTS_PER_VISITOR="200"

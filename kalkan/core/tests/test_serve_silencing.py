@@ -40,7 +40,8 @@ def _instance(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     data = tmp_path / "inst"
     database = fresh_database()
     init = kalkan(
-        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", env=database
+        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow",
+        env=database
     )
     assert init.returncode == 0, init.stderr
     return data, database

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from django_otp.oath import TOTP
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from kalkan.core.testing import PASSPHRASE_PATTERN, cli_env, free_port
 
@@ -122,3 +122,23 @@ def page_context(browser: Browser) -> Iterator[BrowserContext]:
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def send_detention_report(
+    browser: Browser, demo: DemoServer, narrative: str, where_now: str, since_when: str
+) -> tuple[Page, str]:
+    """A witness reports a detention on the public form and keeps the receipt; returns the
+    reporter's page (on the thanks page) and the receipt."""
+    reporter = browser.new_context(java_script_enabled=False).new_page()
+    reporter.goto(f"{demo.url}/en/report/urgent/")
+    reporter.check("#id_reporter_role_1")
+    reporter.fill("#id_narrative", narrative)
+    reporter.fill("#id_where_now", where_now)
+    reporter.fill("#id_since_when", since_when)
+    reporter.check("#id_consent_0")
+    reporter.click("main button[type=submit]")
+    assert reporter.locator(".secret").count() == 1, reporter.content()[-2000:]
+    receipt = reporter.locator(".secret").inner_text().strip()
+    reporter.check("input[name=saved]")
+    reporter.click("main button[type=submit]")
+    return reporter, receipt

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-from browser_tests.conftest import screenshot
+from browser_tests.conftest import screenshot, send_detention_report
 from browser_tests.test_staff_login import log_in
 
 pytestmark = pytest.mark.browser
@@ -17,17 +17,10 @@ pytestmark = pytest.mark.browser
 
 def test_timer_and_unread_follow_up(browser, demo):
     token = f"moved-{secrets.token_hex(4)}"
-    reporter = browser.new_context(java_script_enabled=False).new_page()
-    reporter.goto(f"{demo.url}/en/report/urgent/")
-    reporter.check("#id_reporter_role_1")
-    reporter.fill("#id_narrative", f"{token}: my cousin was detained at the market")
-    reporter.fill("#id_where_now", "Market police post")
-    reporter.fill("#id_since_when", "this morning")
-    reporter.check("#id_consent_0")
-    reporter.click("main button[type=submit]")
-    receipt = reporter.locator(".secret").inner_text().strip()
-    reporter.check("input[name=saved]")
-    reporter.click("main button[type=submit]")
+    reporter, receipt = send_detention_report(
+        browser, demo, f"{token}: my cousin was detained at the market", "Market police post",
+        "this morning",
+    )
 
     staff = browser.new_context(java_script_enabled=False).new_page()
     log_in(staff, demo, "responder.bek", demo.passphrases["responder.bek"])

@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from browser_tests.conftest import screenshot
+from browser_tests.conftest import screenshot, send_detention_report
 from browser_tests.test_staff_login import log_in
 
 pytestmark = pytest.mark.browser
@@ -16,18 +16,10 @@ pytestmark = pytest.mark.browser
 
 def test_urgent_report_to_closed_case(browser, demo):
     token = f"urgent-{secrets.token_hex(4)}"
-    reporter = browser.new_context(java_script_enabled=False).new_page()
-    reporter.goto(f"{demo.url}/en/report/urgent/")
-    reporter.check("#id_reporter_role_1")
-    reporter.fill("#id_narrative", f"{token}: my brother was taken from the bus station")
-    reporter.fill("#id_where_now", "Central district station")
-    reporter.fill("#id_since_when", "two hours")
-    reporter.check("#id_consent_0")
-    reporter.click("main button[type=submit]")
-    assert reporter.locator(".secret").count() == 1, reporter.content()[-2000:]
-    receipt = reporter.locator(".secret").inner_text().strip()
-    reporter.check("input[name=saved]")
-    reporter.click("main button[type=submit]")
+    reporter, receipt = send_detention_report(
+        browser, demo, f"{token}: my brother was taken from the bus station",
+        "Central district station", "two hours",
+    )
 
     staff = browser.new_context(java_script_enabled=False).new_page()
     log_in(staff, demo, "responder.bek", demo.passphrases["responder.bek"])

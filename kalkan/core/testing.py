@@ -182,6 +182,16 @@ def kalkan(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
+def new_instance(data: Path) -> dict[str, str]:
+    """`kalkan init` (scripted) of an instance in `data` on the suite's backend; returns the
+    environment naming its database, for `kalkan` and `serve`."""
+    database = fresh_database()
+    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                  "--show-escrow", env=database)
+    assert init.returncode == 0, init.stderr  # noqa: S101 (a test helper)
+    return database
+
+
 def serve(data: Path, port: int, **env: str) -> subprocess.Popen[str]:
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "kalkan.cli", "serve", "--data-dir", str(data), "--port", str(port)],

@@ -18,7 +18,7 @@ from django.test import override_settings
 from django.urls import LocalePrefixPattern, URLPattern, URLResolver, get_resolver, resolve
 from django.utils import translation
 
-from kalkan.core.testing import free_port, fresh_database, kalkan, log_in, serve
+from kalkan.core.testing import free_port, log_in, new_instance, serve
 
 PUBLIC = "public7x.onion"
 STAFF = "staff7x.onion"
@@ -177,15 +177,10 @@ def test_the_staff_host_is_its_own_host_not_a_suffix(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_kalkan_serve_keeps_the_staff_side_on_its_own_port(tmp_path):
-    """The real server: gunicorn listens on both ports, and naming the staff onion in the
+    """The real server listens on both ports, and naming the staff onion in the
     Host header on the public port does not reach the staff login."""
     data = tmp_path / "inst"
-    database = fresh_database()
-    init = kalkan(
-        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow",
-        env=database
-    )
-    assert init.returncode == 0, init.stderr
+    database = new_instance(data)
     public_port, staff_port = free_port(), free_port()
     server = serve(
         data,

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from kalkan.core.testing import free_port, fresh_database, kalkan, serve
+from kalkan.core.testing import free_port, kalkan, new_instance, serve
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -22,12 +22,7 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
 @pytest.mark.django_db(transaction=True)
 def test_it_initialises_serves_and_verifies_on_the_suites_database(tmp_path):
     data = tmp_path / "inst"
-    database = fresh_database()
-    init = kalkan(
-        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
-        "--show-escrow", env=database
-    )
-    assert init.returncode == 0, init.stderr
+    database = new_instance(data)
     port = free_port()
     server = serve(data, port, **database)
     base = f"http://127.0.0.1:{port}"

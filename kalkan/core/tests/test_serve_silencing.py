@@ -20,8 +20,8 @@ from kalkan.core.testing import (
     SlowClients,
     csrf_token_in,
     free_port,
-    fresh_database,
     kalkan,
+    new_instance,
     serve,
 )
 from kalkan.intake.tests.test_report import STORY
@@ -38,12 +38,7 @@ PATIENCE = 30
 
 def _instance(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     data = tmp_path / "inst"
-    database = fresh_database()
-    init = kalkan(
-        "init", "--data-dir", str(data), "--admin", "amir", "--non-interactive", "--show-escrow",
-        env=database
-    )
-    assert init.returncode == 0, init.stderr
+    database = new_instance(data)
     return data, database
 
 

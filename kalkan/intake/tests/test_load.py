@@ -8,18 +8,14 @@ import threading
 
 import pytest
 
-from kalkan.core.testing import Reporter, free_port, fresh_database, kalkan, serve
+from kalkan.core.testing import Reporter, free_port, kalkan, new_instance, serve
 
 
 @pytest.mark.django_db(transaction=True)
 def test_200_submissions_from_20_parallel_clients(tmp_path):
     """On the suite's own backend: SQLite, or a new PostgreSQL database."""
     data = tmp_path / "inst"
-    database = fresh_database()
-    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
-                  "--show-escrow",
-                  env=database)
-    assert init.returncode == 0, init.stderr
+    database = new_instance(data)
     port = free_port()
     server = serve(data, port, KALKAN_REPORTS_PER_MINUTE="600", KALKAN_THREADS="20", **database)
     receipts: list[str] = []

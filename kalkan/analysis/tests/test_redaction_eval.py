@@ -25,15 +25,20 @@ def _build() -> ModuleType:
     return module
 
 
-def _narratives() -> list[dict[str, Any]]:
-    lines = (EVAL / "narratives.jsonl").read_text(encoding="utf-8").splitlines()
+def _narratives(name: str = "narratives.jsonl") -> list[dict[str, Any]]:
+    lines = (EVAL / name).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines]
+
+
+def _both() -> list[dict[str, Any]]:
+    """The evaluation set and its held-out split (README.md)."""
+    return _narratives() + _narratives("heldout.jsonl")
 
 
 def test_every_label_is_found_in_its_narrative_where_it_says():
     build = _build()
     problems = []
-    for item in _narratives():
+    for item in _both():
         text = item["text"]
         for span in item["spans"]:
             if span["kind"] not in KINDS:
@@ -47,7 +52,7 @@ def test_every_label_is_found_in_its_narrative_where_it_says():
 
 def test_labels_do_not_overlap_and_names_are_labelled_wherever_they_recur():
     problems = []
-    for item in _narratives():
+    for item in _both():
         spans = sorted(item["spans"], key=lambda s: s["start"])
         for before, after in zip(spans, spans[1:], strict=False):
             if after["start"] < before["end"]:
@@ -67,6 +72,8 @@ def test_the_jsonl_is_what_the_hand_written_source_builds():
     build = _build()
     assert (EVAL / "narratives.jsonl").read_text(encoding="utf-8") == build.render(
         build.narratives())
+    assert (EVAL / "heldout.jsonl").read_text(encoding="utf-8") == build.render(
+        build.narratives("heldout"))
 
 
 def test_the_set_is_large_balanced_and_covers_every_kind():
@@ -78,3 +85,11 @@ def test_the_set_is_large_balanced_and_covers_every_kind():
     kinds = Counter(span["kind"] for item in narratives for span in item["spans"])
     assert set(kinds) == set(KINDS)
     assert len({item["id"] for item in narratives}) == len(narratives)
+
+
+def test_the_held_out_split_is_apart_and_covers_every_language():
+    held_out = _narratives("heldout.jsonl")
+    assert len(held_out) >= 40
+    languages = Counter(item["language"] for item in held_out)
+    assert set(languages) == {"ru", "ky", "kk", "en"} and min(languages.values()) >= 10
+    assert not {item["id"] for item in held_out} & {item["id"] for item in _narratives()}

@@ -16,7 +16,9 @@ What is found (``Finding.kind``):
   the capitalised words before "РОВД", "district", "crisis centre" and the like are not
   names. A narrative typed all in lower case is read with the same lists, more cautiously.
 - ``phone``: Kyrgyz (+996, 0 555 …), Kazakh and Russian (+7, 8 7xx/9xx …), Uzbek (+998) and
-  Tajik (+992) numbers, with spaces, dashes or brackets.
+  Tajik (+992) numbers, with spaces, dashes or brackets, and a number of any other country
+  written with its country code ("+49 1523 …", "0090 532 …": the ``phonenumbers`` package
+  knows every country's codes and lengths).
 - ``email``; ``handle``: @handles, t.me/…, instagram.com/…, vk.com/… and other profile
   links, and nicknames given as such ("под ником «sunny_boy»", "«nurik» деген ат менен").
 - ``id_number``: passports (KG AN/AC/ID + 7 digits, KZ N + 8 digits, RU series and number),
@@ -317,6 +319,10 @@ _NICK = re.compile(
     re.IGNORECASE,
 )
 
+# A login written bare: letters and digits joined by an underscore ("steppe_boy_88",
+# "dark_prince_996"): no word of any of the four languages is written so.
+_UNDERSCORED = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z0-9]*(?:_+[A-Za-z0-9]+)+(?![\w@])")
+
 _NOT_NICKNAMES = frozenset({"the", "and", "with", "from", "was", "his", "her", "that", "this",
                             "account", "profile", "app", "chat"})
 # A nickname in quotes: one that looks like a login ("«sunny_boy»", "«nurik95»"), or any
@@ -347,6 +353,7 @@ _PLATE_SOURCES = [
     r"(?<![\w])\d{3}\s?[A-Z]{2,3}\s?\d{2}(?![\w])",  # KZ
     rf"(?<![\w])[{_PLATE_LETTER}]\s?\d{{4}}\s?[{_PLATE_LETTER}]{{2}}(?![\w])",  # KG, older
     rf"(?<![\w])[{_PLATE_LETTER}]\s?\d{{3}}\s?[{_PLATE_LETTER}]{{2}}\s?\d{{2,3}}(?![\w])",  # RU
+    r"(?<![\w])[A-Z]\s?\d{3}\s?[A-Z]{2,3}\s?\d{2}(?![\w])",  # KZ, before 2012
 ]
 _NOT_PLATE = re.compile(r"USD|EUR|KGS|KZT|RUB|SOM|GBP|CNY|TRY|UZS|TJS", re.IGNORECASE)
 
@@ -430,13 +437,16 @@ _DATE = re.compile(
 )
 _BIRTH = re.compile(
     r"(?<!\w)(?:родил(?:ся|ась|ись)|рождени[яе]|рожд\.|д\.\s?р\.|д/р|г\.\s?р\.|гр\.|ДР"
-    r"|туулган\w*|туул\.|туған\w*|туылған\w*|т\.\s?ж\.|born|b\.|DOB|D\.O\.B\.|date\s+of\s+birth"
+    r"|туулга\w*|туул\.|туған\w*|туылған\w*|туғам\w*|т\.\s?ж\.|born|b\.|DOB|D\.O\.B\.|date\s+of\s+birth"
     r"|birth\s?date|birthday)(?!\w)",
     re.IGNORECASE,
 )
 # What may stand between a date and the birth word after it: "1995 г.р.", "(1995 года
 # рождения)", "1995-жылы туулган".
-_BIRTH_FILLER = re.compile(r"[\s,.()\-]*(?:года|год|г\.|жылы|ж\.|y\.)?[\s,.()\-]*", re.IGNORECASE)
+_BIRTH_FILLER = re.compile(r"[\s,.()\-]*(?:года|год|г\.|жылы|ж\.|y\.)?[\s,.()\-]*"
+                           # "1998 жылы 21 қарашада Түркістанда туған": where, in between
+                           r"(?:[A-ZА-ЯӘҒҚҢӨҰҮҺІ]\w+(?:да|де|та|те|нда|нде)\s)?",
+                           re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…]\s|\n")
 
 # --- names ----------------------------------------------------------------------------------
@@ -1020,6 +1030,26 @@ def _phone_ok(digits: str) -> bool:
     return len(digits) == 10 and digits[0] == "0" and digits[1] in "2345679"
 
 
+def _international(piece: str) -> bool:
+    """Whether "+<country code> …" (or "00<country code> …") is a phone number of any
+    country: the country code exists and the number has a length that country's numbers
+    can have (phonenumbers' metadata; a number merely unassigned today still counts)."""
+    import phonenumbers
+
+    digits = re.sub(r"\D", "", piece)
+    if piece.startswith("00"):
+        digits = digits[2:]
+    elif not piece.startswith("+"):
+        return False
+    if len(digits) < 8:
+        return False
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_possible_number(number))
+
+
 def _phones(text: str) -> Iterable[_Span]:
     for candidate in _PHONE_CANDIDATE.finditer(text):
         groups = list(_PHONE_GROUP.finditer(candidate.group()))
@@ -1033,7 +1063,8 @@ def _phones(text: str) -> Iterable[_Span]:
                 digits = re.sub(r"\D", "", piece)
                 sizes = [len(re.sub(r"\D", "", g.group())) for g in groups[k:m + 1]]
                 # "45 06 123456" and "4506 123456" are how passports are written.
-                if _phone_ok(digits) and sizes not in ([2, 2, 6], [4, 6]):
+                if (_phone_ok(digits) or _international(piece)) \
+                        and sizes not in ([2, 2, 6], [4, 6]):
                     start = base + groups[k].start()
                     if piece.startswith("(") and ")" not in piece:
                         start += 1
@@ -1081,6 +1112,8 @@ def _handles(text: str) -> Iterable[_Span]:
     for pattern in (_PROFILE, _AT_HANDLE):
         for match in pattern.finditer(text):
             yield _Span(match.start(), match.end(), "handle")
+    for match in _UNDERSCORED.finditer(text):
+        yield _Span(match.start(), match.end(), "handle")
     for match in _QUOTED_HANDLE.finditer(text):
         group = 1 if match.group(1) else 2
         yield _Span(match.start(group), match.end(group), "handle")
@@ -1129,7 +1162,7 @@ def _birth_dates(text: str, persons: list[_Span]) -> Iterable[_Span]:
                 # "1995 г.р.", "1995-жылы туулган", "03.04.1995 туған": right before it
                 distance = keyword.start() - end
                 between = text[end:keyword.start()]
-                if distance > 12 or not _BIRTH_FILLER.fullmatch(between):
+                if distance > 30 or not _BIRTH_FILLER.fullmatch(between):
                     continue
             else:
                 continue

@@ -250,6 +250,15 @@ def _load_lexicon() -> _Lexicon:
     )
 
 
+_MONTHS_WRITTEN = (
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря "
+    "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь "
+    "қаңтар ақпан наурыз сәуір мамыр маусым шілде тамыз қыркүйек қазан қараша желтоқсан "
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec")
+_MONTH_WORDS = frozenset(_lookup(month) for month in _MONTHS_WRITTEN.split())
+
+
 def _month_forms() -> set[str]:
     """Months in the cases a narrative uses them ("марта", "мартында", "наурызда"): Марта
     and Май are names too, so these are only names beside another name."""
@@ -372,12 +381,13 @@ _NAME_WORD = rf"[{_UP}][\w'’.-]*"
 # After a street type: up to three words ("Байтик Баатыра", "Джал-29", "8 Марта").
 _STREET_NAME = (
     rf"(?:\d{{1,2}}-?(?:й|я|го|ой)?\s)?(?:{_NAME_WORD}|\d{{1,2}}-?[{_UP}][\w-]*)"
-    rf"(?:\s(?:{_NAME_WORD}|би|батыр\w*|баатыр\w*|ата)){{0,2}}"
+    rf"(?:\s(?:{_NAME_WORD}|би|батыр\w*|баатыр\w*|ата|хан\w*|датка\w*|жырау|ақын|акын)){{0,2}}"
 )
 # Before a Kyrgyz or Kazakh street type: one word, or two in the usual compounds ("Жибек
 # Жолу", "Төле би"), so that a name just before an address stays a name.
 _STREET_NAME_BEFORE_TYPE = (
-    rf"[{_UP}][\w'’-]*(?:\s(?:[Жж]олу|[Жж]олы|[Бб]и|[Бб]аатыр\w*|[Бб]атыр\w*|[Аа]та))?"
+    rf"[{_UP}][\w'’-]*(?:\s(?:[Жж]олу|[Жж]олы|[Бб]и|[Бб]аатыр\w*|[Бб]атыр\w*|[Аа]та"
+    rf"|[Хх]ан\w*|[Дд]атка|[Жж]ырау|[Аа]қын|[Аа]кын))?"
 )
 _HOUSE = (
     r"(?:,?\s*(?i:д\.|дом|house|h\.|үй|No\.?|№|bldg\.?|building)?\s*\d{1,4}(?:[а-яa-z](?!\w))?"
@@ -403,6 +413,60 @@ _ADDRESS_SOURCES = [
     r"(?<!\w)(?i:дом|д\.)\s*\d{1,4}[а-я]?,?\s*(?i:кв\.|кв|квартира)\s*\d{1,4}",
     r"(?<!\w)\d{1,4}-үй,?\s*\d{1,4}-(?:батир|пәтер)\w*",
 ]
+# How Kyrgyz and Kazakh (and Russian, typed quickly) addresses are written without a street
+# word: a microdistrict or жилмассив ("Сайран ш/а", "Ак-Өргө ж/м", "12-мкр", "Восток-5"),
+# perhaps a street in it, then the building and flat: "58-үй, 17-пәтер", "дом 41, кв 88",
+# or the two numbers joined by a dash ("34-17").
+_PLACE_NAME = rf"[{_UP}][\w'’]*(?:-[{_UP}\d][\w'’]*)*"
+_SECOND_WORD = (r"(?:\s(?i:хан\w*|датка|жырау|батыр\w*|баатыр\w*|би|ата|ақын|акын|жолу|жолы"
+                r"|datka|khan|batyr|baatyr|ata))")
+_DISTRICT_TYPE = (r"(?i:ш/а|ж/м|мкр\.?|мкрн\.?|м-н|кичи\s+району|шағын\s+аудан[ыі]?|mkr\.?"
+                  r"|microdistrict|микрорайон|жилмассив)")
+_NUMBERED_DISTRICT = rf"{_PLACE_NAME}-\d{{1,2}}[а-яa-z]?(?!\w)"
+_IN_DISTRICT_STREET = (rf"(?:,?\s(?:\d{{1,2}}-(?:(?i:тар)\s)?(?i:көчө|көше)\w*"
+                       rf"|{_PLACE_NAME}{_SECOND_WORD}?\s{_STREET_AFTER}))")
+_BUILDING = (r"(?:,?\s*(?i:д\.|дом|dom|bldg\.?|building|house|үй)\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?"
+             r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?-?\s?(?i:үй)(?!\w)"
+             r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,3})?-\d{1,4}(?![\d\w-]))")
+_APARTMENT = (r"(?:,?\s*(?i:кв\.?|kv\.?|квартира|apt\.?|apartment|flat|батир|пәтер)\s*\d{1,4}"
+              r"(?!\w)|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|кв)\w*)")
+_ADDRESS_SOURCES += [
+    # "Сайран ш/а, 14-үй, 9-пәтер", "ш/а Самал, 3-үй", "12-мкр, 8-үй", "mkr asanbai 22 apt 40",
+    # "Арча-Бешик ж/м, Жибек Жолу көч., 412", "Бакай-Ата ж/м, 3-тар көчө, 9"
+    rf"(?<!\w)(?:{_PLACE_NAME}{_SECOND_WORD}?\s?{_DISTRICT_TYPE}|{_DISTRICT_TYPE}\s?{_PLACE_NAME}"
+    rf"|\d{{1,2}}-?{_DISTRICT_TYPE})(?!\w){_IN_DISTRICT_STREET}?"
+    rf"(?:{_BUILDING}|,?\s*\d{{1,4}}[а-яa-z]?(?:/\d{{1,4}})?(?![\d\w]))(?:{_APARTMENT})?",
+    # "Аламедин-1, 34-17", "Восток-5, 12-үй, 44-батир", "Жетысу-3, дом 41, кв 88"
+    rf"(?<!\w){_NUMBERED_DISTRICT},?{_BUILDING}(?:{_APARTMENT})?",
+    # "Асанбай, 22-48", "Kok-Jar 14-22", "Шабдан Баатыра 12-40": a name, then house and flat
+    rf"(?<!\w){_PLACE_NAME}{_SECOND_WORD}?,?\s\d{{1,4}}[а-яa-z]?(?:/\d{{1,3}})?-\d{{1,4}}"
+    rf"(?![\d\w-])",
+    # "Кок-Жар, дом 8", "djal 29 dom 5 kv 12"
+    rf"(?<!\w){_PLACE_NAME}(?:[-\s]\d{{1,2}}[а-яa-z]?)?,?\s(?i:дом|д\.|dom|bldg\.?)\s?\d{{1,4}}"
+    rf"[а-яa-z]?(?:/\d{{1,4}})?(?!\w)(?:{_APARTMENT})?",
+]
+# A street named after a person, then a number, with no street word: "Ахунбаева 97, кв 3",
+# "Киевской 112", "Abdrakhmanov 170", "Alymbek Datka 238/3" — or any capitalised name and a
+# number after "на", "по адресу", "at", "on", "Дареги:" ("Чуй 160"). Not when the number
+# is an age, a sum or a count ("Ахунбаева 27 лет", "Чуй 5 тысяч").
+_STREET_LIKE_NAME = re.compile(
+    r"^(?:[а-яёәғқңөұүһі'-]{3,}(?:ова|ева|ёва|ина|ына|ской|цкой|ского|цкого|ая)"
+    r"|[a-z'-]{3,}(?:ov|ev|ova|eva|in|ina|skaya|skogo))$")
+_BARE_STREET = re.compile(
+    rf"(?<!\w)((?:{_PLACE_NAME}){_SECOND_WORD}?)\s(\d{{1,4}}[а-яa-z]?"
+    rf"(?:/\d{{1,4}})?)(?![\w.,:]\d)(?!\w)(?:{_APARTMENT})?")
+_ADDRESS_CUE = re.compile(
+    r"(?i:(?:^|\s)(?:на|по|по\s+адресу|адрес\w*|at|on|in|address|lives|дареги|дарек|"
+    r"мекенжай\w*|тұратын\s+жері|турган\s+жери|жашаган\s+жери|проживаю|проживает"
+    r"|живу|живёт|живет|adresi|mekenjayi|mekenjaiy|mekenjaıy)\s*:?\s*)$")
+_NOT_HOUSE_NUMBER = re.compile(
+    r"\s?-?\s?(?:(?:жаш|жас|жыл|год|руб|долл|тыс|мин|час|сағ|саат|раз|человек|тенге|сом|year"
+    r"|hour|minute|day|people|time|январ|феврал|март|апрел|ма[йяю]|июн|июл|август|сентябр"
+    r"|октябр|ноябр|декабр|қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан"
+    r"|қараша|желтоқсан|january|february|march|april|june|july|august|september|october"
+    r"|november|december)\w*"
+    r"|(?:г\.|лет|тг|мың|миң|млн|км|адам|киши|кг|th|st|nd|rd|й|го|ая|ой|шы|чи|ші|ст\.|статья"
+    r"|ч\.|usd|eur|k|men|yo|y\.o\.?)(?!\w)|[$%])", re.IGNORECASE)
 # Capital letters tell names from words; in a narrative typed all in lower case they cannot,
 # and the same patterns are tried without them.
 _PLATES = {cased: [re.compile(p, 0 if cased else re.IGNORECASE) for p in _PLATE_SOURCES]
@@ -1104,8 +1168,25 @@ def _addresses(text: str, cased: bool = True) -> Iterable[_Span]:
     for pattern in _ADDRESSES[cased]:
         for match in pattern.finditer(text):
             value = _ADDRESS_TRIM.sub("", match.group())
-            if any(c.isdigit() for c in value):
+            if any(c.isdigit() for c in value) and not _NOT_HOUSE_NUMBER.match(
+                    text, match.start() + len(value)):
                 yield _Span(match.start(), match.start() + len(value), "address")
+    if not cased:
+        return
+    lex = _lexicon()
+    for match in _BARE_STREET.finditer(text):
+        name = match.group(1)
+        if _NOT_HOUSE_NUMBER.match(text, match.end(2)) or re.fullmatch(r"(?:19|20)\d\d",
+                                                                        match.group(2)):
+            continue
+        words = [_lookup(word) for word in _WORD.findall(name)]
+        if any(word in lex.stop or word in _MONTH_WORDS for word in words):
+            continue
+        if not (_STREET_LIKE_NAME.match(words[0]) or len(words) > 1
+                or _ADDRESS_CUE.search(text, max(0, match.start() - 30), match.start())):
+            continue
+        value = _ADDRESS_TRIM.sub("", match.group())
+        yield _Span(match.start(), match.start() + len(value), "address")
 
 
 def _handles(text: str) -> Iterable[_Span]:

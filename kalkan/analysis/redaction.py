@@ -176,6 +176,9 @@ class _Lexicon:
     common: frozenset[str]  # names that are everyday words when written in lower case
     stop: frozenset[str]  # folded lower case, Cyrillic and Latin
     places: frozenset[str]  # folded lower case, Cyrillic and Latin
+    # The first three to five letters of given names (Cyrillic and skeletons) that begin two
+    # names or more: "бек" (Бекзат, Бекжан), "сейт", "bol": the stems of short forms.
+    stems: frozenset[str]
 
 
 _LOCK = threading.Lock()
@@ -246,8 +249,20 @@ def _load_lexicon() -> _Lexicon:
         surnames=frozenset(surnames | {skeleton(word) for word in surnames}),
         common=frozenset(own["common"] | {skeleton(word) for word in own["common"]}),
         stop=frozenset(stop),
-        places=frozenset(_place_words()),
+        places=frozenset(_place_words() | {p for _, p in _words_of(_DATA / "redaction_places.txt")}
+                         | {skeleton(p) for _, p in _words_of(_DATA / "redaction_places.txt")}),
+        stems=frozenset(_name_stems(first, first_latin)),
     )
+
+
+def _name_stems(first: set[str], first_latin: set[str]) -> set[str]:
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for name in first | first_latin:
+        for n in range(3, min(6, len(name) - 1)):
+            counts[name[:n]] += 1
+    return {stem for stem, count in counts.items() if count >= 2}
 
 
 _MONTHS_WRITTEN = (
@@ -617,7 +632,7 @@ def _strip_turkic(word: str, minimum: int = 3) -> Iterable[str]:
             yield word[:-n]
 
 
-def _first_lemma(word: str, lex: _Lexicon) -> str | None:
+def _first_lemma(word: str, lex: _Lexicon, diminutives: bool = True) -> str | None:
     """The dictionary form of a given name in any case (folded lower case), or None."""
     if _is_cyrillic(word):
         if word in lex.first:
@@ -631,11 +646,50 @@ def _first_lemma(word: str, lex: _Lexicon) -> str | None:
                 for restore in _RESTORE:
                     if stem + restore in lex.first:
                         return stem + restore
-        return None
+        return _diminutive_lemma(word, lex) if diminutives else None
     key = skeleton(_latin_base(word))
     if key in lex.first_latin:
         return key
+    # "at Lyoshas", "im at kamilas place": the possessive typed without its apostrophe
+    if len(key) >= 5 and key.endswith("s") and key[:-1] in lex.first_latin:
+        return key[:-1]
     return None
+
+
+# Russian diminutive suffixes, as spoken of friends and relatives: Сашка, Наташке, Стасику,
+# Вовчик, Санёк, Аселек, Леночка, Димон, Колян.
+_DIMINUTIVE = ("очк", "ечк", "оньк", "еньк", "ушк", "юшк", "чик", "ик", "ек", "ок", "к", "он",
+               "ан", "ян")
+
+
+def _diminutive_lemma(word: str, lex: _Lexicon) -> str | None:
+    """The given name a diminutive is made from ("сашке" → "саша", "аселек" → "асель"), in
+    any case, when the list knows the name and it is not an everyday word."""
+    stems = [word] + [word[: -len(e)] for e in _RUSSIAN if word.endswith(e)
+                      and len(word) - len(e) >= 4]
+    for stem in stems:
+        for suffix in _DIMINUTIVE:
+            if stem.endswith(suffix) and len(stem) - len(suffix) >= 3:
+                base = stem[: -len(suffix)]
+                for restore in ("", "а", "я", "ь", "ия", "ий"):
+                    name = base + restore
+                    if len(name) >= 4 and name in lex.first and name not in lex.common:
+                        return name
+    return None
+
+
+def _short_form(low: str, lex: _Lexicon) -> bool:
+    """Whether a word can be a short form of given names: the first letters that several
+    names share, with or without an affectionate ending ("бекс", "мээр", "seitek",
+    "bolik")."""
+    key = low if _is_cyrillic(low) else skeleton(_latin_base(low))
+    for suffix in ("", "а", "я", "ик", "ek", "ik", "ек", "ка", "ке", "ке", "кош", "с", "s", "ш",
+                   "ka", "ke", "a"):
+        stem = key[: len(key) - len(suffix)] if suffix and key.endswith(suffix) else (
+            key if not suffix else "")
+        if 3 <= len(stem) <= 5 and stem in lex.stems:
+            return True
+    return False
 
 
 def _latin_base(word: str) -> str:
@@ -698,6 +752,9 @@ def _is_connector(low: str) -> bool:
     return any(low.startswith(c) and len(low) - len(c) <= 4 for c in _CONNECTORS)
 
 
+_ACRONYM_WITH_ENDING = re.compile(rf"[{_UP}]{{2,}}-?[a-zа-яёәғқңөұүһі]")
+
+
 def _label(word: str, lex: _Lexicon, cased: bool = True) -> int:
     low = _lookup(word)
     if _is_connector(low):
@@ -710,6 +767,8 @@ def _label(word: str, lex: _Lexicon, cased: bool = True) -> int:
         return _INITIAL
     if word.isupper() and len(word) <= 4:
         return _OTHER  # МВД, ГКНБ, LGBT
+    if _ACRONYM_WITH_ENDING.match(word):
+        return _OTHER  # "РИИБинин", "АПБ-ға": a police unit's initials with a case ending
     if low in lex.stop or low.replace("’", "'") in lex.stop:
         return _OTHER
     latin = not _is_cyrillic(low)
@@ -725,7 +784,9 @@ def _label(word: str, lex: _Lexicon, cased: bool = True) -> int:
     if _surname_base(low, strong_only=True) is not None:
         return _STRONG
     place = _is_place(low, lex)
-    lemma = _first_lemma(low, lex)
+    # In lower case a diminutive ending is too often a word's own ("керек"): there only a
+    # cue makes one a name (_cue_label).
+    lemma = _first_lemma(low, lex, diminutives=cased)
     if lemma is not None:
         return _WEAK if place or lemma in lex.ambiguous else _STRONG
     if place:
@@ -742,11 +803,84 @@ def _label(word: str, lex: _Lexicon, cased: bool = True) -> int:
     return _UNKNOWN
 
 
+_SENTENCE_FIRST = re.compile(rf"(?:^|[.!?…]\s+|\n)[\s\"«(\-–—\[\]\d:.]*({_LETTER}+)")
+
+
 def _is_cased(text: str) -> bool:
-    """Whether the narrative uses capital letters (some are typed all in lower case)."""
+    """Whether the narrative uses capital letters where its sentences begin: some are typed
+    all in lower case, or nearly ("nurlan bayke salam. … adresi Kok-Jar 14-22"), and their
+    capitals say nothing."""
+    firsts = [match.group(1) for match in _SENTENCE_FIRST.finditer(text)]
+    if len(firsts) >= 2:
+        return sum(1 for word in firsts if word[0].isupper()) * 2 >= len(firsts)
     words = _WORD.findall(text)
     capitalised = sum(1 for word in words if word[0].isupper())
     return capitalised >= max(1, len(words) // 50)
+
+
+# --- what a sentence's grammar says is a name (whatever the lists say) -----------------------
+
+# Strong cues: the word is what someone is called. "зовите меня Лис", "назвался Малыш", "по
+# кличке Француз", "known only as Zver", "also known as Bolik", "Preferred name: Gerry",
+# "(uses Dan)", "жигиттин аты Аке", "мени Балапан деп атагыла", "Нұри деп атайды", "Бөрі
+# деген лақап", "Ырыскүл, 41 жашта", "Тимур, 24 года".
+_CUE_BEFORE_STRONG = re.compile(
+    r"(?i:(?<!\w)(?:зовите\s+меня|меня\s+зовут|его\s+зовут|её\s+зовут|ее\s+зовут|зовут"
+    r"|назвал(?:ся|ась)|представил(?:ся|ась)|по\s+кличке|кличка|прозвище|по\s+прозвищу"
+    r"|call\s+(?:me|her|him|them)|known\s+(?:only\s+)?as|only\s+as|a\.?k\.?a\.?|uses"
+    r"|preferred\s+name\s*:|my\s+name\s+is|(?<!\w)name\s+is|аты|атым|есімім|есімі|ысмым"
+    r"|менин\s+атым)\s*[«\"“']?)$")
+_CUE_AFTER_STRONG = re.compile(
+    r"(?i:[»\"”']?\s+(?:деп\s+(?:ата|атай|аташ|таныс|тааныш|чакыр|атагыла|атаңыз)\w*"
+    r"|деген\s+(?:лақап|лакап|ат)\w*"
+    r"|,?\s*\d{1,2}\s*(?:жашта|жаста|жаш|жас|лет|года|год|г\.|years?\s+old|yo|y\.o\.)(?!\w)))"
+    r"|,\s*\d{1,2}\s*(?:жашта|жаста|жаш|жас|лет|года|год|years?\s+old|yo|y\.o\.)(?!\w)")
+# Weak cues: a person is likely named here, if the word can be a name. Kinship and
+# friendship words before it ("подруги аселек", "my uncle nurlan", "her partner,
+# Aikanysh"), greetings and self-introductions ("привет это дима", "Bakha its Temir",
+# "Salem Aigerim"), an honorific or "the two of us" after it ("nurlan bayke", "мұрат аға",
+# "канат экөө", "асхат екеуміз").
+_CUE_BEFORE_WEAK = re.compile(
+    r"(?i:(?<!\w)(?:брат\w{0,2}|сестр\w{1,2}|подруг\w|друг\w?|парн\w|парень|девушк\w|мама"
+    r"|мать|мамы|маме|папа|отец|отца|муж\w?|жена|жены|дяд\w|тёт\w|тет\w|сосед\w{0,2}|сын\w?"
+    r"|дочь|дочери|friend|brother|sister|mum|mom|dad|father|mother|uncle|aunt|cousin|partner"
+    r"|girlfriend|boyfriend|husband|wife|son|daughter|colleague|neighbou?r|эжеси|агасы|иниси"
+    r"|карындашы|досу|досум|курбум|ағасы|әпкесі|інісі|досы|досым|құрбым|сіңлісі|жездеси"
+    r"|жездесі|күйөөсү|күйеуі|аялы|әйелі|жолдошу|жұбайым|апасы|атасы|анасы|әкесі"
+    r"|it'?s|it’s|its\s+me|this\s+is|это|я|бул|бұл|мен|men|hi|hey|hello|привет|салам|салем"
+    r"|сәлем|salam|salem|dear|with|and|и|менен|мен|жана|және)\s*,?\s+)$")
+_CUE_AFTER_WEAK = re.compile(
+    r"(?i:,?\s+(?:байке\w*|bayke|baike|ага|аға\w*|aga|agai|ағай|эже\w*|eje|apa|апа|апай\w*"
+    r"|apai|ака|aka|экөө\w*|екеу\w*|ekoo\w*|ekeu\w*|где|where|кайда\w*|қайда\w*"
+    r"|сен\s+(?:кайда|қайда)\w*|its|it'?s|бул|бұл|это)(?!\w))")
+# A chat's speakers: the word before the colon at the start of two lines or more.
+_SPEAKER = re.compile(rf"(?m)^[\s\[\]\d:.\-–—]*({_LETTER}+(?:[-'’]{_LETTER}+)?):\s")
+# A vocative at the start of a quoted message: «Бекарыс, жұмаға дейін …», "Nurbek, 50k by …"
+_QUOTE_VOCATIVE = re.compile(rf"[«\"“]\s*({_LETTER}+),\s")
+
+
+def _cues(text: str) -> tuple[set[int], set[int]]:
+    """Where a word stands in a place a sentence gives a person's name: the starts of such
+    words, under a strong cue (it is a name, whatever the word) and under a weak one (it is
+    a name if the word can be one)."""
+    strong: set[int] = set()
+    weak: set[int] = set()
+    speakers: dict[str, list[int]] = {}
+    for match in _SPEAKER.finditer(text):
+        speakers.setdefault(match.group(1), []).append(match.start(1))
+    for starts in speakers.values():
+        if len(starts) >= 2:
+            strong.update(starts)
+    for match in _QUOTE_VOCATIVE.finditer(text):
+        weak.add(match.start(1))
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        before = text[max(0, start - 24):start]
+        if _CUE_BEFORE_STRONG.search(before) or _CUE_AFTER_STRONG.match(text, end):
+            strong.add(start)
+        elif _CUE_BEFORE_WEAK.search(before) or _CUE_AFTER_WEAK.match(text, end):
+            weak.add(start)
+    return strong, weak
 
 
 def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
@@ -754,6 +888,7 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
     previous_end = 0
     previous_word = ""
     cased = _is_cased(text)
+    strong_cue, weak_cue = _cues(text)
     # Words repeat within a narrative; the memo lives only as long as this call, so that no
     # word of anyone's narrative stays in the process afterwards.
     labels: dict[str, tuple[int, bool]] = {}
@@ -775,8 +910,11 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
         if tokens and _lookup(word) in _NAMED_AFTER and tokens[-1].label in (_WEAK, _UNKNOWN) \
                 and gap == " ":
             tokens[-1].after_title = True
-        tokens.append(_Token(match.start(), match.end(), word, label, sentence_start,
-                             _lookup(previous_word) in _TITLES and gap.strip(" .") == "",
+        cue = _cue_label(word, label, place, match.start() in strong_cue,
+                         match.start() in weak_cue, cased, lex)
+        tokens.append(_Token(match.start(), match.end(), word, label if cue is None else cue,
+                             sentence_start, cue is not None or (
+                                 _lookup(previous_word) in _TITLES and gap.strip(" .") == ""),
                              place, cased))
         previous_end, previous_word = match.end(), word
     for k, token in enumerate(tokens):
@@ -795,6 +933,33 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
                     tokens[m].label = _OTHER
                 m -= 1
     return tokens
+
+
+def _cue_label(word: str, label: int, place: bool, strong: bool, weak: bool, cased: bool,
+               lex: _Lexicon) -> int | None:
+    """The label of a word that a cue puts in a name's place (``_cues``), or None when the
+    cue does not make it a name: a word of the lists of everyday words, a place, a word with
+    no capital in a narrative that uses capitals; in lower case, under a weak cue, a word no
+    list or short-form rule knows as a name."""
+    if not (strong or weak) or len(word) < 2 or label in (_CONNECTOR, _INITIAL):
+        return None
+    low = _lookup(word)
+    if low in lex.stop or low in _MONTH_WORDS or (len(word) < 3 and not strong):
+        return None
+    if cased and not word[0].isupper():
+        return None
+    lemma = _first_lemma(low, lex)
+    # A place is a name here only if it is a given name too ("Нұри", "Ulan", "Temir"), not
+    # "Мен Стамбулдамын" ("I am in Istanbul").
+    if (place or _is_place(low, lex)) and lemma is None:
+        return None
+    if strong:
+        return _STRONG if label == _STRONG else _UNKNOWN if label == _OTHER else label
+    vouched = label == _STRONG or lemma is not None or low in lex.ambiguous \
+        or (cased and _short_form(low, lex))
+    if not cased and not vouched:
+        return None
+    return _STRONG if label == _STRONG else _WEAK if vouched else _UNKNOWN
 
 
 def _joined(text: str, left: _Token, right: _Token) -> bool:
@@ -914,12 +1079,15 @@ def _names_in_lower_case(run: list[_Token], i: int) -> list[tuple[int, int]]:
             base = _surname_base(low, strong_only=True)
             paired = any(0 <= m < len(run) and labels[m] in (_STRONG, _WEAK, _CONNECTOR)
                          for m in (k - 1, k + 1))
-            keep[k] = paired or (lemma is not None and len(lemma) >= 5) or (
+            keep[k] = paired or token.after_title or (lemma is not None and len(lemma) >= 4) or (
                 base is not None and len(base) >= 7) or _GIVEN_ENDING.match(low) is not None
             if base is not None and k > 0 and labels[k - 1] == _UNKNOWN:
                 keep[k - 1] = True  # "arseyit iliyasuly": the given name before it
         elif labels[k] == _WEAK:
-            keep[k] = any(0 <= m < len(run) and labels[m] == _STRONG for m in (k - 1, k + 1))
+            keep[k] = token.after_title or any(0 <= m < len(run) and labels[m] == _STRONG
+                                               for m in (k - 1, k + 1))
+        elif labels[k] == _UNKNOWN and token.after_title and len(token.word) >= 3:
+            keep[k] = True  # "мени балапан деп атагыла"
         elif labels[k] == _CONNECTOR:
             keep[k] = k > 0 and labels[k - 1] != _OTHER
             if keep[k]:
@@ -1003,13 +1171,15 @@ def _person_spans(text: str, language: str, markup: Any = None) -> list[_Span]:
         else:
             merged.append([first, last])
     # Words in quotes are the name of an organisation, a shop, a film ("«Жаңы Жол»"), unless a
-    # family name says otherwise.
-    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    # family name or a cue says otherwise ('known only as "Kolya"'). Quoted speech, with its
+    # lower-case words, is not a title: «мени Дастан менен Тынар издеп жатышат».
+    quoted = [m.span() for m in _QUOTED.finditer(text)
+              if all(word[0].isupper() or word.isdigit() for word in _WORD.findall(m.group()))]
 
     def unquoted(first: int, last: int) -> bool:
         return not any(s < tokens[first].start and tokens[last].end < e for s, e in quoted) \
             or any(_surname_base(_lookup(tokens[k].word), strong_only=True)
-                   for k in range(first, last + 1))
+                   or tokens[k].after_title for k in range(first, last + 1))
 
     merged = [[first, last] for first, last in merged if unquoted(first, last)]
     spans = []

@@ -1338,8 +1338,10 @@ def _addresses(text: str, cased: bool = True) -> Iterable[_Span]:
     for pattern in _ADDRESSES[cased]:
         for match in pattern.finditer(text):
             value = _ADDRESS_TRIM.sub("", match.group())
-            if any(c.isdigit() for c in value) and not _NOT_HOUSE_NUMBER.match(
-                    text, match.start() + len(value)):
+            # (a bare number at the end may be an age or a sum: "Самал-2, 24 жашта")
+            if any(c.isdigit() for c in value) and not (value[-1].isdigit() and
+                                                        _NOT_HOUSE_NUMBER.match(
+                                                            text, match.start() + len(value))):
                 yield _Span(match.start(), match.start() + len(value), "address")
     if not cased:
         return

@@ -1181,7 +1181,8 @@ def _person_spans(text: str, language: str, markup: Any = None) -> list[_Span]:
             or any(_surname_base(_lookup(tokens[k].word), strong_only=True)
                    or tokens[k].after_title for k in range(first, last + 1))
 
-    merged = [[first, last] for first, last in merged if unquoted(first, last)]
+    merged = [[first, last] for first, last in merged if unquoted(first, last)
+              and not _who(text, tokens, first, last, language)]
     spans = []
     for first, last in merged:
         start, end = tokens[first].start, tokens[last].end
@@ -1190,6 +1191,16 @@ def _person_spans(text: str, language: str, markup: Any = None) -> list[_Span]:
         spans.append(_Span(start, end, "person"))
     return spans + [span for span in _echoes(tokens, merged)
                     if not any(s < span.start and span.end < e for s, e in quoted)]
+
+
+def _who(text: str, tokens: list[_Token], first: int, last: int, language: str) -> bool:
+    """Whether a lone "Ким"/"Кім" opening a Kyrgyz or Kazakh sentence is the word "who"
+    ("Ким билсе, …", "Кім алып кеткенін білмейді"), not the family name Kim."""
+    token = tokens[first]
+    return first == last and language in ("ky", "kk") and token.sentence_start \
+        and _lookup(token.word) == "ким" and not (
+            first + 1 < len(tokens) and tokens[first + 1].word[0].isupper()
+            and text[token.end:tokens[first + 1].start] == " ")
 
 
 def _echoes(tokens: list[_Token], merged: list[list[int]]) -> list[_Span]:

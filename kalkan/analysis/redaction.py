@@ -14,7 +14,14 @@ What is found (``Finding.kind``):
   "Officer Kim"), and every later mention of a name it has found ("Тилкан Ермеков" makes
   "Тилканды" a name). Words in data/redaction_stopwords.txt, places from the gazetteer and
   the capitalised words before "РОВД", "district", "crisis centre" and the like are not
-  names. A narrative typed all in lower case is read with the same lists, more cautiously.
+  names. A narrative typed all in lower case is read with the same lists, more cautiously:
+  a given name the lists know and that is not an everyday word (data/redaction_names.txt,
+  [common]). Diminutives are read back to their names ("Ленке", "вовчика", "Аселек").
+  And the sentence's grammar names people no list knows (``_cues``): a word after
+  "зовите меня", "по кличке", "known only as", "Preferred name:", "аты", before "деп
+  атайды" or ", 29 жашта", a chat speaker on two lines, the vocative opening a quoted
+  message; after a kinship word, greeting or before an honorific ("подруги …", "my uncle
+  …", "… байке") if the word can be a given name or a short form of one.
 - ``phone``: Kyrgyz (+996, 0 555 …), Kazakh and Russian (+7, 8 7xx/9xx …), Uzbek (+998) and
   Tajik (+992) numbers, with spaces, dashes or brackets, and a number of any other country
   written with its country code ("+49 1523 …", "0090 532 …": the ``phonenumbers`` package
@@ -27,7 +34,11 @@ What is found (``Finding.kind``):
   "ИИН", "ЖСН", "ПИН", "удостоверение личности", "ID" and the like.
 - ``plate``: vehicle plates (KG "01 123 ABC", "B 1234 AB"; KZ "123 ABC 02"; RU "А123ВС 77").
 - ``address``: a street, avenue or microdistrict with a house number (ул. Токтогула, д. 45,
-  кв. 12; Токтогул көчөсү, 45-үй; Абай даңғылы 10; 12 Chui Avenue), or "дом 5, кв. 7".
+  кв. 12; Токтогул көчөсү, 45-үй; Абай даңғылы 10; 12 Chui Avenue), or "дом 5, кв. 7";
+  Kazakh and Kyrgyz forms ("Сайран ш/а, 14-үй, 9-пәтер", "Ак-Өргө ж/м, 5-көчө, 12",
+  "12-мкр, 8-үй, 33-батир"), a microdistrict with building and flat ("Аламедин-1, 34-17"),
+  and a street name with a number but no street word ("Ахунбаева 97, кв 3"), not when the
+  number is an age, a sum or a date.
 - ``birth_date``: a date (or a year) next to "родился", "д.р.", "г.р.", "туулган", "туған",
   "born", …, or a full date right after a person's name. Other dates stay: when something
   happened is the evidence.
@@ -53,10 +64,11 @@ language ("Person A", "[phone]", … are English msgids for Django's gettext). W
 endings: "Азамат Токтогулов", "Азамат", "Токтогулову", "Азаматтын" and "Azamat Toktogulov"
 are all "Person A"; two people who share only a given name get two letters.
 
-What it misses (see benchmarks/redaction.py for figures): a given name that no list knows,
-written alone and never with a family name (in Latin letters especially, where the Russian
-model cannot help); nicknames that nothing introduces as such; formats of numbers it was not
-told about.
+What it misses (see benchmarks/redaction.py for figures): a given name or nickname that no
+list knows and no cue introduces, written alone and never with a family name (in Latin
+letters especially, where the Russian model cannot help, and with a Turkic ending:
+"Dinamen"); short names that are also words in lower-case text ("данаға"); formats of
+numbers it was not told about.
 Every redaction is for a person to review before anything leaves the system.
 
 The model and the lists load once per process, on first use, under a lock; after that

@@ -376,10 +376,14 @@ _RU_PASSPORT = re.compile(r"(?<![\w+])\d{2}\s?\d{2}\s(?:№\s?)?\d{6}(?![\w])")
 _DIGITS_12_14 = re.compile(r"(?<![\w+])\d{12}(?:\d{2})?(?![\w])")
 _ID_CONTEXT = re.compile(
     r"(?:паспорт\w*|ИИН|ЖСН|ПИН|ИНН|IIN|PIN|ID|passport|удостоверени\w*|жеке\s+куәлі\w*"
-    r"|төлқұжат\w*|ID[- ]?card|ID-карт\w*|айди)"
-    r"(?:\s+(?:серии|серия|номер|номери|нөмірі|личности|куәлігі|no\.?|number|card))?"
+    r"|төлқұжат\w*|ID[- ]?card|ID-карт\w*|айди"
+    # any identity document: "куәлік", "күбөлүк", "вид на жительство", "residence permit",
+    # "driving licence", "ВНЖ", "СНИЛС", whatever the number's format
+    r"|куәлі\w*|күбөлүг\w*|күбөлүк\w*|вод\.\s+удостоверени\w*|вид\w*\s+на\s+жительство|ВНЖ"
+    r"|СНИЛС|residence\s+permit|licen[cs]e|permit|SSN|national\s+insurance)"
+    r"(?:\s+(?:серии|серия|номер|номери|нөмірі|личности|куәлігі|no\.?|number|card|№))?"
     r"\s*[:№#(]?\s*(?:№\s*)?"
-    r"([A-ZА-Я]{0,2}\s?\d[\d ]{4,16}\d)(?![\w])",
+    r"([A-ZА-Я]{0,3}[\s-]?\d[\d -]{4,16}\d)(?![\w])",
     re.IGNORECASE,
 )
 
@@ -592,6 +596,11 @@ _TURKIC = tuple(sorted({
 _RUSSIAN = ("ами", "ями", "ой", "ей", "ою", "ею", "ом", "ем", "ым", "им", "ии", "ию", "ия",
             "а", "я", "у", "ю", "ы", "и", "е")
 _RESTORE = ("", "а", "я", "й", "ь", "ий", "ия")
+_TURKIC_LATIN = tuple(sorted({
+    "dyn", "din", "dun", "tyn", "tin", "tun", "nyn", "nin", "nun", "ga", "ge", "ka", "ke",
+    "qa", "ny", "ni", "dy", "di", "ty", "ti", "da", "de", "ta", "te", "nda", "nde",
+    "dan", "den", "tan", "ten", "nan", "nen", "men", "ben", "pen", "menen",
+}, key=len, reverse=True))
 _TURKIC_AFTER_CONSONANT = re.compile(r"[бвгджзйклмнпрстфхцчшщь](?:" + "|".join(_TURKIC) + ")$")
 _SURNAME_CYR = re.compile(
     r"^([а-яё]{2,}?(?:ов|ев|ёв))(?:а|у|ым|ом|е|ой|ы|ых|ыми|ою)?$"
@@ -662,6 +671,13 @@ def _first_lemma(word: str, lex: _Lexicon, diminutives: bool = True) -> str | No
     key = skeleton(_latin_base(word))
     if key in lex.first_latin:
         return key
+    # "Chyngyzdyn", "Dinamen", "Aigerimge": a Kyrgyz or Kazakh case ending in Latin letters
+    base = _latin_base(word)
+    for suffix in _TURKIC_LATIN:
+        if base.endswith(suffix) and len(base) - len(suffix) >= 3:
+            stem = skeleton(base[: -len(suffix)])
+            if stem in lex.first_latin and stem not in lex.ambiguous:
+                return stem
     # "at Lyoshas", "im at kamilas place": the possessive typed without its apostrophe
     if len(key) >= 5 and key.endswith("s") and key[:-1] in lex.first_latin:
         return key[:-1]
@@ -916,6 +932,11 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
             labels[word] = (first_label, first_label in (_WEAK, _STRONG, _UNKNOWN)
                             and _is_place(_lookup(word), lex))
         label, place = labels[word]
+        # "gulnoza_162@list.ru", "t.me/aidar": a word of a login or an address is no name
+        # of its own (the e-mail or handle recogniser has it).
+        if text[match.end():match.end() + 1] in ("_", "@") and match.end() < len(text) \
+                or text[match.start() - 1:match.start()] in ("_", "@", "/"):
+            label = _OTHER
         # "по кличке Чёрный": whatever the word, here it is what someone is called.
         if _lookup(previous_word) in _NICKNAME_CUES and gap == " " and word[0].isupper():
             label = _UNKNOWN

@@ -81,6 +81,13 @@ FOUND = [
     # birth dates in Kazakh and Kyrgyz sentences
     ("kk", "Ол 1996 жылы 3 наурызда Таразда туған.", "1996 жылы 3 наурызда", "birth_date"),
     ("ky", "Мен 2001-жылы туулгамын.", "2001-жылы", "birth_date"),
+    # Kyrgyz and Kazakh case endings on names typed in Latin letters
+    ("ky", "Men Bermetke aittym, al Nurlandyn uyundo.", "Bermetke", "person"),
+    ("kk", "Akem meniń Aiganymmen júrgenimdi bilip qoıdy.", "Aiganymmen", "person"),
+    # identity documents in formats no pattern knows
+    ("en", "Her residence permit no. RP-4471902 was kept by the landlord.", "RP-4471902",
+     "id_number"),
+    ("ky", "Айдоочулук күбөлүгү: 0 88 41 73 отделде калды.", "0 88 41 73", "id_number"),
     # a login with no cue word, old Kazakh plates
     ("ru", "его ник там steppe_fox_07, пишет каждый день", "steppe_fox_07", "handle"),
     ("kk", "Көлік нөмірі B 512 KPA 05 болған.", "B 512 KPA 05", "plate"),
@@ -104,6 +111,7 @@ STAYS = [
     ("en", "my brother found my chats and beat me, then said i must leave", "beat"),
     ("ru", "Штраф 3000 сом, статья 154, дело рассмотрено 12.05.2025.", "3000 сом"),
     ("kk", "Бүгін Алматыда «Жаңа Өмір» қоры жиналыс өткізді.", "Жаңа Өмір"),
+    ("ru", "пишите ей по почте gulnara_kz@list.ru, она ответит", "почте"),
 ]
 
 

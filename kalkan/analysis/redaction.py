@@ -1221,6 +1221,11 @@ def _person_spans(text: str, language: str, markup: Any = None) -> list[_Span]:
         start, end = tokens[first].start, tokens[last].end
         if tokens[last].label == _INITIAL and text[end:end + 1] == ".":
             end += 1
+        # "н. мұқанұлы", "е. бондаренко": initials typed in lower case before a family name
+        if not tokens[first].cased and _surname_base(_lookup(tokens[first].word)):
+            initials = _LOWER_INITIALS.search(text, max(0, start - 8), start)
+            if initials:
+                start = initials.start()
         spans.append(_Span(start, end, "person"))
     return spans + [span for span in _echoes(tokens, merged)
                     if not any(s < span.start and span.end < e for s, e in quoted)]
@@ -1234,6 +1239,9 @@ def _who(text: str, tokens: list[_Token], first: int, last: int, language: str) 
         and _lookup(token.word) == "ким" and not (
             first + 1 < len(tokens) and tokens[first + 1].word[0].isupper()
             and text[token.end:tokens[first + 1].start] == " ")
+
+
+_LOWER_INITIALS = re.compile(rf"(?<!\w)(?:{_LETTER}\.\s?){{1,2}}$")
 
 
 def _echoes(tokens: list[_Token], merged: list[list[int]]) -> list[_Span]:

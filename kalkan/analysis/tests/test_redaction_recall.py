@@ -76,6 +76,8 @@ FOUND = [
     ("kk", "Ол «Мейржан, ертеңге дейін төле» деп жазды.", "Мейржан", "person"),
     ("en", "[10:02] Tolik: where are you\n[10:03] Marzhan: at home\n[10:04] Tolik: stay there",
      "Tolik", "person"),
+    ("ru", "заявление приняла следователь е. бондаренко, копию не дали", "е. бондаренко",
+     "person"),
     # a name found once, and every later mention in its case forms
     ("ky", "Биз аны Кашка деп атайбыз. Кашканы кечээ милиция кармады.", "Кашканы", "person"),
     # birth dates in Kazakh and Kyrgyz sentences

@@ -1,13 +1,15 @@
-"""Intake figures on this machine, in one run (issue: Confidential intake).
+"""Intake figures on this machine, in one run (issues: Confidential intake; Speed).
 
     .venv/bin/python benchmarks/intake.py [--per-level 60]
 
-Starts `kalkan serve` on loopback with a new instance (production settings: Argon2id for
-receipts, 2 passes × 64 MiB twice per submission), then for 1, 10 and 20 concurrent clients
-sends a bounded number of text-only reports (each client its own session, as browsers are)
-and the same number of plain page views. Prints p50/p95 latency, submissions per second, the
-share of a submission's time spent in Argon2 (measured in this process with the same
-parameters), and the ratio of a submission's latency to a page view's.
+Starts `kalkan serve` on loopback with a new instance (production settings), then for 1, 10
+and 20 concurrent clients sends a bounded number of text-only reports (each client its own
+session, as browsers are: it loads the form, then sends it) and the same number of plain page
+views. Prints p50/p95 latency, submissions per second, and the ratio of a submission's latency
+to a page view's. Then the same 20
+clients against a plain Django form that stores the same text unencrypted
+(benchmarks/plain_form.py, served by waitress with the same threads on SQLite with the same
+durability), and the line `kalkan / plain form throughput at 20 clients: X.XX`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -63,20 +66,31 @@ def run_level(base: str, clients: int, total: int) -> tuple[list[float], list[fl
     return submissions, views, time.perf_counter() - start
 
 
-def argon2_seconds() -> float:
-    import nacl.pwhash.argon2id as argon2id
+def plain_form_rate(clients: int, total: int) -> tuple[float, float]:
+    """(reports/s, p95 seconds) of the plain form at `clients` concurrent clients."""
+    from kalkan.core.testing import free_port
 
-    from kalkan import settings as production
-
-    runs = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _salt in range(2):  # lookup key and unlock key
-            argon2id.kdf(32, b"1234567890123456789012345", b"s" * 16,
-                         opslimit=production.RECEIPT_OPSLIMIT,
-                         memlimit=production.RECEIPT_MEMLIMIT)
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+    with tempfile.TemporaryDirectory(prefix="kalkan-bench-plain-") as tmp:
+        port = free_port()
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(ROOT / "benchmarks" / "plain_form.py"), "--port", str(port),
+             "--data-dir", tmp],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/en/", timeout=2)  # noqa: S310
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            run_level(base, 1, 3)  # warm up
+            submissions, _views, wall = run_level(base, clients, total)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return len(submissions) / wall, percentile(submissions, 0.95)
 
 
 def main() -> None:
@@ -101,23 +115,27 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             run_level(base, 1, 3)  # warm up
-            argon2 = argon2_seconds()
-            print(f"kalkan intake benchmark on {os.cpu_count()} cores; Argon2id per "
-                  f"submission (2 × 2 passes × 64 MiB): {argon2 * 1000:.0f} ms")
+            print(f"kalkan intake benchmark on {os.cpu_count()} cores")
+            rates = {}
             for clients in (1, 10, 20):
                 total = max(clients, args.per_level - args.per_level % clients)
                 submissions, views, wall = run_level(base, clients, total)
+                rates[clients] = len(submissions) / wall
                 p50 = statistics.median(submissions)
                 print(
                     f"{clients:>2} clients, {len(submissions)} reports: p50 {p50 * 1000:6.0f} ms, "
                     f"p95 {percentile(submissions, 0.95) * 1000:6.0f} ms, "
-                    f"{len(submissions) / wall:5.1f} reports/s; Argon2 share of p50 "
-                    f"{min(1.0, argon2 / p50):4.0%}; submission/page-view latency "
+                    f"{len(submissions) / wall:5.1f} reports/s; submission/page-view latency "
                     f"{p50 / statistics.median(views):5.1f}×"
                 )
         finally:
             server.terminate()
             server.wait(timeout=30)
+    total = max(20, args.per_level - args.per_level % 20)
+    plain_rate, plain_p95 = plain_form_rate(20, total)
+    print(f"plain form, 20 clients, {total} reports: p95 {plain_p95 * 1000:6.0f} ms, "
+          f"{plain_rate:5.1f} reports/s")
+    print(f"kalkan / plain form throughput at 20 clients: {rates[20] / plain_rate:.2f}")
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ def _database() -> dict[str, object]:
         config["ENGINE"] = "django.db.backends.postgresql"
         return config
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "kalkan.core.sqlite_queue",  # SQLite, writers queued in-process
         "NAME": DATA_DIR / "kalkan.sqlite3",
         "OPTIONS": {
             # WAL keeps readers and the writer apart; FULL sync so an acknowledged write
@@ -188,8 +188,8 @@ VAULT_UNLOCK_CONCURRENCY = envint("KALKAN_UNLOCK_CONCURRENCY", 2, minimum=1, max
 VAULT_UNLOCK_WAIT_SECONDS = 30
 # How often the server forgets working sets whose sessions have expired.
 VAULT_SWEEP_SECONDS = 60
-# Receipts (83 random bits) go through Argon2id twice per visit: lighter than a staff
-# passphrase, since the receipt's own entropy carries the weight (~0.1 s each here).
+# Receipts (83 random bits) go through a keyed hash (docs/threat-model.md, "Receipts"). These
+# are the Argon2id limits of mailboxes made before that (receipt_scheme 1), still found.
 RECEIPT_OPSLIMIT = 2
 RECEIPT_MEMLIMIT = 64 * 1024 * 1024
 RECEIPT_FAILURE_DELAY = 1.0  # seconds before "no mailbox opens with this receipt"

@@ -42,7 +42,7 @@ VAULT_SWEEP_SECONDS = 0
 
 # SQLite tests use a database file in the data directory, so that the canary test can search
 # every byte Kalkan wrote to disk (database, WAL, files).
-if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
+if "sqlite" in str(DATABASES["default"]["ENGINE"]):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 # A sealed model for the vault's own tests.

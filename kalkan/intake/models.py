@@ -58,6 +58,10 @@ class Mailbox(models.Model):
 
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="mailbox")
     lookup_key = models.CharField(max_length=64, unique=True)
+    # How lookup_key and the unlock key come from the receipt (kalkan.intake.receipts):
+    # 1 Argon2id (mailboxes made before 2026-12), 2 keyed BLAKE2b. Not under the MAC: a
+    # writer who changes it only makes the mailbox unfindable, as deleting it would.
+    receipt_scheme = models.PositiveSmallIntegerField(default=2, db_index=True)
     reporter_public_key = models.BinaryField()
     # The reporter's secret key, encrypted under the receipt's unlock key.
     wrapped_reporter_secret = models.BinaryField()

@@ -1,14 +1,25 @@
 """Receipts: what a reporter keeps to come back to their mailbox.
 
 25 random digits (83 bits), shown in five groups of five so it can pass for a bank or phone
-number if it is found. Argon2id with two different global salts turns it into (a) the lookup
-key stored with the mailbox and (b) the key that opens the reporter's own key pair, which
-opens the team's replies. Neither the receipt nor anything that opens the report itself is
-stored: a receipt seized at a checkpoint shows the replies, never the report.
+number if it is found. Keyed BLAKE2b, with two different global salts and a pepper from the
+instance's secret key (which the database never holds), turns it into (a) the lookup key
+stored with the mailbox and (b) the key that opens the reporter's own key pair, which opens
+the team's replies. Neither the receipt nor anything that opens the report itself is stored: a
+receipt seized at a checkpoint shows the replies, never the report.
+
+Why no key stretching (threat-model.md, "Receipts"): stretching buys time against guessing a
+secret of low entropy. A receipt is 83 random bits; even someone holding the database and the
+secret key, trying every receipt against all of, say, 2^20 mailboxes at once at 10^10 keyed
+hashes a second, needs 2^63 tries, about thirty GPU-years, to open one random mailbox's
+replies. Argon2id made every report cost 150 ms of CPU and 128 MiB, which let a few visitors
+slow the form for everyone. Mailboxes made before this change keep their Argon2id keys
+(scheme 1) and are still found.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -20,9 +31,13 @@ from kalkan.vault import crypto
 DIGITS = 25
 GROUP = 5
 
+# Mailbox.receipt_scheme
+ARGON2ID = 1  # before Kalkan 2026-12: two Argon2id derivations (settings.RECEIPT_*)
+KEYED_HASH = 2
+
 
 def new_receipt() -> str:
-    digits = "".join(str(secrets.randbelow(10)) for _ in range(DIGITS))
+    digits = str(secrets.randbelow(10**DIGITS)).zfill(DIGITS)
     return " ".join(digits[i : i + GROUP] for i in range(0, DIGITS, GROUP))
 
 
@@ -35,6 +50,9 @@ def normalise(text: str) -> str | None:
 
 
 def _salts() -> ReceiptSalts:
+    salts = ReceiptSalts.objects.filter(pk=1).first()
+    if salts is not None:
+        return salts
     with transaction.atomic():
         salts, _ = ReceiptSalts.objects.get_or_create(
             pk=1,
@@ -46,8 +64,32 @@ def _salts() -> ReceiptSalts:
     return salts
 
 
+@functools.lru_cache(maxsize=4)
+def _pepper(secret_key: str) -> bytes:
+    # A subkey of its own: the secret key also signs sessions and keys the row MACs.
+    return hashlib.blake2b(
+        secret_key.encode("utf-8"), digest_size=32, person=b"kalkan-receipts"
+    ).digest()
+
+
 def derive(digits: str) -> tuple[str, bytes]:
-    """(lookup key as hex, unlock key) for the normalised receipt."""
+    """(lookup key as hex, unlock key) for the normalised receipt (scheme KEYED_HASH)."""
+    salts = _salts()
+    pepper = _pepper(settings.SECRET_KEY)
+
+    def keyed(salt: bytes, purpose: bytes) -> bytes:
+        return hashlib.blake2b(
+            digits.encode("ascii"), digest_size=32, key=pepper + salt, person=purpose
+        ).digest()
+
+    return (
+        keyed(bytes(salts.lookup_salt), b"receipt-lookup").hex(),
+        keyed(bytes(salts.unlock_salt), b"receipt-unlock"),
+    )
+
+
+def derive_argon2id(digits: str) -> tuple[str, bytes]:
+    """The same pair for a mailbox of scheme ARGON2ID, made before the keyed hash."""
     salts = _salts()
     ops, mem = settings.RECEIPT_OPSLIMIT, settings.RECEIPT_MEMLIMIT
     lookup, _ = crypto.derive_from_passphrase(digits, bytes(salts.lookup_salt), ops, mem)

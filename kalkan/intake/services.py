@@ -66,6 +66,7 @@ def submit_report(
         box = Mailbox(
             report=report,
             lookup_key=lookup_key,
+            receipt_scheme=receipts.KEYED_HASH,
             reporter_public_key=reporter_public,
             wrapped_reporter_secret=crypto.wrap_key(
                 unlock_key, reporter_secret, _reporter_secret_aad(lookup_key)
@@ -130,13 +131,21 @@ def attach_evidence(report: Report, message: Message | None, uploads: list[Seale
 
 
 def find_mailbox(typed_receipt: str) -> tuple[Mailbox, bytes] | None:
-    """The mailbox and its unlock key for a receipt, or None (costs the same either way)."""
-    digits = receipts.normalise(typed_receipt)
-    lookup_key, unlock_key = receipts.derive(digits or "0" * receipts.DIGITS)
-    if digits is None:
-        return None
-    box = Mailbox.objects.filter(lookup_key=lookup_key).first()
-    return None if box is None else (box, unlock_key)
+    """The mailbox and its unlock key for a receipt, or None. While mailboxes of the old
+    Argon2id scheme remain, every receipt not found the new way is also tried the old way,
+    so a wrong receipt costs the same whether or not it looks like an old one."""
+    digits = receipts.normalise(typed_receipt) or "0" * receipts.DIGITS
+    found = None
+    lookup_key, unlock_key = receipts.derive(digits)
+    box = Mailbox.objects.filter(lookup_key=lookup_key, receipt_scheme=receipts.KEYED_HASH)
+    if (mailbox := box.first()) is not None:
+        found = (mailbox, unlock_key)
+    elif Mailbox.objects.filter(receipt_scheme=receipts.ARGON2ID).exists():
+        lookup_key, unlock_key = receipts.derive_argon2id(digits)
+        box = Mailbox.objects.filter(lookup_key=lookup_key, receipt_scheme=receipts.ARGON2ID)
+        if (mailbox := box.first()) is not None:
+            found = (mailbox, unlock_key)
+    return found if receipts.normalise(typed_receipt) is not None else None
 
 
 def _reporter_secret(box: Mailbox, unlock_key: bytes) -> bytes:

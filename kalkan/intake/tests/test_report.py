@@ -50,6 +50,20 @@ def test_the_form_needs_no_script_and_stays_small(client, organisation, lang):
     assert b'class="quick-exit" href="https://www.wikipedia.org/"' in body
 
 
+def test_the_empty_form_rendered_once_is_still_each_language_and_path_own(client, organisation):
+    """The blank form is rendered once and kept (intake/report.html): each language and each
+    path keeps its own, and a refused form shows what this visitor typed, never a kept one."""
+    for _ in range(2):
+        assert "Что произошло" in client.get("/ru/report/").content.decode()
+        assert "What happened" in client.get("/en/report/").content.decode()
+        assert 'name="where_now"' in client.get("/en/report/urgent/").content.decode()
+        assert 'name="where_now"' not in client.get("/en/report/").content.decode()
+    refused = client.post("/en/report/", {"reporter_role": "witness", "narrative": "",
+                                          "place": "Near the old bazaar in Tash-Bulak"})
+    assert "Near the old bazaar in Tash-Bulak" in refused.content.decode()
+    assert "Near the old bazaar" not in client.get("/en/report/").content.decode()
+
+
 def test_a_report_is_sealed_and_gives_a_receipt(client, organisation, bota):
     response = client.post("/en/report/", STORY)
     assert response.status_code == 200

@@ -24,6 +24,7 @@ from kalkan.intake.services import (
     submit_report,
 )
 from kalkan.intake.uploads import SealedUploadHandler, safe_name
+from kalkan.vault import authentic, crypto
 from kalkan.vault.files import files_dir, open_file
 from kalkan.vault.records import open_content_key, read
 from kalkan.vault.tests.test_canary import canary, find_leaks
@@ -94,6 +95,43 @@ def test_a_wrong_receipt_finds_nothing(organisation):
     assert find_mailbox(wrong) is None
     assert find_mailbox("not a receipt") is None
     assert Mailbox.objects.count() == 1
+
+
+def test_a_receipt_needs_the_instance_secret_key_not_only_the_database(organisation, settings):
+    """The lookup key is peppered with the secret key, which the database never holds:
+    a copy of the database alone cannot test guessed receipts."""
+    receipt = submit_report(Submission(narrative="x"), [])
+    settings.SECRET_KEY = "another instance's secret key " + "x" * 40
+    assert find_mailbox(receipt) is None
+
+
+def test_a_mailbox_made_with_argon2id_receipts_still_opens(organisation, bota):
+    """Receipts handed out before the keyed hash (scheme 1) keep working."""
+    receipt = submit_report(Submission(narrative="Before the upgrade"), [])
+    box = Mailbox.objects.get()
+    reply(box, bota.keyring(), "Old reply")
+    # Turn it into what the old code wrote: Argon2id keys, the reporter's secret wrapped
+    # under the Argon2id unlock key.
+    digits = receipts.normalise(receipt) or ""
+    _, new_unlock = receipts.derive(digits)
+    secret = crypto.unwrap_key(
+        new_unlock, bytes(box.wrapped_reporter_secret), crypto.aad("reporter-secret",
+                                                                  box.lookup_key)
+    )
+    old_lookup, old_unlock = receipts.derive_argon2id(digits)
+    box.lookup_key = old_lookup
+    box.receipt_scheme = receipts.ARGON2ID
+    box.wrapped_reporter_secret = crypto.wrap_key(
+        old_unlock, secret, crypto.aad("reporter-secret", old_lookup)
+    )
+    authentic.stamp(box)
+    box.save()
+
+    found = find_mailbox(receipt)
+    assert found is not None
+    assert [e.text for e in replies_for_reporter(*found)] == ["Old reply"]
+    wrong = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    assert find_mailbox(wrong) is None
 
 
 @pytest.mark.urls("kalkan.intake.tests.test_services")

@@ -21,3 +21,14 @@ class AnalysisConfig(AppConfig):
 
         if links_of_reports not in CASE_RECORD_HOOKS:
             CASE_RECORD_HOOKS.append(links_of_reports)
+
+        # The redaction model (seconds to load) is ready before the first draft is opened.
+        from kalkan.core.startup import at_serve_start
+
+        at_serve_start(_load_redaction_model)
+
+
+def _load_redaction_model() -> None:
+    from kalkan.analysis.redaction import warm_up
+
+    warm_up()

@@ -27,6 +27,7 @@ from django.core.wsgi import get_wsgi_application
 from kalkan.core.cleanup import clean_at_start
 from kalkan.core.env import envint
 from kalkan.core.i18n import compile_catalogues
+from kalkan.core.startup import prepare_in_background
 
 # Room for the form's text fields on top of the files (Django's own limit then refuses an
 # oversized report politely, with the typed text shown back).
@@ -86,6 +87,8 @@ class Command(BaseCommand):
         # What a crash (kill -9, power loss) left half-written: files and keys with no record.
         clean_at_start()
         compile_catalogues()
+        # Models and word lists load now, beside the server, not in someone's first request.
+        prepare_in_background()
         host, port = options["host"], options["port"]
         shown_host = f"[{host}]" if ":" in host else host
         if options["demo"]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from kalkan.audit.models import AuditEntry
 from kalkan.audit.services import read_details
-from kalkan.core.testing import log_in
+from kalkan.core.testing import kalkan, log_in, new_instance
 from kalkan.desk import services as desk
 from kalkan.desk.models import Case, CaseNote, StatusChange, TriageDecision
 from kalkan.intake.models import Evidence, Mailbox, Message, Report
@@ -382,3 +382,18 @@ def test_others_may_not_see_or_apply(world, bota, chingiz):
         assert client.post(f"{PAGE}apply/", {"understood": "on"}).status_code == 403
     assert Report.objects.filter(pk=world["spam"].pk).exists()
     assert Client().get(PAGE).status_code == 302
+
+
+def test_the_command_runs_on_a_real_instance(tmp_path):
+    """`kalkan retention` as an administrator or the timer runs it, in a process of its own."""
+    database = new_instance(tmp_path / "instance")
+    data = str(tmp_path / "instance")
+    preview = kalkan("retention", "--data-dir", data, env=database)
+    assert preview.returncode == 0, preview.stderr
+    assert "set_aside     off" in preview.stdout and "Nothing was removed" in preview.stdout
+    applied = kalkan("retention", "--data-dir", data, "--apply", env=database)
+    assert applied.returncode == 0, applied.stderr
+    assert "sessions      on                     0 sessions removed" in applied.stdout
+    assert "closed_cases  off" in applied.stdout and "(rule off)" in applied.stdout
+    verify = kalkan("audit", "verify", "--data-dir", data, env=database)
+    assert verify.returncode == 0, verify.stdout

@@ -258,6 +258,24 @@ def test_a_crash_mid_removal_leaves_nothing_half_deleted(world, monkeypatch):
     assert not Removed.objects.exists()
 
 
+def test_a_case_reopened_after_it_was_counted_stays(world, bota):
+    """The rule selects again inside the removal's transaction: a case re-opened (or a
+    report coded) between the listing and the removal is not removed."""
+    _turn_on("closed_cases")
+    old_case = world["old_case"]
+    listed = services._in_batches(services._closed_cases(3650)[0])
+    assert listed == [[old_case.pk]]
+    desk.change_status(old_case, Case.Status.REOPENED, "She wrote again", bota.keyring(),
+                       bota.user)
+
+    def select():
+        return services._closed_cases(3650)[0]
+
+    assert services._remove_reports_and_cases(select, listed[0], cases=True) == (0, 0, 0)
+    assert Case.objects.filter(pk=old_case.pk).exists()
+    assert Report.objects.filter(pk=world["old_report"].pk).exists()
+
+
 def test_a_restricted_case_goes_with_its_compartment(world, bota):
     keys = bota.keyring()
     report, _ = _report("Followed home in Kyzyl-Kiya")

@@ -302,15 +302,19 @@ def test_a_quiet_mailbox_closes_and_its_receipt_opens_nothing(organisation, bota
     reply(quiet.mailbox, keys, "We read it. Are you safe tonight?")
     add_follow_up(quiet.mailbox, "Yes, at my aunt's.", [])
     unread, unread_receipt = _report("Nobody has read this one yet")
+    in_closed_case, _ = _report("The threats stopped after the lawyer called, in Naryn")
+    closed_case = _closed_case(in_closed_case, keys, bota.user, MONTHS_AGO, "Naryn")
     Message.objects.update(created_on=MONTHS_AGO)
     Report.objects.update(created_on=MONTHS_AGO)
     box, unlock_key = find_mailbox(receipt) or (None, b"")
     assert box is not None and replies_for_reporter(box, unlock_key)[0].text
 
     _turn_on("mailboxes")
-    assert _tally(services.preview(), "mailboxes").items == 1
+    assert _tally(services.preview(), "mailboxes").items == 2
     tallies = services.apply()
-    assert _tally(tallies, "mailboxes").items == 1
+    assert _tally(tallies, "mailboxes").items == 2
+    assert Mailbox.objects.get(report=in_closed_case).is_closed
+    assert Case.objects.filter(pk=closed_case.pk).exists()  # its own rule is off
 
     assert find_mailbox(receipt) is None
     box = Mailbox.objects.get(report=quiet)
@@ -327,6 +331,12 @@ def test_a_quiet_mailbox_closes_and_its_receipt_opens_nothing(organisation, bota
     assert Message.objects.filter(mailbox=box).count() == 2
     assert "mailbox was closed by a retention rule" in client.get(
         f"/en/staff/reports/{quiet.pk}/").content.decode()
+    case_page = f"/en/staff/cases/{closed_case.pk}/"
+    assert "mailbox was closed by a retention rule" in client.get(case_page).content.decode()
+    refused = client.post(f"{case_page}reply/{in_closed_case.pk}/",
+                          {f"{in_closed_case.pk}-text": "Still there?"}, follow=True)
+    assert "nothing was sent" in refused.content.decode()
+    assert not Message.objects.filter(mailbox__report=in_closed_case).exists()
     # Not yet read by anyone, or in an open case: kept open.
     assert find_mailbox(unread_receipt) is not None
     assert not Mailbox.objects.get(report=in_open_case).is_closed

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kalkan.desk",
     "kalkan.records",
     "kalkan.analysis",
+    "kalkan.retention",
 ]
 
 MIDDLEWARE = [

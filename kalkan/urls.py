@@ -9,6 +9,7 @@ urlpatterns = i18n_patterns(
     path("", include("kalkan.intake.urls")),
     path("staff/audit/", include("kalkan.audit.urls")),
     path("staff/emergency/", include("kalkan.vault.urls")),
+    path("staff/retention/", include("kalkan.retention.urls")),
     path("staff/reports/", include("kalkan.desk.urls")),
     path("staff/cases/", include("kalkan.desk.case_urls")),
     path("staff/on-call/", include("kalkan.desk.alert_urls")),

@@ -29,6 +29,7 @@ class Capability(StrEnum):
     MANAGE_VOCABULARIES = "manage_vocabularies"
     TRACK_LEGISLATION = "track_legislation"
     BUILD_REPORTS = "build_reports"
+    MANAGE_RETENTION = "manage_retention"
 
 
 MATRIX: dict[str, frozenset[Capability]] = {
@@ -47,6 +48,7 @@ MATRIX: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_VOCABULARIES,
             Capability.TRACK_LEGISLATION,
             Capability.BUILD_REPORTS,
+            Capability.MANAGE_RETENTION,
         }
     ),
     Role.RESPONDER: frozenset({Capability.READ_REPORTS, Capability.WORK_CASES}),

@@ -75,7 +75,7 @@ def _referenced_files() -> set[str]:
     return names
 
 
-def _clean_files(grace: timedelta) -> tuple[int, int]:
+def _clean_files(grace: timedelta, *, dry_run: bool = False) -> tuple[int, int]:
     directory = files_dir()
     # Listed before the rows are read: a file completed after this listing is not looked
     # at, and one listed here whose record commits meanwhile is in the set read next.
@@ -91,7 +91,8 @@ def _clean_files(grace: timedelta) -> tuple[int, int]:
             if path.stat().st_mtime > cutoff:
                 young += 1
                 continue
-            path.unlink()
+            if not dry_run:
+                path.unlink()
         except FileNotFoundError:  # completed (renamed) or aborted meanwhile
             continue
         removed += 1
@@ -147,6 +148,14 @@ def clean_orphans(grace: timedelta = DEFAULT_GRACE) -> Cleaned:
     files, young_files = _clean_files(grace)
     keys, young_keys = _clean_keys(grace)
     return Cleaned(files, keys, young_files + young_keys)
+
+
+def count_orphans(grace: timedelta = DEFAULT_GRACE) -> Cleaned:
+    """What clean_orphans would find now, removing nothing (`kalkan retention`'s preview).
+    Keys count as soon as nothing uses them; clean_orphans removes them only once two sweeps
+    the grace period apart have seen them so."""
+    files, young_files = _clean_files(grace, dry_run=True)
+    return Cleaned(files, len(_unreferenced_keys()), young_files)
 
 
 def clean_at_start() -> Cleaned:

@@ -544,6 +544,10 @@ def reply_to_reporter(request: HttpRequest, pk: Any, report: Any) -> HttpRespons
     case, keyring = _case(request, pk)
     link = get_object_or_404(CaseReport.objects.select_related("report__mailbox"),
                              case=case, report_id=report)
+    if link.report.mailbox.is_closed:
+        # The form is not shown for a closed mailbox; a page opened before it closed.
+        messages.error(request, _("The reporter's mailbox is closed: nothing was sent."))
+        return redirect("cases:case", pk=case.pk)
     form = ReplyForm(request.POST, prefix=str(link.report_id))
     if not form.is_valid():
         return _case_page(request, case, keyring, **{f"reply_{link.report_id}": form})

@@ -77,6 +77,10 @@ def report(request: HttpRequest, pk: str) -> HttpResponse:
         readable_by(Report.objects.all(), keyring).select_related("content_key", "mailbox"), pk=pk
     )
     form = ReplyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and item.mailbox.is_closed:
+        # The form is not shown for a closed mailbox; a page opened before it closed.
+        messages.error(request, _("The reporter's mailbox is closed: nothing was sent."))
+        return redirect("desk:report", pk=item.pk)
     if request.method == "POST" and form.is_valid() and keyring is not None:
         reply(item.mailbox, keyring, form.cleaned_data["text"])
         record("report.reply", actor_id=request.user.pk, object_id=str(item.pk),

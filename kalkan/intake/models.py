@@ -54,7 +54,13 @@ class Report(SealedRecord):
 
 
 class Mailbox(models.Model):
-    """The reporter's way back: found by the receipt's lookup key, opened by its unlock key."""
+    """The reporter's way back: found by the receipt's lookup key, opened by its unlock key.
+
+    Closed by a retention rule (kalkan.intake.services.close_mailbox): the reporter's key
+    pair is destroyed and the lookup key replaced by one no receipt derives (it starts with
+    CLOSED, never hex), so the receipt opens nothing; the messages stay with the report."""
+
+    CLOSED = "closed-"
 
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="mailbox")
     lookup_key = models.CharField(max_length=64, unique=True)
@@ -71,6 +77,10 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"mailbox of {self.report_id}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.lookup_key.startswith(self.CLOSED)
 
 
 class Message(SealedRecord):

@@ -5,6 +5,7 @@
     replies_for_reporter(box, unlock_key)             # the team's replies, never the report
     add_follow_up(box, text, uploads)
     reply(box, keyring, text)                         # staff
+    close_mailbox(box)                                # a retention rule
 
 A report and its follow-ups are sealed to the organisation only; the team's replies are also
 sealed to the reporter's own public key, which the receipt opens.
@@ -13,6 +14,7 @@ sealed to the reporter's own public key, which the receipt opens.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -192,8 +194,14 @@ def add_follow_up(box: Mailbox, text: str, uploads: list[SealedUpload]) -> Messa
     return message
 
 
+class MailboxClosed(Exception):
+    """The reporter's mailbox was closed by a retention rule: a reply cannot reach them."""
+
+
 def reply(box: Mailbox, keyring: Keyring, text: str) -> Message:
     """A staff reply: sealed for the team, and a copy sealed to the reporter's key."""
+    if box.is_closed:
+        raise MailboxClosed
     with transaction.atomic():
         message, key = new_sealed(
             Message, keyring, box.report.content_key.compartment,
@@ -207,3 +215,23 @@ def reply(box: Mailbox, keyring: Keyring, text: str) -> Message:
         authentic.stamp(message)
         write(message, key, body=text)
     return message
+
+
+def close_mailbox(box: Mailbox) -> None:
+    """Close the reporter's way back for good: their key pair is destroyed (so the copies
+    of the team's replies sealed to it, also removed, could not be opened even from an
+    older backup once that is rotated out), and the lookup key becomes one no receipt
+    derives, so a receipt seized later opens nothing and says nothing. The messages and
+    files stay with the report (and its case) for the team; call inside a transaction."""
+    if box.is_closed:
+        return
+    box.lookup_key = Mailbox.CLOSED + secrets.token_hex(28)
+    box.reporter_public_key = b""
+    box.wrapped_reporter_secret = b""
+    authentic.stamp(box)
+    box.save(update_fields=["lookup_key", "reporter_public_key", "wrapped_reporter_secret",
+                            "mac"])
+    for message in box.messages.exclude(reporter_copy=b""):
+        message.reporter_copy = b""
+        authentic.stamp(message)
+        message.save(update_fields=["reporter_copy", "mac"])

@@ -877,26 +877,27 @@ def _start_sweeper() -> None:
     _sweeper.start()
 
 
-def forget_removed_everywhere(keyring: Keyring) -> None:
+def forget_removed_everywhere(keyring: Keyring | None) -> None:
     """Right after records were removed for good: every working set this process holds
     forgets them now, and no snapshot on disk keeps them. The snapshot the keyring opens is
     written again without them; the snapshots it cannot open are deleted (whoever holds
-    their keys builds one again at the next unlock). Other processes' sets forget them at
+    their keys builds one again at the next unlock), every one of them when there is no
+    keyring (`kalkan retention`, run by a timer). Other processes' sets forget them at
     their next catch-up (forget_removed)."""
     with _lock:
         held = list(_sets.items())
     for _key, working_set in held:
         forget_removed(working_set)
-    base = keyring.without_compartments()
-    if not base.org_secrets:
-        return
-    fingerprint = _fingerprint(base)
-    mine = dict(held).get(fingerprint) or load_snapshot(base)
-    if mine is not None:
-        forget_removed(mine)
-        save_snapshot(mine, base)
+    base = keyring.without_compartments() if keyring is not None else None
+    keep = None
+    if base is not None and base.org_secrets:
+        mine = dict(held).get(_fingerprint(base)) or load_snapshot(base)
+        if mine is not None:
+            forget_removed(mine)
+            save_snapshot(mine, base)
+        keep = _snapshot_path(base)
     for path in _snapshot_dir().glob("*.snap"):
-        if path != _snapshot_path(base):
+        if path != keep:
             path.unlink(missing_ok=True)
 
 

@@ -32,6 +32,7 @@ VIEWS = [
     ("unlock", "post", lambda u: f"/en/staff/team/{_member(u)}/unlock/", ADMINS),
     ("reenrol", "post", lambda u: f"/en/staff/team/{_member(u)}/reenrol/", ADMINS),
     ("audit", "get", lambda u: "/en/staff/audit/", ADMINS),
+    ("retention", "get", lambda u: "/en/staff/retention/", ADMINS),
     ("laws", "get", lambda u: "/en/staff/laws/", LEGISLATION),
     ("new law", "get", lambda u: "/en/staff/laws/new/", LEGISLATION),
     ("dashboards", "get", lambda u: "/en/staff/dashboards/", REPORTS),

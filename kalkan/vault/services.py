@@ -625,6 +625,18 @@ def replace_escrow_key(escrow_secret: bytes) -> bytes:
                            "logs in once first")
     keyring = open_with_escrow(escrow_secret)
     new_secret, new_public = crypto.new_keypair()
+    old_pin = (authentic.pinned_escrow_key(), authentic.pinned_epoch())
+    try:
+        _reseal_escrow_wraps(keyring, new_public)
+    except BaseException:
+        # The commit failed after the pin was replaced: the rows still name the old key.
+        if old_pin[0] is not None and authentic.pinned_escrow_key() != old_pin[0]:
+            authentic.write_pin(old_pin[0], epoch=old_pin[1] or 1)
+        raise
+    return new_secret
+
+
+def _reseal_escrow_wraps(keyring: Keyring, new_public: bytes) -> None:
     with transaction.atomic():
         wraps = list(OrgKeyWrap.objects.filter(holder__isnull=True))
         cwraps = list(CompartmentWrap.objects.filter(holder__isnull=True))
@@ -652,7 +664,6 @@ def replace_escrow_key(escrow_secret: bytes) -> bytes:
         latest = current_epoch()
         authentic.write_pin(new_public, epoch=max(authentic.pinned_epoch() or 0,
                                                   latest.number if latest else 0))
-    return new_secret
 
 
 def unseal() -> None:

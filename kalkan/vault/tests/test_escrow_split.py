@@ -243,3 +243,24 @@ def test_a_new_escrow_key_opens_every_epoch_and_compartment(own_data_dir, organi
     # Epochs started after it are sealed to the new key too.
     vault.remove_staff_keys(amir.user, keyring)
     assert set(vault.open_with_escrow(new_secret).org_secrets) == {1, 2, 3}
+
+
+def test_a_re_split_that_does_not_commit_leaves_the_old_key_in_force(own_data_dir, organisation,
+                                                                     monkeypatch):
+    from kalkan.vault import authentic
+
+    pin = authentic.write_pin
+
+    calls: list[bytes] = []
+
+    def pinned_then_the_commit_fails(public_key: bytes, epoch: int) -> None:
+        pin(public_key, epoch)
+        calls.append(public_key)
+        if len(calls) == 1:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(authentic, "write_pin", pinned_then_the_commit_fails)
+    with pytest.raises(OSError):
+        vault.replace_escrow_key(organisation.escrow_secret)
+    assert len(calls) == 2  # the new key, then the old one back
+    assert set(vault.open_with_escrow(organisation.escrow_secret).org_secrets) == {1}

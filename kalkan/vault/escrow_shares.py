@@ -183,12 +183,18 @@ class _Writer(Protocol):
 
 
 def _complete(text: str) -> bool:
-    """Whether typed words could be a whole input: the 21 words, or whole shares."""
+    """Whether typed words could be a whole input: the 21 words, or as many whole shares as
+    the first one says its split needs."""
     try:
-        count = sum(len(g) for g in typed_groups(text))
+        groups = _split_shares(typed_groups(text))
+        count = sum(len(g) for g in groups)
+        if count == WORD_COUNT + 1:
+            return True
+        if not count or count % SHARE_WORDS:
+            return False
+        return len(groups) >= _share(1, groups[0]).member_threshold
     except BadEscrowWords:
-        return True  # stop reading; the error is reported
-    return count == WORD_COUNT + 1 or (count > 0 and count % SHARE_WORDS == 0)
+        return True  # stop reading; the mistake is reported
 
 
 def read_typed(stdin: IO[str] | None = None, prompt: _Writer | None = None) -> str:

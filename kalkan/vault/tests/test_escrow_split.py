@@ -18,7 +18,7 @@ from django.core.management.base import OutputWrapper
 from kalkan.core.testing import cli_env, fresh_database, kalkan
 from kalkan.vault import crypto
 from kalkan.vault import services as vault
-from kalkan.vault.escrow_shares import secret_from_typed, split, write_sheets
+from kalkan.vault.escrow_shares import read_typed, secret_from_typed, split, write_sheets
 from kalkan.vault.escrow_words import BadEscrowWords, show_escrow_secret, to_words
 from kalkan.vault.tests.test_lifecycle import read_details, sealed_note
 
@@ -264,3 +264,23 @@ def test_a_re_split_that_does_not_commit_leaves_the_old_key_in_force(own_data_di
         vault.replace_escrow_key(organisation.escrow_secret)
     assert len(calls) == 2  # the new key, then the old one back
     assert set(vault.open_with_escrow(organisation.escrow_secret).org_secrets) == {1}
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_an_empty_line_ends_the_input_only_when_it_is_whole():
+    secret = crypto.random_key()
+    sheets = printed_split(secret)
+    first_rows = sheets[0].splitlines()
+    # An empty line inside a share or between shares is a pause; the one after the third
+    # share (this split needs three) ends it.
+    typing = "\n".join(first_rows[:5]) + "\n\n" + "\n".join(first_rows[5:]) + "\n"
+    typing += "\n" + sheets[2] + "\n\n" + sheets[3] + "\n\nnot read\n"
+    prompt = io.StringIO()
+    typed = read_typed(Terminal(typing), prompt)
+    assert "an empty line when done" in prompt.getvalue()
+    assert "not read" not in typed
+    assert secret_from_typed(typed) == secret

@@ -8,8 +8,12 @@ after he left the organisation.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import io
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +30,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.test.client import BOUNDARY, MULTIPART_CONTENT
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -222,12 +226,25 @@ class Reporter:
         self.base = base
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
-    def post_form(self, path: str, fields: dict[str, str]) -> str:
+    def post_form(
+        self, path: str, fields: dict[str, str], files: list[tuple[str, bytes]] | None = None
+    ) -> str:
+        """The form's answer; `files` (name, content) go with it as a browser uploads them."""
         page = self.opener.open(self.base + path, timeout=30).read().decode()  # noqa: S310
         form = {**fields, "csrfmiddlewaretoken": csrf_token_in(page)}
-        data = urllib.parse.urlencode(form).encode()
+        headers = {"Origin": "null"}
+        if files is None:
+            data = urllib.parse.urlencode(form).encode()
+        else:
+            uploads = []
+            for name, content in files:
+                upload = io.BytesIO(content)
+                upload.name = name
+                uploads.append(upload)
+            data = encode_multipart(BOUNDARY, {**form, "files": uploads})
+            headers["Content-Type"] = MULTIPART_CONTENT
         request = urllib.request.Request(  # noqa: S310 (http on loopback)
-            self.base + path, data=data, headers={"Origin": "null"}
+            self.base + path, data=data, headers=headers
         )
         try:
             return self.opener.open(request, timeout=60).read().decode()  # noqa: S310
@@ -306,3 +323,106 @@ class SlowClients:
         self._thread.join(timeout=10)
         for sock in self.sockets:
             sock.close()
+
+
+RECEIPT_PATTERN = r'<p class="secret">([\d ]+)</p>'
+
+
+class ReportBurst:
+    """`clients` reporters sending reports with two files each (a 2 MB document and a
+    photo) as fast as the server takes them, until stop(); the receipts answered are kept:
+    those reports were acknowledged. Requests that fail (the server was killed) count as
+    not acknowledged. A thread stops after three minutes at most, so a run always ends."""
+
+    def __init__(self, base: str, clients: int, photo: bytes) -> None:
+        self.receipts: list[str] = []
+        self.failed = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._files = [("minutes.pdf", os.urandom(2 * 1048576)), ("yard.jpg", photo)]
+        self._base = base
+        self._threads = [threading.Thread(target=self._send, args=(n,), daemon=True)
+                         for n in range(clients)]
+        for thread in self._threads:
+            thread.start()
+
+    def _send(self, n: int) -> None:
+        deadline = time.monotonic() + 180
+        sent = 0
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            sent += 1
+            fields = {"reporter_role": "witness", "narrative": f"burst {n}-{sent}"}
+            try:
+                page = Reporter(self._base).post_form("/en/report/", fields, self._files)
+            except (OSError, http.client.HTTPException):
+                with self._lock:
+                    self.failed += 1
+                self._stop.wait(0.2)
+                continue
+            receipt = re.search(RECEIPT_PATTERN, page)
+            with self._lock:
+                if receipt:
+                    self.receipts.append(receipt.group(1))
+                else:
+                    self.failed += 1
+
+    def acknowledged(self) -> int:
+        with self._lock:
+            return len(self.receipts)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=70)
+
+
+def kill_mid_write(server: subprocess.Popen[str], data: Path, patience: float = 30) -> bool:
+    """SIGKILL the server as soon as an upload is being written (a `.partial` file in its
+    data directory), or after `patience` seconds. Returns whether it was caught mid-write."""
+    files = data / "files"
+    deadline = time.monotonic() + patience
+    caught = False
+    while time.monotonic() < deadline and not caught:
+        with contextlib.suppress(FileNotFoundError):
+            caught = any(p.suffix == ".partial" for p in files.iterdir())
+        if not caught:
+            time.sleep(0.002)
+    os.kill(server.pid, signal.SIGKILL)
+    server.wait(timeout=30)
+    return caught
+
+
+@dataclass(frozen=True)
+class AfterCrash:
+    lost: int  # acknowledged reports missing, or missing a file
+    orphan_files: int  # encrypted files (and `.partial` ones) no record names
+    orphan_keys: int  # content-key rows no record uses
+
+
+_AFTER_CRASH = """
+import json
+from kalkan.core.cleanup import _referenced_files, _unreferenced_keys
+from kalkan.intake.models import Evidence
+from kalkan.intake.services import find_mailbox
+from kalkan.vault.files import files_dir
+present = {p.name for p in files_dir().iterdir()}
+lost = 0
+for receipt in json.loads(%r):
+    found = find_mailbox(receipt)
+    evidence = Evidence.objects.filter(report_id=found[0].report_id) if found else []
+    names = [n for e in evidence for n in (e.original_file, e.working_file) if n]
+    lost += found is None or len(evidence) != %d or not set(names) <= present
+used = _referenced_files()
+print("aftercrash", lost, len([n for n in present if n not in used]), len(_unreferenced_keys()))
+"""
+
+
+def after_crash(data: Path, env: dict[str, str], receipts: list[str], files: int = 2) -> AfterCrash:
+    """What the instance holds now (the server stopped): acknowledged reports lost, and
+    orphans a crash left that nothing cleaned."""
+    shown = kalkan("shell", "-c", _AFTER_CRASH % (json.dumps(receipts), files),
+                   "--data-dir", str(data), env=env)
+    counts = re.search(r"aftercrash (\d+) (\d+) (\d+)", shown.stdout)
+    if counts is None:
+        raise RuntimeError(f"the instance could not be inspected: {shown.stderr[-2000:]}")
+    return AfterCrash(*(int(c) for c in counts.groups()))

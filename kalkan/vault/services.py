@@ -609,6 +609,63 @@ def open_with_escrow(escrow_secret: bytes) -> Keyring:
     return keyring
 
 
+class EscrowIncomplete(Exception):
+    """An escrow wrap did not open (it fails its checks): replacing the escrow key would
+    leave that epoch or compartment with no way back, so nothing was changed."""
+
+
+def replace_escrow_key(escrow_secret: bytes) -> bytes:
+    """A new escrow key pair, for a new split among trustees: every escrow wrap (each
+    epoch's, each compartment's) is sealed again to the new key, and the escrow row and the
+    data directory's pin name it. Returns the new secret; the old one (its sheet, its
+    shares) opens nothing of this instance afterwards. Needs the current escrow secret:
+    only those who hold it may replace it (docs/administration.md)."""
+    if not authentic.pinned():
+        raise RuntimeError("the vault's rows are not authenticated yet: an administrator "
+                           "logs in once first")
+    keyring = open_with_escrow(escrow_secret)
+    new_secret, new_public = crypto.new_keypair()
+    old_pin = (authentic.pinned_escrow_key(), authentic.pinned_epoch())
+    try:
+        _reseal_escrow_wraps(keyring, new_public)
+    except BaseException:
+        # The commit failed after the pin was replaced: the rows still name the old key.
+        if old_pin[0] is not None and authentic.pinned_escrow_key() != old_pin[0]:
+            authentic.write_pin(old_pin[0], epoch=old_pin[1] or 1)
+        raise
+    return new_secret
+
+
+def _reseal_escrow_wraps(keyring: Keyring, new_public: bytes) -> None:
+    with transaction.atomic():
+        wraps = list(OrgKeyWrap.objects.filter(holder__isnull=True))
+        cwraps = list(CompartmentWrap.objects.filter(holder__isnull=True))
+        if any(w.epoch_id not in keyring.org_secrets for w in wraps) or any(
+            str(w.compartment_id) not in keyring.compartment_secrets for w in cwraps
+        ):
+            raise EscrowIncomplete
+        for wrap in wraps:
+            wrap.sealed = crypto.seal_to(new_public, keyring.org_secrets[wrap.epoch_id])
+            authentic.stamp(wrap)
+            wrap.save(update_fields=["sealed", "mac"])
+        for cwrap in cwraps:
+            secret = keyring.compartment_secrets[str(cwrap.compartment_id)]
+            cwrap.sealed = crypto.seal_to(new_public, secret)
+            authentic.stamp(cwrap)
+            cwrap.save(update_fields=["sealed", "mac"])
+        escrow = Escrow.objects.get()
+        escrow.public_key = new_public
+        authentic.stamp(escrow)
+        escrow.save(update_fields=["public_key", "mac"])
+        # An epoch started meanwhile would have sealed to the old key: then nothing changes.
+        if OrgKeyWrap.objects.filter(holder__isnull=True).count() != len(wraps):
+            raise EscrowIncomplete
+        # Last, just before the commit: from now on only the new key is sealed to.
+        latest = current_epoch()
+        authentic.write_pin(new_public, epoch=max(authentic.pinned_epoch() or 0,
+                                                  latest.number if latest else 0))
+
+
 def unseal() -> None:
     VaultState.objects.update_or_create(pk=1, defaults={"sealed_by_panic": False})
 

@@ -1,9 +1,9 @@
 """`kalkan escrow_fingerprint`: the fingerprint of the escrow key the words on a sheet spell.
 
-Reads the escrow words from standard input and prints their key's fingerprint and whether
-it is the key this server seals to (the one pinned in the data directory). Nothing else
-happens: use it to check an escrow sheet printed before sheets carried a fingerprint, or
-after the Emergency page shows one you do not recognise.
+Reads the escrow words (or K shares of a split) from standard input and prints their key's
+fingerprint and whether it is the key this server seals to (the one pinned in the data
+directory). Nothing else happens: use it to check an escrow sheet printed before sheets
+carried a fingerprint, or after the Emergency page shows one you do not recognise.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from kalkan.vault import crypto
-from kalkan.vault.escrow_words import BadEscrowWords, from_words
+from kalkan.vault.escrow_shares import read_typed, secret_from_typed
+from kalkan.vault.escrow_words import BadEscrowWords
 from kalkan.vault.services import escrow_fingerprint
 
 
@@ -22,10 +23,8 @@ class Command(BaseCommand):
     help = __doc__
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if sys.stdin.isatty():
-            self.stdout.write("Type the escrow words, separated by spaces, then Enter:")
         try:
-            secret = from_words(sys.stdin.readline())
+            secret = secret_from_typed(read_typed(sys.stdin, self.stdout))
         except BadEscrowWords as e:
             raise CommandError(f"these escrow words are not right: {e}") from None
         theirs = crypto.fingerprint(crypto.public_of(secret))

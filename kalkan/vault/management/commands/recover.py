@@ -1,6 +1,7 @@
 """`kalkan recover --admin NAME`: open the server again with the offline escrow secret.
 
-Reads the escrow words (as printed by `kalkan init`) from standard input, checks them against
+Reads the escrow words (as printed by `kalkan init`), or any K of the trustees' shares when
+the secret was split, from standard input, checks them against
 the escrow public key, and enrols NAME as an administrator holding every organisation key:
 an existing account is enrolled again (new passphrase, keys and authenticator code), a new
 name becomes a new administrator. Other staff are then enrolled again from the Team page.
@@ -20,7 +21,8 @@ from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff, reenrol_staff
 from kalkan.accounts.totp import qr_terminal
 from kalkan.audit.services import record
-from kalkan.vault.escrow_words import BadEscrowWords, from_words
+from kalkan.vault.escrow_shares import read_typed, secret_from_typed
+from kalkan.vault.escrow_words import BadEscrowWords
 from kalkan.vault.services import BadEscrowSecret, open_with_escrow, unseal
 
 
@@ -31,11 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--admin", required=True, help="the administrator to enrol")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if sys.stdin.isatty():
-            self.stdout.write("Type the escrow words, separated by spaces, then Enter:")
-        words = sys.stdin.readline()
         try:
-            keyring = open_with_escrow(from_words(words))
+            keyring = open_with_escrow(secret_from_typed(read_typed(sys.stdin, self.stdout)))
         except BadEscrowWords as e:
             raise CommandError(f"these escrow words are not right: {e}") from None
         except BadEscrowSecret:

@@ -188,6 +188,9 @@ VAULT_UNLOCK_CONCURRENCY = envint("KALKAN_UNLOCK_CONCURRENCY", 2, minimum=1, max
 VAULT_UNLOCK_WAIT_SECONDS = 30
 # How often the server forgets working sets whose sessions have expired.
 VAULT_SWEEP_SECONDS = 60
+# The first unlock in a process builds the working set in a thread of its own: the person
+# sees how far it is and can use the pages that do without it; nobody else waits.
+WORKING_SET_IN_BACKGROUND = True
 # Receipts (83 random bits) go through Argon2id twice per visit: lighter than a staff
 # passphrase, since the receipt's own entropy carries the weight (~0.1 s each here).
 RECEIPT_OPSLIMIT = 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import QuerySet
 
 from kalkan.vault import crypto
@@ -43,6 +44,8 @@ from kalkan.vault.records import (
     read,
     read_values,
 )
+
+LOG = logging.getLogger("kalkan.vault")
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,8 @@ class WorkingSet:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self.lock = threading.RLock()
+        # One catch-up at a time (two would index the same records twice over).
+        self.catching_up = threading.Lock()
         self._columns: _Columns | None = None
         # How many removals (vault.Removed) this set has forgotten; -1: none yet, so a set
         # loaded from a snapshot looks at every one of them once.
@@ -996,8 +1001,15 @@ def _load_source(
         current.opened[source.model] = (source.fields, kept)
 
 
-def build(keyring: Keyring, progress: Progress | None = None) -> WorkingSet:
+def build(
+    keyring: Keyring,
+    progress: Progress | None = None,
+    *,
+    ready: Callable[[WorkingSet], None] | None = None,
+) -> WorkingSet:
     """Snapshot if there is one, plus whatever changed since; else everything from scratch.
+    `ready` is called with the set as soon as it can be searched (before its snapshot is
+    written).
 
     Snapshots hold only what the organisation keys open: a member of restricted cases gets
     a copy of that, plus their compartments' records indexed afresh (they are few)."""
@@ -1007,6 +1019,8 @@ def build(keyring: Keyring, progress: Progress | None = None) -> WorkingSet:
         catch_up(combined, keyring, compartments_only=True)
         catch_up(combined, keyring)
         combined.columns()
+        if ready is not None:
+            ready(combined)
         return combined
     loaded = load_snapshot(keyring)
     fresh = loaded is None or not _snapshot_path(keyring).exists()
@@ -1016,31 +1030,120 @@ def build(keyring: Keyring, progress: Progress | None = None) -> WorkingSet:
     else:
         working_set = loaded
         changed = catch_up(working_set, keyring)
+    working_set.columns()  # part of being ready: the first search should not pay for it
+    if ready is not None:
+        ready(working_set)
     if fresh or changed:
         save_snapshot(working_set, keyring)
-    working_set.columns()  # part of being ready: the first search should not pay for it
     return working_set
 
 
 # --- sharing between the sessions of this process -------------------------------------------
 
+# _lock guards these tables only: nobody builds or catches up while holding it, so no
+# session waits on another's working set.
 _lock = threading.Lock()
 _sets: dict[str, WorkingSet] = {}
 _holders: dict[str, set[str]] = {}
+_pending: dict[str, _Pending] = {}
 
 
-def for_session(session_key: str, keyring: Keyring) -> WorkingSet:
+class Preparing(Exception):  # noqa: N818 (a state, not an error)
+    """The working set is still being built (in the background): pages that need it say
+    so, with how far it is."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(f"working set: {progress.done} of {progress.total} records")
+        self.progress = progress
+
+
+@dataclass
+class _Pending:
+    progress: Progress = dataclass_field(default_factory=Progress)
+    done: threading.Event = dataclass_field(default_factory=threading.Event)  # searchable
+    finished: threading.Event = dataclass_field(default_factory=threading.Event)  # saved too
+
+
+def start(session_key: str, keyring: Keyring) -> Progress | None:
+    """At login: the session holds the working set of its keys; if this process has none
+    yet, it is built — in the background when settings.WORKING_SET_IN_BACKGROUND, else
+    now. Returns how far the build is, or None when the set is ready."""
     _start_sweeper()
     fingerprint = _set_key(keyring)
     with _lock:
-        working_set = _sets.get(fingerprint)
-        if working_set is None:
-            working_set = build(keyring)
-            _sets[fingerprint] = working_set
-        else:
-            catch_up(working_set, keyring)
         _holders.setdefault(fingerprint, set()).add(session_key)
-    return working_set
+        if fingerprint in _sets:
+            return None
+        pending = _pending.get(fingerprint)
+        starting = pending is None
+        if pending is None:
+            pending = _pending[fingerprint] = _Pending()
+    if starting:
+        if not settings.WORKING_SET_IN_BACKGROUND:
+            _build_for(fingerprint, keyring, pending)
+            return None
+        threading.Thread(target=_build_in_background, args=(fingerprint, keyring, pending),
+                         name="kalkan-working-set-build", daemon=True).start()
+    if not settings.WORKING_SET_IN_BACKGROUND:
+        pending.done.wait()  # another request of this process builds it now
+        return None
+    return pending.progress
+
+
+def _build_for(fingerprint: str, keyring: Keyring, pending: _Pending) -> None:
+    def publish(working_set: WorkingSet) -> None:
+        with _lock:
+            # Kept only while a session holds it (it may have logged out meanwhile).
+            if _holders.get(fingerprint):
+                _sets[fingerprint] = working_set
+            _pending.pop(fingerprint, None)
+        pending.done.set()
+
+    try:
+        build(keyring, pending.progress, ready=publish)
+    finally:
+        with _lock:
+            if _pending.get(fingerprint) is pending:  # failed: the next request starts again
+                del _pending[fingerprint]
+        pending.done.set()
+        pending.finished.set()
+
+
+def _build_in_background(fingerprint: str, keyring: Keyring, pending: _Pending) -> None:
+    try:
+        _build_for(fingerprint, keyring, pending)
+    except Exception as problem:
+        # The kind only: a message could quote what was being indexed.
+        LOG.error("vault: the working set could not be built (%s)", type(problem).__name__)
+    finally:
+        connections.close_all()  # this thread's database connections
+
+
+def if_ready(session_key: str, keyring: Keyring) -> WorkingSet | None:
+    """The session's working set, caught up; None while it is being built (pages that can
+    do without it)."""
+    try:
+        return for_session(session_key, keyring)
+    except Preparing:
+        return None
+
+
+def for_session(session_key: str, keyring: Keyring) -> WorkingSet:
+    """The session's working set, caught up with the records; Preparing while it is built
+    in the background (the vault middleware shows how far)."""
+    fingerprint = _set_key(keyring)
+    while True:
+        with _lock:
+            working_set = _sets.get(fingerprint)
+            if working_set is not None:
+                _holders.setdefault(fingerprint, set()).add(session_key)
+        if working_set is not None:
+            with working_set.catching_up:  # this set's own: other sets do not wait
+                catch_up(working_set, keyring)
+            return working_set
+        progress = start(session_key, keyring)
+        if progress is not None:
+            raise Preparing(progress)
 
 
 def release(session_key: str) -> None:
@@ -1116,6 +1219,7 @@ def drop_all() -> None:
     with _lock:
         _sets.clear()
         _holders.clear()
+        _pending.clear()
 
 
 def loaded() -> int:

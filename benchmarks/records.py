@@ -167,6 +167,70 @@ def builds(data_dir: Path) -> dict[str, float]:
     return figures
 
 
+def plain_search_copy(working: Any) -> Any:
+    """The working set's records and searchable text in a plain SQLite + FTS5 database (in
+    memory, like the working set): the baseline a plain system would search."""
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.executescript(
+        "CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL);"
+        "CREATE INDEX records_by_kind ON records (kind);"
+        "CREATE VIRTUAL TABLE search USING fts5(text, tokenize = "
+        "'unicode61 remove_diacritics 2');")
+    rows = working.db.execute(
+        "SELECT records.n, id, kind, fields, texts.text FROM records "
+        "LEFT JOIN texts ON texts.n = records.n").fetchall()
+    db.executemany("INSERT INTO records VALUES (?, ?, ?)", [row[:3] for row in rows])
+    db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)", [
+        (n, text if text is not None else "\n".join(json.loads(fields).values()))
+        for n, _id, _kind, fields, text in rows])
+    db.commit()
+    return db
+
+
+def words_only(working: Any, queries_: list[tuple[str, dict[str, Any]]], repeat: int
+               ) -> dict[str, float]:
+    """The searches that have words and nothing else, without facet counts: the working set
+    against the same FTS5 query over the plain copy (a page of 50 ids and the total)."""
+    from kalkan.records.names import alternatives
+    from kalkan.vault.workingset import Query, fts_query
+
+    plain = plain_search_copy(working)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _label, arguments in queries_:
+        if set(arguments) != {"words"}:
+            continue
+        query = Query(kind="act", words=arguments["words"], limit=50, alternatives=alternatives)
+        match = fts_query(query.words, alternatives)
+
+        def plain_find(match: str = match) -> tuple[list[str], int]:
+            # The matches first (else SQLite may walk every act and match each).
+            ids = [row[0] for row in plain.execute(
+                "WITH m AS MATERIALIZED (SELECT rowid AS n, rank FROM search "
+                "WHERE search MATCH ?) SELECT records.id FROM m JOIN records USING (n) "
+                "WHERE records.kind = 'act' ORDER BY m.rank LIMIT 50", (match,))]
+            total = plain.execute(
+                "WITH m AS MATERIALIZED (SELECT rowid AS n FROM search WHERE search MATCH ?) "
+                "SELECT count(*) FROM m JOIN records USING (n) WHERE records.kind = 'act'",
+                (match,)).fetchone()[0]
+            return ids, total
+
+        assert working.find(query).total == plain_find()[1]  # the same hits
+        for _ in range(repeat):  # interleaved, so that other load falls on both alike
+            began = time.perf_counter()
+            working.find(query)
+            ours.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            plain_find()
+            theirs.append((time.perf_counter() - began) * 1000)
+    return {"words_p50_ms": percentile(ours, 0.5), "words_p95_ms": percentile(ours, 0.95),
+            "plain_words_p50_ms": percentile(theirs, 0.5),
+            "plain_words_p95_ms": percentile(theirs, 0.95),
+            "words_total_ms": sum(ours), "plain_words_total_ms": sum(theirs)}
+
+
 def _first_word(text: str) -> str:
     return next(word for word in text.replace("(", " ").split() if len(word) > 3)
 
@@ -251,6 +315,7 @@ def measure(data_dir: Path, acts: int, seed: int, repeat: int) -> dict[str, Any]
         times, hits = timed({**arguments, "sort": "newest"})
         sorts.append({"query": label, "hits": hits, "p50_ms": percentile(times, 0.5),
                       "p95_ms": percentile(times, 0.95), "max_ms": max(times)})
+    figures.update(words_only(working, queries(acts, seed), repeat))
     figures.update({
         "search_p50_ms": percentile(every, 0.5),
         "search_p95_ms": percentile(every, 0.95),
@@ -357,6 +422,12 @@ def main() -> None:
           f"{warm['facets_p95_ms']:6.1f}ms   target <= {TARGETS['facets_ms']:.0f} ms: "
           f"{_mark(warm['facets_p95_ms'], TARGETS['facets_ms'])} "
           f"(the same without facets: p50 {warm['no_facets_p50_ms']:.1f} ms)")
+    print(f"words-only searches (no filters, no facet counts): p50 "
+          f"{warm['words_p50_ms']:.1f} ms, p95 {warm['words_p95_ms']:.1f} ms; plain SQLite + "
+          f"FTS5 of the same text: p50 {warm['plain_words_p50_ms']:.1f} ms, p95 "
+          f"{warm['plain_words_p95_ms']:.1f} ms")
+    print(f"words-only search / plain FTS5: "
+          f"{warm['words_total_ms'] / warm['plain_words_total_ms']:.2f}   target <= 1")
     print("sorted by date (not among the 20; the page's other orders):")
     for row in sorts:
         print(f"  {row['query'][:50]:<50} {row['hits']:7,} {row['p50_ms']:6.1f}ms "

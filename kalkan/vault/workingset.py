@@ -857,6 +857,13 @@ class Progress:
 
     done: int = 0
     total: int = 0
+    # Set when nobody wants the set any more (the last session ended, panic): the build
+    # stops at its next batch.
+    stopped: bool = False
+
+
+class Stopped(Exception):  # noqa: N818 (not an error)
+    """A build stopped because nobody wants its set any more."""
 
 
 class _Build:
@@ -968,6 +975,8 @@ def _load_source(
     pending: list[tuple[Any, dict[str, str]]] = []
 
     def flush() -> int:
+        if progress.stopped:
+            raise Stopped
         entries = ([_as_indexed(fields) for _r, fields in pending] if source.indexer is None
                    else [_as_indexed(e) for e in source.indexer(pending, keyring)])
         working_set.load(pending[0][0].n, [
@@ -1112,6 +1121,8 @@ def _build_for(fingerprint: str, keyring: Keyring, pending: _Pending) -> None:
 def _build_in_background(fingerprint: str, keyring: Keyring, pending: _Pending) -> None:
     try:
         _build_for(fingerprint, keyring, pending)
+    except Stopped:
+        pass
     except Exception as problem:
         # The kind only: a message could quote what was being indexed.
         LOG.error("vault: the working set could not be built (%s)", type(problem).__name__)
@@ -1154,6 +1165,8 @@ def release(session_key: str) -> None:
             if not _holders[fingerprint]:
                 del _holders[fingerprint]
                 _sets.pop(fingerprint, None)
+                if fingerprint in _pending:
+                    _pending[fingerprint].progress.stopped = True  # nobody waits for it
 
 
 def sweep() -> None:
@@ -1219,6 +1232,8 @@ def drop_all() -> None:
     with _lock:
         _sets.clear()
         _holders.clear()
+        for pending in _pending.values():
+            pending.progress.stopped = True  # panic: decrypt nothing more
         _pending.clear()
 
 

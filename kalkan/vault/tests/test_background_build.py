@@ -101,12 +101,16 @@ def test_the_first_unlock_shows_progress_and_the_desk_stays_usable(
     assert workingset.for_session(str(person.session.session_key), keys).count("act") == 20
 
 
-def test_logging_out_during_the_build_keeps_nothing(transactional_db, held_build, chingiz):
+def test_logging_out_during_the_build_stops_it_and_keeps_nothing(
+    transactional_db, held_build, chingiz
+):
     go, started = held_build
     keys = chingiz.keyring()
+    generate(keys, acts=5, seed=2, by=chingiz.user)
     person = Client()
     _log_in(person, chingiz)
     assert started.wait(120)
     person.post("/en/staff/logout/")
     _let_go(go, keys)
     assert workingset.loaded() == 0
+    assert not workingset._snapshot_path(keys).exists()  # stopped before it was done

@@ -1,6 +1,7 @@
 """Search figures on this machine, in one run (issue: Search over the documentation).
 
     .venv/bin/python benchmarks/records.py [--acts 100000 --repeat 20 --seed 0]
+    .venv/bin/python benchmarks/records.py --growth [--sizes 10000,100000,300000]
 
 Makes a new instance in a temporary directory (SQLite, the production Argon2id parameters)
 with `--acts` fictional acts and their events, victims, perpetrators and sources
@@ -9,6 +10,11 @@ with `--acts` fictional acts and their events, victims, perpetrators and sources
 - ready, cold: from the passphrase (kalkan.vault.services.unlock, one Argon2id run) to a
   working set built from the records (every act, person and event decrypted and indexed),
   with the process's peak RSS; the build leaves an encrypted snapshot;
+- builds: the cold build alone (decrypt and index every record, facet columns made; no
+  snapshot) against a plain SQLite + FTS5 build of the same data — the same indexing code
+  reading the same values from plain tables in memory, without decryption or the ORM —
+  the better of two interleaved runs of each, wall and CPU time: the line
+  `cold build / plain FTS5 build: X.XX`;
 - ready, warm: the same from that snapshot, as a normal login is; then, in that process,
   20 representative searches on acts as the search page asks them (words in ru, ky, kk and
   en from the stories and the vocabulary labels, a quoted phrase, a name written in the
@@ -17,6 +23,11 @@ with `--acts` fictional acts and their events, victims, perpetrators and sources
   counts of every facet of kalkan.records.indexing.ACT_FACETS, `--repeat` times each after
   one unmeasured run (p50, p95); the facet counts over all acts alone (no words, no
   filters), against the same query without facets; and two searches sorted newest first.
+
+Words-only searches (no filters, no facet counts) are also timed against the same FTS5
+query over a plain copy of the working set's text (`words-only search / plain FTS5`).
+With --growth, each size gets a new instance, and the script prints warm ready, cold build,
+search p95 and peak RSS per size and how each grew against the number of acts.
 
 Prints a table with the targets beside the figures, then one JSON line with every figure.
 Nothing here asserts anything about time.
@@ -343,6 +354,43 @@ def child(phase: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def growth(args: argparse.Namespace) -> None:
+    """Each size on a new instance: how warm ready, the cold build, search p95 and peak RSS
+    grow with the number of acts (nothing should grow faster than it)."""
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(f"kalkan growth on {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite; "
+          f"acts {', '.join(f'{n:,}' for n in sizes)} (seed {args.seed}), {args.repeat} repeats")
+    rows = []
+    for acts in sizes:
+        sized = argparse.Namespace(**{**vars(args), "acts": acts})
+        with tempfile.TemporaryDirectory(prefix="kalkan-bench-growth-") as tmp:
+            data_dir = Path(tmp) / "instance"
+            data_dir.mkdir(mode=0o700)
+            (data_dir / "secret_key").write_text("bench-" + os.urandom(32).hex())
+            child("prepare", data_dir, sized)
+            cold = child("cold", data_dir, sized)
+            warm = child("warm", data_dir, sized)
+        rows.append({"acts": acts, "warm_ready_s": warm["ready_s"], "cold_build_s": cold["build_s"],
+                     "search_p95_ms": warm["search_p95_ms"],
+                     "peak_rss_mb": max(cold["ready_rss_mb"], warm["peak_rss_mb"])})
+        row = rows[-1]
+        print(f"{acts:>9,} acts: warm ready {row['warm_ready_s']:7.2f}s, cold build "
+              f"{row['cold_build_s']:8.2f}s, search p95 {row['search_p95_ms']:7.1f}ms, "
+              f"peak RSS {row['peak_rss_mb']:7.0f}MB", flush=True)
+    names = ("warm_ready_s", "cold_build_s", "search_p95_ms", "peak_rss_mb")
+    for before, after in zip(rows, rows[1:], strict=False):
+        scale = after["acts"] / before["acts"]
+        grown = {name: after[name] / before[name] if before[name] else float("inf")
+                 for name in names}
+        print(f"{before['acts']:,} -> {after['acts']:,} acts (x{scale:.1f}): " + ", ".join(
+            f"{name} x{factor:.2f} ({'ok' if factor <= scale * 1.1 else 'FASTER than linear'})"
+            for name, factor in grown.items()))
+    top = rows[-1]
+    print(f"peak RSS at {top['acts']:,} acts: {top['peak_rss_mb']:.0f} MB (target <= 8192 MB: "
+          f"{_mark(top['peak_rss_mb'], 8192.0)})")
+    print(json.dumps({"growth": rows}, sort_keys=True))
+
+
 def _mark(value: float, target: float) -> str:
     return "ok" if value <= target else "MISSED"
 
@@ -354,6 +402,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--phase", default="")
     parser.add_argument("--data-dir", default="")
+    parser.add_argument("--growth", action="store_true",
+                        help="warm ready, cold build, search p95 and peak RSS at several sizes")
+    parser.add_argument("--sizes", default="10000,100000,300000",
+                        help="with --growth: the numbers of acts, comma-separated")
     args = parser.parse_args()
 
     if args.phase:
@@ -371,6 +423,9 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False))
         return
 
+    if args.growth:
+        growth(args)
+        return
     print(f"kalkan search benchmark on {os.cpu_count()} cores, Python "
           f"{sys.version.split()[0]}, SQLite; {args.acts:,} acts (seed {args.seed}), "
           f"{args.repeat} repeats")

@@ -189,6 +189,9 @@ VAULT_UNLOCK_CONCURRENCY = envint("KALKAN_UNLOCK_CONCURRENCY", 2, minimum=1, max
 VAULT_UNLOCK_WAIT_SECONDS = 30
 # How often the server forgets working sets whose sessions have expired.
 VAULT_SWEEP_SECONDS = 60
+# The first unlock in a process builds the working set in a thread of its own: the person
+# sees how far it is and can use the pages that do without it; nobody else waits.
+WORKING_SET_IN_BACKGROUND = True
 # Receipts (83 random bits) go through a keyed hash (docs/threat-model.md, "Receipts"). These
 # are the Argon2id limits of mailboxes made before that (receipt_scheme 1), still found.
 RECEIPT_OPSLIMIT = 2

@@ -45,13 +45,14 @@ def _desk(user: User, keyring: Keyring) -> dict[str, int]:
 
 
 def _records(request: HttpRequest, keyring: Keyring) -> dict[str, Any]:
-    working = workingset.for_session(str(request.session.session_key), keyring)
+    # While the working set is being built, events show without their titles.
+    working = workingset.if_ready(str(request.session.session_key), keyring)
     uncoded = readable_by(Report.objects.filter(events__isnull=True), keyring).exclude(
         status__in=SET_ASIDE
     )
     recent = []
     for event in visible_events(keyring).order_by("-revision")[:RECENT]:
-        fields = working.fields(str(event.pk)) or {}
+        fields = (working.fields(str(event.pk)) if working else None) or {}
         recent.append((event, fields.get("title")
                        or _("Event of %(day)s") % {"day": event.created_on}))
     return {"to_code": uncoded.count(), "recent_events": recent}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("preparing/", views.preparing, name="preparing"),
     path("confirm/", views.confirm_view, name="confirm"),
     path("passphrase/", views.passphrase, name="passphrase"),
     path("team/", views.team, name="team"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from kalkan.accounts import services
@@ -27,6 +30,7 @@ from kalkan.accounts.totp import device_of, qr_svg
 from kalkan.audit.services import record
 from kalkan.core.pages import page_of
 from kalkan.core.words import new_passphrase
+from kalkan.vault import middleware as vault_pages
 from kalkan.vault import services as vault
 from kalkan.vault import workingset
 from kalkan.vault.models import StaffKey
@@ -79,9 +83,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             keep_keys(request, result.keyring)
             mark_recent_auth(request)
             request.session.save()  # the working set is keyed by the (new) session key
-            workingset.for_session(str(request.session.session_key), result.keyring)
+            building = workingset.start(str(request.session.session_key), result.keyring)
             record("login", actor_id=user.pk, object_id=str(user.pk))
-            return redirect(_safe_next(request, "accounts:home"))
+            target = _safe_next(request, reverse("accounts:home"))
+            if building is not None:
+                return redirect(reverse("accounts:preparing") + "?" + urlencode({"next": target}))
+            return redirect(target)
         error = _refusal_message(result.refusal)
     return render(
         request,
@@ -125,6 +132,17 @@ def confirm_view(request: HttpRequest) -> HttpResponse:
         {"form": form, "error": error, "next": _safe_next(request, "")},
         status=200 if not error else 403,
     )
+
+
+@staff_required
+@require_GET
+def preparing(request: HttpRequest) -> HttpResponse:
+    """After the first unlock: how far the working set is, until it is ready; then on."""
+    target = _safe_next(request, reverse("accounts:home"))
+    progress = workingset.start(str(request.session.session_key), keyring_required(request))
+    if progress is None:
+        return redirect(target)
+    return vault_pages.preparing(request, progress, request.get_full_path())
 
 
 @staff_required

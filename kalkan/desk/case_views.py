@@ -51,7 +51,10 @@ from kalkan.vault.session import keyring_required
 
 
 def _working_set(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSet:
-    return workingset.for_session(str(request.session.session_key), keyring)
+    """For the titles and glances of the desk's lists: while the working set is still being
+    built, an empty one, so that the lists work meanwhile (with titles by date)."""
+    return workingset.if_ready(str(request.session.session_key), keyring) or \
+        workingset.WorkingSet.empty()
 
 
 def _case(request: HttpRequest, pk: Any) -> tuple[Case, Keyring]:

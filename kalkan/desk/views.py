@@ -59,7 +59,8 @@ def reports(request: HttpRequest) -> HttpResponse:
     page = page_of(request, rows)
     # The start of each story, from the person's unlocked working set (in memory only),
     # as the inbox shows it: for the shown page's rows only.
-    working = workingset.for_session(str(request.session.session_key), keyring) if keyring \
+    # While the working set is being built, the list shows without the stories' starts.
+    working = workingset.if_ready(str(request.session.session_key), keyring) if keyring \
         else None
     return render(request, "desk/reports.html", {
         "reports": [(report, glance(working.fields(str(report.pk))) if working else {})

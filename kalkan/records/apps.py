@@ -15,10 +15,12 @@ class RecordsConfig(AppConfig):
 
         # Acts are what search finds and counts; persons are found by pseudonym; events by
         # their title and story. Real names (Person.identity) are never indexed.
-        register(Act, kind="act", fields=("details",), indexer=index_acts)
-        register(Person, kind="person", fields=("pseudonym", "profile"), indexer=index_persons)
+        register(Act, kind="act", fields=("details",), indexer=index_acts,
+                 columns=("event_id", "victim_id"), reads=(Event, Person))
+        register(Person, kind="person", fields=("pseudonym", "profile"), indexer=index_persons,
+                 columns=("merged_into_id",))
         register(Event, kind="event", fields=("title", "description", "details"),
-                 indexer=index_events)
+                 indexer=index_events, columns=("merged_into_id",))
         # Restricting a case seals what was coded from its reports in the case's key too.
         from kalkan.records.services import records_of_reports
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from django.db.models import QuerySet
 
 from kalkan.records import gazetteer, local_terms
 from kalkan.records.models import Act, Event, Information, Involvement, Person
@@ -21,8 +24,11 @@ from kalkan.records.vocabularies import Vocabulary
 from kalkan.vault import authentic, crypto
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import SealedRecord
-from kalkan.vault.records import open_content_key, read
-from kalkan.vault.workingset import Indexed
+from kalkan.vault.records import Refused
+from kalkan.vault.workingset import Indexed, once_per_build, opened_in_build, read_rows
+
+# The sealed fields that hold JSON (as kalkan.records.services.opened parses them).
+_JSON = ("details", "profile", "identity")
 
 LANGUAGES = ("en", "ru", "ky", "kk")
 # The facets an act carries; search pages count them.
@@ -80,8 +86,19 @@ def _open_many(
     model: type[SealedRecord], ids: set[Any], keyring: Keyring, fields: tuple[str, ...]
 ) -> dict[Any, dict[str, Any]]:
     """The given fields of many records at once; those the keyring cannot open are left
-    out. Only what the index uses is decrypted (never a person's real names)."""
+    out. Only what the index uses is decrypted (never a person's real names). In a build
+    from the records, those it has decrypted already are not decrypted again."""
     out: dict[Any, dict[str, Any]] = {}
+    kept = opened_in_build(model, fields)
+    if kept is not None:
+        for pk in ids:
+            if pk in kept:
+                out[pk] = {name: (json.loads(value) if value else {}) if name in _JSON
+                           else value for name, value in kept[pk].items()}
+        # Those it did not keep: committed after the build began, or not opened.
+        ids = {pk for pk in ids if pk not in kept}
+        if not ids:
+            return out
     for row in model._default_manager.filter(pk__in=ids).select_related("content_key"):
         try:
             out[row.pk] = opened(row, keyring, fields)
@@ -92,48 +109,72 @@ def _open_many(
     return out
 
 
+def _details_by(
+    rows: Iterable[tuple[Any, int, tuple[Any, ...], dict[str, str]] | Refused],
+    keyring: Keyring,
+) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """(plain columns, parsed details) of the rows read_values gave that opened."""
+    for row in rows:
+        if isinstance(row, Refused):
+            if row.problem is not None:
+                authentic.report(row.problem, actor_id=keyring.user_id)
+            continue
+        yield row[2], json.loads(row[3]["details"] or "{}")
+
+
+def _involvements(
+    acts: QuerySet[Involvement], keyring: Keyring
+) -> dict[Any, list[tuple[Any, dict[str, Any]]]]:
+    """Act -> (perpetrator, involvement details) of its involvements that open."""
+    out: dict[Any, list[tuple[Any, dict[str, Any]]]] = defaultdict(list)
+    for (act_id, perpetrator_id), details in _details_by(
+        read_rows(acts, keyring, ("details",), ("act_id", "perpetrator_id")), keyring
+    ):
+        out[act_id].append((perpetrator_id, details))
+    return out
+
+
+def _reliability(sources: QuerySet[Information], keyring: Keyring) -> dict[Any, set[str]]:
+    """Event -> the reliability codes of its sources that open."""
+    out: dict[Any, set[str]] = defaultdict(set)
+    for (event_id,), details in _details_by(
+        read_rows(sources, keyring, ("details",), ("event_id",)), keyring
+    ):
+        if details.get("reliability"):
+            out[event_id].add(details["reliability"])
+    return out
+
+
 def index_acts(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:
     acts = [record for record, _fields in batch]
     events = _open_many(Event, {a.event_id for a in acts}, keyring,
                         ("title", "description", "details"))
-    involvements: dict[Any, list[tuple[Any, dict[str, Any]]]] = defaultdict(list)
-    rows = list(Involvement.objects.filter(act__in=acts).select_related("content_key"))
-    for row in rows:
-        try:
-            details = json.loads(read(row, open_content_key(row.content_key, keyring))["details"]
-                                 or "{}")
-        except PermissionError:
-            continue
-        except crypto.Tampered as problem:
-            _left_out(problem, row, keyring)
-            continue
-        involvements[row.act_id].append((row.perpetrator_id, details))
+    # In a build from the records, every involvement and source is read once, not again
+    # for each batch of acts.
+    if opened_in_build(Event, ("title", "description", "details")) is not None:
+        involvements = once_per_build("records.involvements", lambda: _involvements(
+            Involvement.objects.all(), keyring))
+        reliability = once_per_build("records.reliability", lambda: _reliability(
+            Information.objects.all(), keyring))
+    else:
+        involvements = _involvements(
+            Involvement.objects.filter(act__in=[a.pk for a in acts]), keyring)
+        reliability = _reliability(Information.objects.filter(event_id__in=list(events)),
+                                   keyring)
     persons = _open_many(
         Person,
-        {a.victim_id for a in acts} | {pid for invs in involvements.values() for pid, _ in invs},
+        {a.victim_id for a in acts} | {pid for a in acts for pid, _ in involvements.get(a.pk, [])},
         keyring,
         ("pseudonym", "profile"),
     )
-    reliability: dict[Any, set[str]] = defaultdict(set)
-    for info in Information.objects.filter(event_id__in=list(events)).select_related(
-        "content_key"
-    ):
-        try:
-            details = json.loads(read(info, open_content_key(info.content_key, keyring))
-                                 ["details"] or "{}")
-        except PermissionError:
-            continue
-        except crypto.Tampered as problem:
-            _left_out(problem, info, keyring)
-            continue
-        if details.get("reliability"):
-            reliability[info.event_id].add(details["reliability"])
-    # The organisation's lists, local terms included, once per batch.
-    vocabularies = {name: local_terms.current(name, keyring)
-                    for name in ("act_types", "perpetrator_types")}
+    # The organisation's lists, local terms included, once per batch (or build).
+    vocabularies = once_per_build("records.vocabularies", lambda: {
+        name: local_terms.current(name, keyring) for name in ("act_types", "perpetrator_types")})
     return [
         _act_entry(act, json.loads(fields.get("details") or "{}"), events.get(act.event_id, {}),
-                   persons, involvements.get(act.pk, []), sorted(reliability[act.event_id]),
+                   persons, involvements.get(act.pk, []),
+                   # Only an event that opens lends its sources' reliability.
+                   sorted(reliability.get(act.event_id, ())) if act.event_id in events else [],
                    vocabularies)
         for act, fields in batch
     ]
@@ -167,7 +208,8 @@ def _act_entry(
     names = [name for name in names if name]
     text = "\n".join(filter(None, [
         event.get("title", ""), event.get("description", ""), details.get("stated_reason", ""),
-        details.get("notes", ""), " ".join(names), name_tokens(" ".join(names)),
+        details.get("notes", ""), " ".join(names),
+        name_tokens(" ".join(names), once_per_build("records.names", dict)),
         labels(act_types, with_ancestors(act_types, [act_type])),
         labels(perpetrator_types_, perpetrator_types),
         gazetteer.label_path(place, "en") if known else "",
@@ -224,7 +266,7 @@ def index_persons(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> 
         out.append(Indexed(
             {"pseudonym": pseudonym, "kind": profile.get("kind") or "individual",
              "age_band": profile.get("age_band") or ""},
-            f"{pseudonym}\n{name_tokens(pseudonym)}",
+            f"{pseudonym}\n{name_tokens(pseudonym, once_per_build('records.names', dict))}",
             {"kind": [profile.get("kind") or "individual"],
              "merged": ["yes" if person.merged_into_id else "no"]},
         ))

@@ -59,10 +59,19 @@ def skeleton(word: str) -> str:
     return key
 
 
-def name_tokens(name: str) -> str:
+def name_tokens(name: str, folded: dict[str, str] | None = None) -> str:
     """What to add to a record's searchable text for a name: a key per word, prefixed so
-    that it never collides with an ordinary word."""
-    keys = {skeleton(word) for word in re.split(r"[\s\-'’.]+", name) if word}
+    that it never collides with an ordinary word. `folded`: words already folded (a build
+    meets the same names again and again)."""
+    if folded is None:
+        folded = {}
+    keys = set()
+    for word in re.split(r"[\s\-'’.]+", name):
+        if word:
+            key = folded.get(word)
+            if key is None:
+                key = folded[word] = skeleton(word)
+            keys.add(key)
     return " ".join(f"{PREFIX}{key}" for key in sorted(keys) if key)
 
 

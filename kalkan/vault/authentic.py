@@ -82,7 +82,7 @@ def _encode(part: object) -> bytes:
 
 
 def mac(table: str, *parts: object) -> bytes:
-    message = b"".join(_encode(p) for p in (table, *parts))
+    message = b"".join([_encode(p) for p in (table, *parts)])
     return hashlib.blake2b(message, key=_mac_key(), digest_size=32).digest()
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import router, transaction
@@ -261,11 +262,15 @@ def field_aad(record: SealedRecord, field: str) -> bytes:
     """Bound to the record, the field, the first epoch and the schema; for keys made since
     fields_version 2 also to the model, so a field cannot be moved across tables. The
     version is covered by the content key's MAC: a writer cannot lower it."""
-    content_key = record.content_key
-    model = (record._meta.concrete_model or type(record))._meta.label_lower
+    return _field_aad(type(record), str(record.id), record.content_key, field)
+
+
+def _field_aad(model: type[SealedRecord], record_id: str, content_key: ContentKey,
+               field: str) -> bytes:
+    label = (model._meta.concrete_model or model)._meta.label_lower
     return crypto.field_aad(
-        str(record.id), field, content_key.sealed_in_epoch, record.SCHEMA_VERSION,
-        model if content_key.fields_version >= 2 else None,
+        record_id, field, content_key.sealed_in_epoch, model.SCHEMA_VERSION,
+        label if content_key.fields_version >= 2 else None,
     )
 
 
@@ -312,6 +317,81 @@ def read(
         else:
             out[name] = ""
     return out
+
+
+# The content key's columns, read beside a record's as values (read_values).
+_KEY_FIELDS = [f for f in ContentKey._meta.concrete_fields]
+_KEY_ATTNAMES = tuple(f.attname for f in _KEY_FIELDS)
+
+
+class _KeyValues:
+    """A content key row as values, for open_content_key and its MAC check (both read only
+    these attributes): a model object for each of a build's records costs more than the
+    rest of reading it."""
+
+    __slots__ = _KEY_ATTNAMES
+    _meta = ContentKey._meta
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        for name, value in zip(_KEY_ATTNAMES, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> Any:
+        return self.id  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A record read_values could not open: `problem` is None when the keyring lacks its
+    key (another epoch, a restricted case), else why it is not trusted."""
+
+    id: Any
+    problem: authentic.Untrusted | None
+
+
+def read_values(
+    queryset: QuerySet[R],
+    keyring: Keyring,
+    fields: tuple[str, ...],
+    extra: tuple[str, ...] = (),
+    *,
+    chunk: int = 2000,
+) -> Iterator[tuple[Any, int, tuple[Any, ...], dict[str, str]] | Refused]:
+    """Many records read as values, not model objects (a working-set build reads every
+    record): (id, revision, the `extra` columns, the decrypted fields) for each, oldest
+    revision first, or Refused. The same checks as open_content_key and read: the key
+    row's MAC, its wrap, and every field's associated data."""
+    model = queryset.model
+    columns = ["id", "revision", *(f"content_key__{f.name}" for f in _KEY_FIELDS),
+               *fields, *extra]
+    keys = len(_KEY_FIELDS)
+    rows = queryset.order_by("revision").values_list(*columns)
+    for row in rows.iterator(chunk_size=chunk):
+        record_id, revision = row[0], row[1]
+        key_row = _KeyValues(row[2 : 2 + keys])
+        try:
+            key = open_content_key(key_row, keyring)  # type: ignore[arg-type]
+        except PermissionError:
+            yield Refused(record_id, None)
+            continue
+        except authentic.Untrusted as problem:
+            yield Refused(record_id, problem)
+            continue
+        except crypto.Tampered as problem:
+            yield Refused(record_id, authentic.as_untrusted(problem, key_row))  # type: ignore[arg-type]
+            continue
+        opened: dict[str, str] = {}
+        try:
+            for name, blob in zip(fields, row[2 + keys : 2 + keys + len(fields)], strict=True):
+                opened[name] = crypto.decrypt(
+                    key, bytes(blob),
+                    _field_aad(model, str(record_id), key_row, name),  # type: ignore[arg-type]
+                ).decode("utf-8") if blob else ""
+        except crypto.Tampered as problem:
+            yield Refused(record_id, authentic.as_untrusted(problem, model(id=record_id)))
+            continue
+        yield record_id, revision, row[2 + keys + len(fields) :], opened
 
 
 def bulk_create_sealed(

@@ -15,26 +15,37 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import QuerySet
 
 from kalkan.vault import crypto
 from kalkan.vault.authentic import Untrusted, as_untrusted, report
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Removed, SealedRecord
-from kalkan.vault.records import committed_revision, open_content_key, read
+from kalkan.vault.records import (
+    Refused,
+    committed_revision,
+    open_content_key,
+    read,
+    read_values,
+)
+
+LOG = logging.getLogger("kalkan.vault")
 
 
 @dataclass(frozen=True)
@@ -59,16 +70,29 @@ class Source:
     kind: str
     fields: tuple[str, ...]
     indexer: Indexer | None = None
+    # The plain columns the indexer reads of a record (an act's event_id): a build reads
+    # records as values, and the indexer gets an object with these attributes, id, pk and
+    # revision.
+    columns: tuple[str, ...] = ()
+    # The models whose records the indexer opens (an act's event and persons): a build
+    # indexes their sources first and keeps what it decrypted for it (opened_in_build).
+    reads: tuple[type[SealedRecord], ...] = ()
 
 
 SOURCES: list[Source] = []
 
 
 def register(
-    model: type[SealedRecord], *, kind: str, fields: Iterable[str], indexer: Indexer | None = None
+    model: type[SealedRecord],
+    *,
+    kind: str,
+    fields: Iterable[str],
+    indexer: Indexer | None = None,
+    columns: Iterable[str] = (),
+    reads: Iterable[type[SealedRecord]] = (),
 ) -> None:
     if all(source.kind != kind for source in SOURCES):
-        SOURCES.append(Source(model, kind, tuple(fields), indexer))
+        SOURCES.append(Source(model, kind, tuple(fields), indexer, tuple(columns), tuple(reads)))
 
 
 # The full-text index shares its rowid with `records` and keeps no copy of the text
@@ -81,20 +105,25 @@ def register(
 # a snapshot made before that may have skipped records for good, and its rebuild
 # finds them.
 SCHEMA_VERSION = 5
-_SCHEMA = f"""
-CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+# The indexes are made apart from the tables: a build loads every row first and indexes
+# once (a snapshot of version 5 with the id's index inline works the same).
+_TABLES = f"""
+CREATE TABLE records (n INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL,
                       revision INTEGER NOT NULL, fields TEXT NOT NULL);
-CREATE INDEX records_by_kind ON records (kind);
 CREATE VIRTUAL TABLE search USING fts5(text, content = '',
                                        tokenize = 'unicode61 remove_diacritics 2');
 CREATE TABLE texts (n INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE facets (n INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
-CREATE INDEX facets_by_value ON facets (name, value, n);
-CREATE INDEX facets_by_record ON facets (n, name, value);
 CREATE TABLE state (revision INTEGER NOT NULL);
 INSERT INTO state VALUES (0);
 PRAGMA user_version = {SCHEMA_VERSION};
 """  # noqa: S608 (constants only)
+_INDEXES = """
+CREATE UNIQUE INDEX records_by_id ON records (id);
+CREATE INDEX records_by_kind ON records (kind);
+CREATE INDEX facets_by_value ON facets (name, value, n);
+CREATE INDEX facets_by_record ON facets (n, name, value);
+"""
 
 
 class _Facet:
@@ -246,6 +275,8 @@ class WorkingSet:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self.lock = threading.RLock()
+        # One catch-up at a time (two would index the same records twice over).
+        self.catching_up = threading.Lock()
         self._columns: _Columns | None = None
         # How many removals (vault.Removed) this set has forgotten; -1: none yet, so a set
         # loaded from a snapshot looks at every one of them once.
@@ -260,10 +291,42 @@ class WorkingSet:
             return self._columns
 
     @classmethod
-    def empty(cls) -> WorkingSet:
+    def empty(cls, *, indexed: bool = True) -> WorkingSet:
+        """A new set; `indexed=False` for a build, which calls load() then indexed()."""
         db = sqlite3.connect(":memory:", check_same_thread=False)
-        db.executescript(_SCHEMA)
+        db.executescript(_TABLES + (_INDEXES if indexed else ""))
         return cls(db)
+
+    def load(self, n: int, rows: list[tuple[str, str, int, Indexed]]) -> None:
+        """Add new records, numbered from `n` on, in a few statements (a build: the set
+        holds none of them, and its indexes are made afterwards by indexed())."""
+        numbered = list(enumerate(rows, start=n))
+        texts: list[tuple[int, str]] = []
+        fields: list[tuple[int, str, str, int, str]] = []
+        for number, (record_id, kind, revision, entry) in numbered:
+            values = entry.fields.values()
+            if entry.text != "\n".join(values):
+                texts.append((number, entry.text))  # as in _put_many
+            fields.append((number, record_id, kind, revision,
+                           json.dumps(entry.fields, ensure_ascii=False)))
+        with self.lock, self.db:
+            self.db.executemany(
+                "INSERT INTO records (n, id, kind, revision, fields) VALUES (?, ?, ?, ?, ?)",
+                fields)
+            self.db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)",
+                                [(number, entry.text) for number, (*_r, entry) in numbered])
+            self.db.executemany("INSERT INTO texts (n, text) VALUES (?, ?)", texts)
+            self.db.executemany(
+                "INSERT INTO facets (n, name, value) VALUES (?, ?, ?)",
+                [(number, name, value) for number, (*_r, entry) in numbered
+                 for name, values in entry.facets.items() for value in dict.fromkeys(values)],
+            )
+            self._columns = None
+
+    def indexed(self) -> None:
+        """Make the indexes a set made with `indexed=False` lacks."""
+        with self.lock:
+            self.db.executescript(_INDEXES)
 
     @classmethod
     def from_bytes(cls, data: bytes | memoryview) -> WorkingSet:
@@ -788,47 +851,310 @@ def _put(
     )
 
 
-def build(keyring: Keyring) -> WorkingSet:
+@dataclass
+class Progress:
+    """How far a build is: records done of total (the progress page shows it)."""
+
+    done: int = 0
+    total: int = 0
+    # Set when nobody wants the set any more (the last session ended, panic): the build
+    # stops at its next batch.
+    stopped: bool = False
+
+
+class Stopped(Exception):  # noqa: N818 (not an error)
+    """A build stopped because nobody wants its set any more."""
+
+
+class _Build:
+    """What one build from the records keeps while it runs: the decrypted fields of the
+    records other sources' indexers open (kept once, not decrypted again per batch), and
+    whatever an indexer wants to compute once per build (`once`)."""
+
+    def __init__(self, keep: set[type[SealedRecord]], reader: Reader) -> None:
+        self.keep = keep
+        self.reader = reader
+        self.opened: dict[type[SealedRecord],
+                          tuple[tuple[str, ...], dict[Any, dict[str, str]]]] = {}
+        self.once: dict[str, Any] = {}
+
+
+# How a build reads records: read_values (decrypting), or, for the benchmark's baseline, the
+# same values from a plain copy.
+Reader = Callable[..., Iterator[tuple[Any, int, tuple[Any, ...], dict[str, str]] | Refused]]
+
+_building: ContextVar[_Build | None] = ContextVar("kalkan_working_set_build", default=None)
+
+
+def opened_in_build(
+    model: type[SealedRecord], fields: tuple[str, ...]
+) -> dict[Any, dict[str, str]] | None:
+    """During a build from the records: the `fields` of every record of `model` this build
+    decrypted (by id), when it kept them; else None (decrypt them yourself)."""
+    current = _building.get()
+    if current is None or model not in current.opened:
+        return None
+    kept_fields, kept = current.opened[model]
+    return kept if kept_fields == fields else None
+
+
+def read_rows(
+    queryset: QuerySet[Any], keyring: Keyring, fields: tuple[str, ...], extra: tuple[str, ...] = ()
+) -> Iterator[tuple[Any, int, tuple[Any, ...], dict[str, str]] | Refused]:
+    """kalkan.vault.records.read_values, or what the running build reads with instead."""
+    current = _building.get()
+    reader = current.reader if current is not None else read_values
+    return reader(queryset, keyring, fields, extra)
+
+
+def once_per_build(name: str, make: Callable[[], Any]) -> Any:
+    """`make()` once per build from the records (outside one: every time)."""
+    current = _building.get()
+    if current is None:
+        return make()
+    if name not in current.once:
+        current.once[name] = make()
+    return current.once[name]
+
+
+def _as_indexed(entry: dict[str, str] | Indexed) -> Indexed:
+    return entry if isinstance(entry, Indexed) else Indexed(dict(entry), "\n".join(entry.values()))
+
+
+def build_from_records(
+    keyring: Keyring,
+    progress: Progress | None = None,
+    *,
+    batch: int = 2000,
+    reader: Reader = read_values,
+) -> WorkingSet:
+    """Every record the keyring opens, decrypted once and indexed, into a new set: rows
+    read as values, loaded in a few statements per batch, indexed once at the end.
+
+    Records keep the numbers catch_up would give them (sources in their order, each by
+    revision), so search lists them in the same order; a source whose records another's
+    indexer opens (an act's event) is read first and its decrypted fields kept for that."""
+    progress = progress or Progress()
+    bound = committed_revision()
+    selected = [source.model._default_manager.filter(revision__lte=bound) for source in SOURCES]
+    # Nothing at or below the bound is added later (a changed record takes a newer
+    # revision), so no source has more records than counted here: numbers never overlap.
+    counts = [query.count() for query in selected]
+    progress.total = sum(counts)
+    starts = [1 + sum(counts[:i]) for i in range(len(counts))]
+    needed = {model for source in SOURCES for model in source.reads}
+    order = sorted(range(len(SOURCES)), key=lambda i: SOURCES[i].model not in needed)
+    working_set = WorkingSet.empty(indexed=False)
+    token = _building.set(_Build(needed, reader))
+    try:
+        for i in order:
+            _load_source(working_set, SOURCES[i], selected[i], starts[i], keyring, progress,
+                         batch)
+    finally:
+        _building.reset(token)
+    working_set.indexed()
+    working_set.advance_to(bound)
+    forget_removed(working_set)
+    return working_set
+
+
+def _load_source(
+    working_set: WorkingSet,
+    source: Source,
+    selected: QuerySet[Any],
+    n: int,
+    keyring: Keyring,
+    progress: Progress,
+    batch: int,
+) -> None:
+    current = _building.get()
+    assert current is not None  # noqa: S101 (called by build_from_records only)
+    kept: dict[Any, dict[str, str]] | None = None
+    if source.model in current.keep:
+        kept = {}
+    pending: list[tuple[Any, dict[str, str]]] = []
+
+    def flush() -> int:
+        if progress.stopped:
+            raise Stopped
+        entries = ([_as_indexed(fields) for _r, fields in pending] if source.indexer is None
+                   else [_as_indexed(e) for e in source.indexer(pending, keyring)])
+        working_set.load(pending[0][0].n, [
+            (str(record.id), source.kind, record.revision, entry)
+            for (record, _fields), entry in zip(pending, entries, strict=True)])
+        progress.done += len(pending)
+        return len(pending)
+
+    for position, item in enumerate(read_rows(selected, keyring, source.fields,
+                                              source.columns)):
+        if isinstance(item, Refused):
+            if item.problem is not None:
+                report(item.problem, actor_id=keyring.user_id)
+            progress.done += 1
+            continue
+        record_id, revision, columns, fields = item
+        record = SimpleNamespace(id=record_id, pk=record_id, revision=revision, n=n + position,
+                                 **dict(zip(source.columns, columns, strict=True)))
+        if kept is not None:
+            kept[record_id] = fields
+        if pending and pending[-1][0].n != record.n - 1:
+            flush()  # numbers in one load run on: a refused record leaves a gap
+            pending = []
+        pending.append((record, fields))
+        if len(pending) >= batch:
+            flush()
+            pending = []
+    if pending:
+        flush()
+    if kept is not None:
+        current.opened[source.model] = (source.fields, kept)
+
+
+def build(
+    keyring: Keyring,
+    progress: Progress | None = None,
+    *,
+    ready: Callable[[WorkingSet], None] | None = None,
+) -> WorkingSet:
     """Snapshot if there is one, plus whatever changed since; else everything from scratch.
+    `ready` is called with the set as soon as it can be searched (before its snapshot is
+    written).
 
     Snapshots hold only what the organisation keys open: a member of restricted cases gets
     a copy of that, plus their compartments' records indexed afresh (they are few)."""
     if keyring.compartment_secrets:
-        base = build(keyring.without_compartments())
+        base = build(keyring.without_compartments(), progress)
         combined = WorkingSet.from_bytes(base.to_bytes())
         catch_up(combined, keyring, compartments_only=True)
         catch_up(combined, keyring)
         combined.columns()
+        if ready is not None:
+            ready(combined)
         return combined
     loaded = load_snapshot(keyring)
     fresh = loaded is None or not _snapshot_path(keyring).exists()
-    working_set = loaded if loaded is not None else WorkingSet.empty()
-    changed = catch_up(working_set, keyring)
+    if loaded is None:
+        working_set = build_from_records(keyring, progress)
+        changed = catch_up(working_set, keyring)  # committed while it ran
+    else:
+        working_set = loaded
+        changed = catch_up(working_set, keyring)
+    working_set.columns()  # part of being ready: the first search should not pay for it
+    if ready is not None:
+        ready(working_set)
     if fresh or changed:
         save_snapshot(working_set, keyring)
-    working_set.columns()  # part of being ready: the first search should not pay for it
     return working_set
 
 
 # --- sharing between the sessions of this process -------------------------------------------
 
+# _lock guards these tables only: nobody builds or catches up while holding it, so no
+# session waits on another's working set.
 _lock = threading.Lock()
 _sets: dict[str, WorkingSet] = {}
 _holders: dict[str, set[str]] = {}
+_pending: dict[str, _Pending] = {}
 
 
-def for_session(session_key: str, keyring: Keyring) -> WorkingSet:
+class Preparing(Exception):  # noqa: N818 (a state, not an error)
+    """The working set is still being built (in the background): pages that need it say
+    so, with how far it is."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(f"working set: {progress.done} of {progress.total} records")
+        self.progress = progress
+
+
+@dataclass
+class _Pending:
+    progress: Progress = dataclass_field(default_factory=Progress)
+    done: threading.Event = dataclass_field(default_factory=threading.Event)  # searchable
+    finished: threading.Event = dataclass_field(default_factory=threading.Event)  # saved too
+
+
+def start(session_key: str, keyring: Keyring) -> Progress | None:
+    """At login: the session holds the working set of its keys; if this process has none
+    yet, it is built — in the background when settings.WORKING_SET_IN_BACKGROUND, else
+    now. Returns how far the build is, or None when the set is ready."""
     _start_sweeper()
     fingerprint = _set_key(keyring)
     with _lock:
-        working_set = _sets.get(fingerprint)
-        if working_set is None:
-            working_set = build(keyring)
-            _sets[fingerprint] = working_set
-        else:
-            catch_up(working_set, keyring)
         _holders.setdefault(fingerprint, set()).add(session_key)
-    return working_set
+        if fingerprint in _sets:
+            return None
+        pending = _pending.get(fingerprint)
+        starting = pending is None
+        if pending is None:
+            pending = _pending[fingerprint] = _Pending()
+    if starting:
+        if not settings.WORKING_SET_IN_BACKGROUND:
+            _build_for(fingerprint, keyring, pending)
+            return None
+        threading.Thread(target=_build_in_background, args=(fingerprint, keyring, pending),
+                         name="kalkan-working-set-build", daemon=True).start()
+    if not settings.WORKING_SET_IN_BACKGROUND:
+        pending.done.wait()  # another request of this process builds it now
+        return None
+    return pending.progress
+
+
+def _build_for(fingerprint: str, keyring: Keyring, pending: _Pending) -> None:
+    def publish(working_set: WorkingSet) -> None:
+        with _lock:
+            # Kept only while a session holds it (it may have logged out meanwhile).
+            if _holders.get(fingerprint):
+                _sets[fingerprint] = working_set
+            _pending.pop(fingerprint, None)
+        pending.done.set()
+
+    try:
+        build(keyring, pending.progress, ready=publish)
+    finally:
+        with _lock:
+            if _pending.get(fingerprint) is pending:  # failed: the next request starts again
+                del _pending[fingerprint]
+        pending.done.set()
+        pending.finished.set()
+
+
+def _build_in_background(fingerprint: str, keyring: Keyring, pending: _Pending) -> None:
+    try:
+        _build_for(fingerprint, keyring, pending)
+    except Stopped:
+        pass
+    except Exception as problem:
+        # The kind only: a message could quote what was being indexed.
+        LOG.error("vault: the working set could not be built (%s)", type(problem).__name__)
+    finally:
+        connections.close_all()  # this thread's database connections
+
+
+def if_ready(session_key: str, keyring: Keyring) -> WorkingSet | None:
+    """The session's working set, caught up; None while it is being built (pages that can
+    do without it)."""
+    try:
+        return for_session(session_key, keyring)
+    except Preparing:
+        return None
+
+
+def for_session(session_key: str, keyring: Keyring) -> WorkingSet:
+    """The session's working set, caught up with the records; Preparing while it is built
+    in the background (the vault middleware shows how far)."""
+    fingerprint = _set_key(keyring)
+    while True:
+        with _lock:
+            working_set = _sets.get(fingerprint)
+            if working_set is not None:
+                _holders.setdefault(fingerprint, set()).add(session_key)
+        if working_set is not None:
+            with working_set.catching_up:  # this set's own: other sets do not wait
+                catch_up(working_set, keyring)
+            return working_set
+        progress = start(session_key, keyring)
+        if progress is not None:
+            raise Preparing(progress)
 
 
 def release(session_key: str) -> None:
@@ -839,6 +1165,8 @@ def release(session_key: str) -> None:
             if not _holders[fingerprint]:
                 del _holders[fingerprint]
                 _sets.pop(fingerprint, None)
+                if fingerprint in _pending:
+                    _pending[fingerprint].progress.stopped = True  # nobody waits for it
 
 
 def sweep() -> None:
@@ -905,6 +1233,9 @@ def drop_all() -> None:
     with _lock:
         _sets.clear()
         _holders.clear()
+        for pending in _pending.values():
+            pending.progress.stopped = True  # panic: decrypt nothing more
+        _pending.clear()
 
 
 def loaded() -> int:

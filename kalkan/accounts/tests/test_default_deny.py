@@ -47,6 +47,7 @@ WHO_MAY: dict[str, tuple[Capability | str, dict[str, str]]] = {
     "accounts:login": (OPEN, {}),
     "accounts:logout": (OPEN, {}),
     "accounts:confirm": (STAFF, {}),
+    "accounts:preparing": (STAFF, {}),
     "accounts:passphrase": (STAFF, {}),
     "accounts:team": (Capability.MANAGE_STAFF, {}),
     "accounts:add": (Capability.MANAGE_STAFF, {}),

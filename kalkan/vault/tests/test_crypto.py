@@ -61,6 +61,26 @@ def test_the_wrong_key_fails_cleanly(key):
         crypto.decrypt(crypto.random_key(), crypto.encrypt(key, b"x", where), where)
 
 
+def test_fields_open_as_libsodium_through_pynacl_opens_them(key):
+    """decrypt calls libsodium's AEAD itself (kalkan.vault.crypto._aead_open): it opens what
+    PyNaCl's binding opens, and refuses what the binding refuses, short keys and nonces too."""
+    import nacl.bindings as sodium
+
+    nonce, associated = os.urandom(24), b"field|record"
+    for message in (b"", b"x", "Свидетель видел задержание".encode() * 40):
+        sealed = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+            message, associated, nonce, key)
+        assert crypto._aead_open(sealed, associated, nonce, key) == message
+        for bad in (sealed[:-1], sealed[:15], bytes([sealed[0] ^ 1]) + sealed[1:]):
+            with pytest.raises(Tampered):
+                crypto._aead_open(bad, associated, nonce, key)
+        for args in ((sealed, b"other", nonce, key), (sealed, associated, nonce[:23], key),
+                     (sealed, associated, nonce, key[:31]), (sealed, associated, nonce,
+                                                              os.urandom(32))):
+            with pytest.raises(Tampered):
+                crypto._aead_open(*args)
+
+
 def test_associated_parts_cannot_run_into_each_other():
     assert crypto.aad("ab", "c") != crypto.aad("a", "bc")
 

@@ -105,7 +105,7 @@ def with_consent(working: WorkingSet, rows: list[ActRow],
     and how many acts were left out."""
     victims = sorted({row.victim for row in rows if row.victim})
     kinds = {pk: kind for pk, (kind,) in working.fields_of(victims, ("kind",)).items()}
-    allowed = consent.countable(victims, kinds, keyring)
+    allowed = consent.countable(victims, kinds, keyring, working=working)
     kept = [row for row in rows if row.victim in allowed]
     return kept, len(rows) - len(kept)
 

@@ -273,6 +273,21 @@ def index_persons(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> 
     return out
 
 
+def index_consent(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:
+    """A consent statement: whose, for what, given or not, on which day. No text: nothing
+    finds it by words."""
+    out = []
+    for entry, fields in batch:
+        details = json.loads(fields.get("details") or "{}")
+        out.append(Indexed(
+            {"person": str(entry.person_id), "purpose": str(details.get("purpose", "")),
+             "given": "1" if details.get("given") else "", "on": str(details.get("on", "")),
+             "partner": str(details.get("partner", ""))},
+            "",
+        ))
+    return out
+
+
 def index_events(batch: list[tuple[Any, dict[str, str]]], keyring: Keyring) -> list[Indexed]:
     out = []
     for event, fields in batch:

@@ -19,13 +19,13 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from django.conf import settings
@@ -103,8 +103,13 @@ def register(
 # a snapshot of another version is rebuilt rather than trusted. 5: acts carry the
 # "people" facet (records' head counts), and catch_up reads up to a committed bound;
 # a snapshot made before that may have skipped records for good, and its rebuild
-# finds them.
-SCHEMA_VERSION = 5
+# finds them. 6: the consent ledger's statements are records of the set (kind "consent"),
+# so counts that need consent read it once per change; an older snapshot lacks them.
+SCHEMA_VERSION = 6
+
+T = TypeVar("T")
+# How many derived figures (per query of a dashboard, say) a set keeps at once.
+DERIVED_KEPT = 32
 # The indexes are made apart from the tables: a build loads every row first and indexes
 # once (a snapshot of version 5 with the id's index inline works the same).
 _TABLES = f"""
@@ -281,6 +286,10 @@ class WorkingSet:
         # How many removals (vault.Removed) this set has forgotten; -1: none yet, so a set
         # loaded from a snapshot looks at every one of them once.
         self.removals_seen = -1
+        # Counts every change to the records; what is computed from them (a dashboard's act
+        # rows, who consents now) is kept for one generation (derived()).
+        self.generation = 0
+        self._derived: dict[Hashable, tuple[int, Any]] = {}
 
     def columns(self) -> _Columns:
         """The NumPy mirror of the facets, made on first use."""
@@ -310,6 +319,7 @@ class WorkingSet:
             fields.append((number, record_id, kind, revision,
                            json.dumps(entry.fields, ensure_ascii=False)))
         with self.lock, self.db:
+            self.generation += 1
             self.db.executemany(
                 "INSERT INTO records (n, id, kind, revision, fields) VALUES (?, ?, ?, ?, ?)",
                 fields)
@@ -361,6 +371,7 @@ class WorkingSet:
         order)."""
         count = 0
         with self.lock:
+            self.generation += 1
             try:
                 with self.db:
                     count = self._put_many(rows, advance)
@@ -429,6 +440,7 @@ class WorkingSet:
         """Forget the records of these ids that the set holds; returns how many it held."""
         gone = 0
         with self.lock:
+            self.generation += 1
             try:
                 with self.db:
                     for start in range(0, len(record_ids), 10_000):
@@ -444,6 +456,29 @@ class WorkingSet:
                 self._columns = None  # as in put_many: made again when asked
                 raise
         return gone
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """What `compute()` gives, computed once while the records do not change (per
+        generation): five charts of one dashboard page share one pass over the acts. The
+        value lives in memory beside the set, and goes with it."""
+        with self.lock:
+            generation = self.generation
+            kept = self._derived.get(key)
+            if kept is not None and kept[0] == generation:
+                return cast(T, kept[1])
+        value = compute()
+        with self.lock:
+            if self.generation == generation:
+                if len(self._derived) >= DERIVED_KEPT:
+                    self._derived.pop(next(iter(self._derived)))
+                self._derived[key] = (generation, value)
+        return value
+
+    def each_of_kind(self, kind: str) -> list[tuple[int, dict[str, str]]]:
+        """(revision, fields) of every record of a kind, oldest first."""
+        with self.lock:
+            return [(revision, json.loads(fields)) for revision, fields in self.db.execute(
+                "SELECT revision, fields FROM records WHERE kind = ? ORDER BY revision", (kind,))]
 
     def search(self, words: str, kind: str | None = None, limit: int = 100) -> list[str]:
         """Record ids matching all the words (each as a prefix), best first."""

@@ -125,3 +125,39 @@ def test_the_statistics_export_agrees(withdrawn):
     # The 5 assaults are left out; the community's act goes out without a statement.
     assert report.left_out["acts"] == 5
     assert len(exported["acts"]) == len(PLAN) - 5 + 1
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5)
+def test_a_dashboard_kept_between_charts_follows_a_change_of_consent(client, dana, chingiz,
+                                                                     withdrawn):
+    """The page and its charts share one computation while nothing changes; a consent given
+    (or withdrawn) meanwhile shows on the next page, never a kept old count."""
+    log_in(client, dana)
+    before = client.get(DASHBOARDS, {"country": "kg", "gated": "1"}).content.decode()
+    assert "18 acts" in before
+    pseudonyms = {f"Victim {n}" for n in ASSAULTS}
+    for person in Person.objects.select_related("content_key"):
+        if services.opened(person, withdrawn, ("pseudonym",))["pseudonym"] in pseudonyms:
+            consent.record(person, "statistics", given=True, on=date(2026, 3, 1),
+                           how="in person", keyring=withdrawn, by=chingiz.user)
+    after = client.get(DASHBOARDS, {"country": "kg", "gated": "1"}).content.decode()
+    assert "23 acts" in after and "left out" not in after
+
+
+def test_consent_read_from_the_working_set_agrees_with_the_ledger(withdrawn, chingiz):
+    """The statements the working set holds decide as the ledger does: newest by date, then
+    by order of entry; a withdrawal after a consent, a consent given again the same day."""
+    persons = list(Person.objects.select_related("content_key"))
+    first, second = persons[0], persons[1]
+    for person, given, on in ((first, True, date(2026, 4, 1)), (first, False, date(2026, 4, 1)),
+                              (second, False, date(2026, 4, 2)),
+                              (second, True, date(2026, 4, 2))):
+        consent.record(person, "statistics", given=given, on=on, how="by phone",
+                       keyring=withdrawn, by=chingiz.user)
+    working = workingset.for_session("consent-agree", withdrawn)
+    ids = [str(p.pk) for p in persons]
+    for purpose in ("statistics", "un_submission", "publication"):
+        assert (consent.consenting(ids, purpose, withdrawn, working)
+                == consent.consenting(ids, purpose, withdrawn))
+    assert str(first.pk) not in consent.consenting(ids, "statistics", withdrawn, working)
+    assert str(second.pk) in consent.consenting(ids, "statistics", withdrawn, working)

@@ -256,19 +256,17 @@ class _System:
         self.blocks = [frozenset(atoms) for atoms in blocks.values()]
         self.block_of = {atom: i for i, atoms in enumerate(self.blocks) for atom in atoms}
         width = len(self.blocks) * len(values)
-        eq_rows, eq_b, ub_rows, ub_b = [], [], [], []
+        # Tables repeat each other's numbers (editions overlap): each equation once.
+        equations: dict[tuple[tuple[int, ...], int | None], None] = {}
         for fact, support in facts:
             row = self.indicator(support, fact.value if d and fact.dimension == d else None)
-            if fact.count is None:
-                ub_rows.append(-row)
-                ub_b.append(-1.0)
-            else:
-                eq_rows.append(row)
-                eq_b.append(float(fact.count))
-        self.a_eq = np.array(eq_rows) if eq_rows else np.zeros((0, width))
-        self.b_eq = np.array(eq_b)
-        self.a_ub = np.array(ub_rows) if ub_rows else np.zeros((0, width))
-        self.b_ub = np.array(ub_b)
+            equations[tuple(np.flatnonzero(row)), fact.count] = None
+        eq = [(columns, count) for columns, count in equations if count is not None]
+        ub = [columns for columns, count in equations if count is None]
+        self.a_eq = _sparse(eq and [c for c, _n in eq], width)
+        self.b_eq = np.array([float(n or 0) for _c, n in eq])
+        self.a_ub = -_sparse(ub, width)
+        self.b_ub = -np.ones(len(ub))
 
     def indicator(self, support: frozenset[Atom], value: str | None) -> np.ndarray[Any, Any]:
         """The unknowns a number over `support` adds up (one value, or all of them)."""
@@ -291,8 +289,37 @@ class _System:
     def feasible(self) -> bool:
         return bool(self._solve(np.zeros(self.a_eq.shape[1])).status == 0)
 
-    def small(self, row: np.ndarray[Any, Any], limit: int) -> tuple[int, int] | None:
+    def witnesses(self, rounds: int = 3) -> np.ndarray[Any, Any]:
+        """A few solutions of the equations, far apart: a quantity that is 0 in one of them
+        cannot be proved at least 1, one that is at least the threshold in one cannot be
+        proved small, so most quantities need no linear programme of their own."""
+        from scipy.optimize import linprog
+
+        width = self.a_eq.shape[1]
+        if not width:
+            return np.zeros((0, 0))
+        rng = np.random.default_rng(0)  # the same answers every time
+        big = float(self.b_eq.sum() + len(self.b_ub) + 1)
+        found = []
+        for n in range(2 * rounds):
+            weights = rng.random(width) + 0.1
+            answer = linprog(weights if n % 2 else -weights,
+                             A_ub=self.a_ub if len(self.b_ub) else None,
+                             b_ub=self.b_ub if len(self.b_ub) else None,
+                             A_eq=self.a_eq if len(self.b_eq) else None,
+                             b_eq=self.b_eq if len(self.b_eq) else None,
+                             bounds=(0, big), method="highs")
+            if answer.status == 0:
+                found.append(answer.x)
+        return np.array(found) if found else np.zeros((0, width))
+
+    def small(self, row: np.ndarray[Any, Any], limit: int,
+              seen: np.ndarray[Any, Any] | None = None) -> tuple[int, int] | None:
         """(low, high) when a reader can prove the quantity between 1 and limit-1."""
+        if seen is not None and len(seen):
+            values = seen @ row
+            if values.max() >= limit - 1e-6 or values.min() <= 1e-6:
+                return None
         high = self._solve(-row)
         if high.status != 0:  # unbounded: never small
             return None
@@ -317,6 +344,17 @@ class _System:
                                           if b is not None) == len(atoms)
 
 
+def _sparse(rows: Sequence[Sequence[int]] | Any, width: int) -> Any:
+    """Rows of ones at the given columns, as a sparse matrix (HiGHS reads them fast)."""
+    from scipy.sparse import csr_matrix
+
+    rows = list(rows or [])
+    data = [1.0 for row in rows for _c in row]
+    columns = [c for row in rows for c in row]
+    pointers = np.cumsum([0, *(len(row) for row in rows)])
+    return csr_matrix((data, columns, pointers), shape=(len(rows), width))
+
+
 def _groups(tables: Iterable[Released]) -> list[str]:
     named = {OTHER_GROUP}
     for table in tables:
@@ -330,17 +368,23 @@ def _disclosures(dimension: str, new: list[Released], old: list[Released],
     """The quantities the new tables let a reader prove small, that the old alone did not;
     also how many old tables were compared and how many were contradicted."""
     groups = _groups([*new, *old])
-    kept: list[Released] = []
+    kept: list[Released] = list(old)
     contradicted = 0
-    for table in old:  # the newest first; a table the data since contradict is left out
-        trial = _System(dimension, [*new, *kept, table], groups)
-        trial.build()
-        if trial.feasible():
-            kept.append(table)
-        else:
-            contradicted += 1
-    after = _System(dimension, [*new, *kept], groups)
+    after = _System(dimension, [*new, *old], groups)
     after.build()
+    solutions = after.witnesses()
+    if not len(solutions):  # no solution at all: some released table contradicts the data
+        kept = []
+        for table in old:  # the newest first; a table the data since contradict is left out
+            trial = _System(dimension, [*new, *kept, table], groups)
+            trial.build()
+            if trial.feasible():
+                kept.append(table)
+            else:
+                contradicted += 1
+        after = _System(dimension, [*new, *kept], groups)
+        after.build()
+        solutions = after.witnesses()
     before = _System(dimension, kept, groups)
     before.build()
     found = []
@@ -349,7 +393,8 @@ def _disclosures(dimension: str, new: list[Released], old: list[Released],
         if (atoms, value) in seen:
             continue
         seen.add((atoms, value))
-        proved = after.small(after.indicator(atoms, value if dimension else None), limit)
+        proved = after.small(after.indicator(atoms, value if dimension else None), limit,
+                             solutions)
         if proved is None:
             continue
         if kept and before.expresses(atoms) and before.small(

@@ -459,6 +459,56 @@ def released(prepared: Prepared) -> list[register.Released]:
     return [register.Released(t.table, scope, t.facts) for t in prepared.tables if t.table]
 
 
+def audited(prepared: Prepared, audit: register.Audit) -> Prepared:
+    """The draft as the register's audit allows it: tables with more numbers hidden where
+    that was enough, without the tables it refused."""
+    if audit.coarsened:
+        prepared = replace(prepared, tables=[
+            _hide_more(t, audit.coarsened[t.table][0]) if t.table in audit.coarsened else t
+            for t in prepared.tables])
+        two_way = next((t for t in prepared.tables if t.table == register.TWO_WAY), None)
+        if two_way is not None and register.TWO_WAY in audit.coarsened:
+            prepared = _chart_numbers(prepared, two_way)
+    return withhold(prepared, audit.refused)
+
+
+def _shown_number(text: str) -> int | None:
+    return None if text == gate.MARKER else int(text)
+
+
+def _hide_more(figure: GatedFigure, table: register.Released) -> GatedFigure:
+    """The figure with the numbers the audit hid (`table`: its facts, in the figure's order:
+    see register.two_way_facts and series_facts) printed as hidden."""
+    rows = [list(row) for row in figure.rows]
+    if figure.table == register.TWO_WAY:
+        n_rows, n_cols = len(rows) - 1, len(rows[0]) - 2
+        places = [(i, 1 + j) for i in range(n_rows) for j in range(n_cols)]
+        places += [(i, 1 + n_cols) for i in range(n_rows)]
+        places += [(n_rows, 1 + j) for j in range(n_cols)] + [(n_rows, 1 + n_cols)]
+    else:
+        places = [(i, 1) for i in range(len(rows))]
+    for (i, j), before, after in zip(places, figure.facts, table.facts, strict=True):
+        if before.count is not None and after.count is None:
+            rows[i][j] = gate.MARKER
+    note = " ".join(filter(None, [figure.note, _(
+        "Further numbers are hidden so that this table cannot be subtracted from one "
+        "published before.")]))
+    return replace(figure, rows=rows, facts=table.facts, note=note)
+
+
+def _chart_numbers(prepared: Prepared, figure: GatedFigure) -> Prepared:
+    """The chart, the total and the types listed follow the type-by-year table."""
+    body, totals = figure.rows[:-1], figure.rows[-1]
+    return replace(
+        prepared,
+        by_period={row[0]: [_shown_number(v) for v in row[1:-1]] for row in body},
+        period_totals=[_shown_number(v) for v in totals[1:-1]],
+        total=_shown_number(totals[-1]),
+        groups_shown=[g for g in prepared.groups_shown
+                      if any(f.group == g and not f.year and f.count for f in figure.facts)],
+    )
+
+
 def withhold(prepared: Prepared, tables: Iterable[str]) -> Prepared:
     """The draft without the given tables (register.audit refused them), and without every
     number that repeats them: the type-by-year table's total, chart and list of types."""

@@ -129,14 +129,17 @@ def _prepared(request: HttpRequest, asked: builder.Asked,
 
 
 def _checked(prepared: builder.Prepared, keyring: Keyring
-             ) -> tuple[builder.Prepared, list[tuple[str, register.Disclosure]]]:
-    """The draft without the tables that, read with those released before, would give a
-    hidden count away (kalkan.analysis.register), and each one's caption and reason."""
+             ) -> tuple[builder.Prepared, list[tuple[str, bool, register.Disclosure]]]:
+    """The draft as the register allows it (kalkan.analysis.register): tables that, read
+    with those released before, would give a hidden count away get more numbers hidden or
+    are left out; with each one's caption, whether it was left out, and the reason."""
     released = register.registered(keyring.without_compartments(), prepared.asked.country)
     audit = register.audit(builder.released(prepared), released)
     captions = {t.table: t.caption for t in prepared.tables}
-    refusals = [(captions[table], problem) for table, problem in audit.refused.items()]
-    return builder.withhold(prepared, audit.refused), refusals
+    changes = [(captions[table], True, problem) for table, problem in audit.refused.items()]
+    changes += [(captions[table], False, problem)
+                for table, (_better, problem) in audit.coarsened.items()]
+    return builder.audited(prepared, audit), changes
 
 
 @capability_required(Capability.BUILD_REPORTS)
@@ -222,7 +225,9 @@ def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
         "draft_language": vocabulary("language").label(asked.language),
         "formats": [("docx", "DOCX (Word)"), ("pdf", "PDF"), ("md", "Markdown")],
         "refusals": [(caption, register.reason(problem, labels))
-                     for caption, problem in refusals],
+                     for caption, left_out, problem in refusals if left_out],
+        "coarsenings": [(caption, register.reason(problem, labels))
+                        for caption, left_out, problem in refusals if not left_out],
         "attribute_flags": [flag.text() for flag in prepared.attribute_flags],
     })
 
@@ -301,7 +306,7 @@ def download(request: HttpRequest, pk: str) -> HttpResponseBase:
     register.remember(keyring.without_compartments(), draft, builder.released(prepared),
                       timezone.localdate().isoformat())
     _log(request, "draft_downloaded", draft.pk, format=kind, appendix=appendix,
-         tables_left_out=len(refusals))
+         tables_changed=len(refusals))
     if kind == "docx":
         body: bytes = documents.to_docx(document)
     elif kind == "pdf":

@@ -49,7 +49,7 @@ import itertools
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -126,7 +126,7 @@ class Disclosure:
 
     table: str  # the new draft's table refused for it
     dimension: str
-    value: str
+    value: str | None  # None: every value of the breakdown together
     years: tuple[str, ...]
     groups: tuple[str, ...]  # () = every type of act
     defenders: str  # "yes", "no" or "" (both)
@@ -135,9 +135,17 @@ class Disclosure:
     other: Released | None  # the registered table it was combined with (the newest one)
 
 
+# Hiding more numbers of a new table is tried this many times per audit, each time with this
+# many numbers; then the table is refused instead (each try solves the equations again).
+MOST_ROUNDS = 6
+TRIES = 4
+
+
 @dataclass
 class Audit:
     refused: dict[str, Disclosure] = field(default_factory=dict)  # table -> the first reason
+    # table -> (the table with more numbers hidden, the first reason)
+    coarsened: dict[str, tuple[Released, Disclosure]] = field(default_factory=dict)
     compared: int = 0  # how many registered tables were read together with the new ones
     contradicted: int = 0  # registered tables the current data contradict (left out)
 
@@ -329,12 +337,15 @@ class _System:
         low = math.ceil(self._solve(row).fun - 1e-6)
         return (low, top) if low >= 1 else None
 
-    def quantities(self) -> list[tuple[frozenset[Atom], str]]:
-        """What must stay unprovable: every block's count (per value), every hidden number."""
-        out = [(atoms, v) for atoms in self.blocks for v in self.values]
+    def quantities(self) -> list[tuple[frozenset[Atom], str | None]]:
+        """What must stay unprovable: every block's count (per value), every hidden number
+        (value None: all values together)."""
+        out: list[tuple[frozenset[Atom], str | None]] = [
+            (atoms, v if self.dimension else None) for atoms in self.blocks for v in self.values]
         for fact, support in self.facts:
             if fact.count is None:
-                out.append((support, fact.value if self.dimension else ""))
+                out.append((support, fact.value if self.dimension and
+                            fact.dimension == self.dimension else None))
         return out
 
     def expresses(self, atoms: frozenset[Atom]) -> bool:
@@ -364,7 +375,8 @@ def _groups(tables: Iterable[Released]) -> list[str]:
 
 
 def _disclosures(dimension: str, new: list[Released], old: list[Released],
-                 limit: int) -> tuple[list[tuple[frozenset[Atom], str, int, int]], int, int]:
+                 limit: int
+                 ) -> tuple[list[tuple[frozenset[Atom], str | None, int, int]], int, int]:
     """The quantities the new tables let a reader prove small, that the old alone did not;
     also how many old tables were compared and how many were contradicted."""
     groups = _groups([*new, *old])
@@ -388,17 +400,16 @@ def _disclosures(dimension: str, new: list[Released], old: list[Released],
     before = _System(dimension, kept, groups)
     before.build()
     found = []
-    seen: set[tuple[frozenset[Atom], str]] = set()
+    seen: set[tuple[frozenset[Atom], str | None]] = set()
     for atoms, value in after.quantities():
         if (atoms, value) in seen:
             continue
         seen.add((atoms, value))
-        proved = after.small(after.indicator(atoms, value if dimension else None), limit,
-                             solutions)
+        proved = after.small(after.indicator(atoms, value), limit, solutions)
         if proved is None:
             continue
         if kept and before.expresses(atoms) and before.small(
-                before.indicator(atoms, value if dimension else None), limit):
+                before.indicator(atoms, value), limit):
             continue  # the register alone gave it away already
         found.append((atoms, value, *proved))
     return found, len(kept), contradicted
@@ -445,6 +456,7 @@ def audit(new: Sequence[Released], old: Sequence[Released]) -> Audit:
         return result  # one draft alone: the gate has protected each of its tables
     universe = _groups([*new, *old])
     remaining = list(new)
+    rounds = 0
     while remaining:
         problem: Disclosure | None = None
         one_way = sorted({t.table for t in remaining if t.table != TWO_WAY})
@@ -458,22 +470,67 @@ def audit(new: Sequence[Released], old: Sequence[Released]) -> Audit:
             culprit = next((name for name in (REFUSAL_ORDER if not dimension else (dimension,))
                             if any(t.table == name for t in remaining)), remaining[0].table)
             years, groups, defenders = _describe(atoms)
-            other = next((t for t in old if _atoms(t, universe) & atoms), None)
+            other = next((t for t in old if _atoms(t, universe) & atoms), old[0])
             problem = Disclosure(culprit, dimension, value, years,
                                  () if set(groups) >= set(universe) else groups,
                                  defenders, low, high, other)
             break
         if problem is None:
             break
+        table = next(t for t in remaining if t.table == problem.table)
+        better = None
+        if rounds < MOST_ROUNDS:
+            rounds += 1
+            better = _hide_more(table, problem, atoms, value, remaining, old, limit, universe)
+        if better is not None:
+            result.coarsened.setdefault(problem.table, (better, problem))
+            result.coarsened[problem.table] = (better, result.coarsened[problem.table][1])
+            remaining = [better if t is table else t for t in remaining]
+            continue
         result.refused[problem.table] = problem
-        remaining = [t for t in remaining if t.table != problem.table]
+        result.coarsened.pop(problem.table, None)
+        remaining = [t for t in remaining if t is not table]
     return result
+
+
+def _closeness(support: frozenset[Atom], atoms: frozenset[Atom]) -> int:
+    """0: the number counts the whole disclosed count (a total it is subtracted from);
+    1: part of it; 2: none of it (a total subtracted from another table's)."""
+    return 0 if support >= atoms else 1 if support & atoms else 2
+
+
+def _hide_more(table: Released, problem: Disclosure, atoms: frozenset[Atom],
+               value: str | None,
+               remaining: list[Released], old: Sequence[Released], limit: int,
+               universe: Sequence[str]) -> Released | None:
+    """The table with more published numbers hidden, so that this disclosure goes (the
+    numbers a subtraction uses first: those that count every act of the disclosed count,
+    the smallest first; at most TRIES of them), or None."""
+    dimension = problem.dimension
+
+    def relevant(fact: Fact) -> bool:
+        return fact.dimension == NO_BREAKDOWN or (fact.dimension == dimension
+                                                  and value in (None, fact.value))
+
+    candidates = sorted(
+        (k for k, f in enumerate(table.facts) if f.count and relevant(f)),
+        key=lambda k: (_closeness(_support(table.facts[k], table.scope, universe), atoms),
+                       table.facts[k].count or 0))
+    facts = list(table.facts)
+    for k in candidates[:TRIES]:  # one more each time, until this disclosure goes
+        facts[k] = replace(facts[k], count=None)
+        trial = Released(table.table, table.scope, tuple(facts), table.on)
+        found, _kept, _contradicted = _disclosures(
+            dimension, [trial if t is table else t for t in remaining], list(old), limit)
+        if not any(a == atoms and v == value for a, v, *_rest in found):
+            return trial
+    return None
 
 
 def reason(problem: Disclosure, label: Any) -> str:
     """The reason, in the active language; `label(dimension, value)` names values."""
     parts = []
-    if problem.value:
+    if problem.value is not None and problem.dimension:
         parts.append(label(problem.dimension, problem.value))
     years = problem.years
     parts.append(years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}" if years else "")
@@ -488,9 +545,9 @@ def reason(problem: Disclosure, label: Any) -> str:
     bound = (str(problem.low) if problem.low == problem.high
              else _("between %(low)d and %(high)d") % {"low": problem.low, "high": problem.high})
     if problem.other is not None and problem.other.on:
-        return _("Left out: together with a table downloaded on %(day)s, it would show that "
-                 "the acts of %(what)s number %(bound)s, a count the gate hides.") % {
+        return _("With a table downloaded on %(day)s, a reader could work out that the acts "
+                 "of %(what)s number %(bound)s, a count the gate hides.") % {
             "day": problem.other.on, "what": what, "bound": bound}
-    return _("Left out: together with the other tables, it would show that the acts of "
+    return _("With the tables downloaded before, a reader could work out that the acts of "
              "%(what)s number %(bound)s, a count the gate hides.") % {
         "what": what, "bound": bound}

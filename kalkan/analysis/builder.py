@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cache, cached_property
+from operator import attrgetter
 from typing import Any
 
 from django.utils import translation
@@ -423,13 +424,15 @@ def _attribute_flags(tables: list[GatedFigure], rows: list[ActRow],
     recorded gender identity (outside the table by gender identity, which says so anyway)."""
     dimensions = {t.table for t in tables if t.table and t.table != register.TWO_WAY}
     seen: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
-    for row in rows:
-        value = row.gender_identity
-        for key in (("", "", row.year, row.act_group), ("", "", row.year, ""),
-                    ("", "", "", row.act_group), ("", "", "", "")):
+    # The distinct combinations first (100,000 acts make a few hundred).
+    for year, group, value in set(map(attrgetter("year", "act_group", "gender_identity"),
+                                      rows)):
+        for key in (("", "", year, group), ("", "", year, ""), ("", "", "", group),
+                    ("", "", "", "")):
             seen[key].add(value)
-        for dimension in dimensions:
-            seen[dimension, row.value(dimension), "", ""].add(value)
+    for dimension in dimensions:
+        for shown, value in set(map(attrgetter(dimension, "gender_identity"), rows)):
+            seen[dimension, shown, "", ""].add(value)
     flags = []
     for table in tables:
         if table.table == "gender_identity":

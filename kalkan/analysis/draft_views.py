@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -263,7 +264,7 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
         extra = [line.strip()[:100] for line in
                  request.POST.get(f"extra-{summary.id}", "").splitlines() if line.strip()]
         # Ticked in the list of words the tool let stand: only words of that list count.
-        offered = set(review_hints.unhidden(summary.narrative, summary.proposals))
+        offered = set(review_hints.unhidden(summary.narrative, summary.proposals, most=None))
         ticked = [word for word in request.POST.getlist(f"hide-{summary.id}")
                   if word in offered]
         written_in = request.POST.get(f"lang-{summary.id}", "")
@@ -300,19 +301,20 @@ def download(request: HttpRequest, pk: str) -> HttpResponseBase:
     except ValueError:
         messages.error(request, _("Review every case summary before downloading the draft."))
         return redirect("drafts:draft", pk=draft.pk)
-    key = open_content_key(draft.content_key, keyring)
-    write(draft, key, provenance=json.dumps(builder.provenance(prepared, saved)))
-    # What leaves is remembered, so that no later draft can be subtracted from it.
-    register.remember(keyring.without_compartments(), draft, builder.released(prepared),
-                      timezone.localdate().isoformat())
-    _log(request, "draft_downloaded", draft.pk, format=kind, appendix=appendix,
-         tables_changed=len(refusals))
     if kind == "docx":
         body: bytes = documents.to_docx(document)
     elif kind == "pdf":
         body = documents.to_pdf(document)
     else:
         body = documents.to_markdown(document).encode("utf-8")
+    key = open_content_key(draft.content_key, keyring)
+    with transaction.atomic():  # the provenance and the register, or neither
+        write(draft, key, provenance=json.dumps(builder.provenance(prepared, saved)))
+        # What leaves is remembered, so that no later draft can be subtracted from it.
+        register.remember(keyring.without_compartments(), draft, builder.released(prepared),
+                          timezone.localdate().isoformat())
+    _log(request, "draft_downloaded", draft.pk, format=kind, appendix=appendix,
+         tables_changed=len(refusals))
     content_type, extension = FORMATS[kind]
     response = HttpResponse(body, content_type=content_type)
     name = f"{asked.mechanism}-{asked.country}-{asked.year_from}-{asked.year_to}"

@@ -26,10 +26,12 @@ prove to lie between 1 and threshold-1: pinned exactly ("a total minus the publi
 or merely proved small. A disclosure that the register alone already allowed is not the new
 table's fault and is not held against it.
 
-What happens then: the new table that makes the disclosure possible is refused (left out of
-the draft, the draft says a table was left out, the page says why); the type-by-year table
-first, then the one-way tables, until nothing new is disclosed. The reviewer sees each reason
-before downloading.
+What happens then: the new table that makes the disclosure possible (the type-by-year table
+first, then the one-way tables) gets more of its numbers hidden, the totals a subtraction
+starts from first (``_hide_more``); hiding more numbers of a gated table never unprotects it
+(hidden cells only gain freedom). Where that is not enough within a few tries, the table is
+refused (left out of the draft, which says so). Until nothing new is disclosed. The reviewer
+sees each reason before downloading.
 
 Limits (also in docs/analysis.md): tables of one breakdown are compared with tables of the
 same breakdown and with the totals, not with each other's (a region table and a gender table

@@ -124,7 +124,8 @@ def reasons(text: str, proposals: Sequence[Decision]) -> list[str]:
     return [why(text, finding, findings) for finding in findings]
 
 
-def unhidden(text: str, proposals: Sequence[Decision], already: Sequence[str] = ()) -> list[str]:
+def unhidden(text: str, proposals: Sequence[Decision], already: Sequence[str] = (),
+             most: int | None = MOST_UNHIDDEN) -> list[str]:
     """Capitalised words and quoted words that no proposal covers: what the tool saw and
     let stand, the words most worth a second look. Common words (the stop list), the
     abbreviations of institutions (МВД, LGBT), words at the start of a sentence that the
@@ -161,4 +162,4 @@ def unhidden(text: str, proposals: Sequence[Decision], already: Sequence[str] = 
         if _SENTENCE_GAP.search(text[:match.start()]) and redaction._NOT_NAME_END.search(low):
             continue  # "Задержанный", "Пришли" at the start of a sentence
         add(word, match.start(), match.end())
-    return out[:MOST_UNHIDDEN]
+    return out[:most]

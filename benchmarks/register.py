@@ -97,13 +97,15 @@ def main() -> None:
         result = register.audit(new, published)
         took = time.perf_counter() - start
         print(f"{label}: audit {took:.2f} s; compared with {result.compared} tables; "
-              f"left out by contradiction {result.contradicted}; refused: "
-              f"{sorted(result.refused) or 'none'}")
-        for table, problem in result.refused.items():
-            print(f"    {table}: {problem.dimension or 'totals'} {problem.value} "
+              f"left out by contradiction {result.contradicted}; "
+              f"more numbers hidden: {sorted(result.coarsened) or 'none'}; "
+              f"refused: {sorted(result.refused) or 'none'}")
+        reasons = [*result.refused.items(),
+                   *((table, problem) for table, (_t, problem) in result.coarsened.items())]
+        for table, problem in reasons:
+            print(f"    {table}: {problem.dimension or 'totals'} {problem.value or ''} "
                   f"years {','.join(problem.years)} groups {','.join(problem.groups) or 'all'}"
                   f" defenders {problem.defenders or 'both'}: {problem.low}–{problem.high}")
-
 
 if __name__ == "__main__":
     main()

@@ -480,14 +480,16 @@ def audit(new: Sequence[Released], old: Sequence[Released]) -> Audit:
         if problem is None:
             break
         table = next(t for t in remaining if t.table == problem.table)
-        better = None
+        better: list[Released] | None = None
         if rounds < MOST_ROUNDS:
             rounds += 1
             better = _hide_more(table, problem, atoms, value, remaining, old, limit, universe)
         if better is not None:
-            result.coarsened.setdefault(problem.table, (better, problem))
-            result.coarsened[problem.table] = (better, result.coarsened[problem.table][1])
-            remaining = [better if t is table else t for t in remaining]
+            for before, after in zip(remaining, better, strict=True):
+                if after is not before:
+                    first = result.coarsened.get(after.table, (after, problem))[1]
+                    result.coarsened[after.table] = (after, first)
+            remaining = better
             continue
         result.refused[problem.table] = problem
         result.coarsened.pop(problem.table, None)
@@ -502,12 +504,14 @@ def _closeness(support: frozenset[Atom], atoms: frozenset[Atom]) -> int:
 
 
 def _hide_more(table: Released, problem: Disclosure, atoms: frozenset[Atom],
-               value: str | None,
-               remaining: list[Released], old: Sequence[Released], limit: int,
-               universe: Sequence[str]) -> Released | None:
-    """The table with more published numbers hidden, so that this disclosure goes (the
-    numbers a subtraction uses first: those that count every act of the disclosed count,
-    the smallest first; at most TRIES of them), or None."""
+               value: str | None, remaining: list[Released], old: Sequence[Released],
+               limit: int, universe: Sequence[str]) -> list[Released] | None:
+    """The new tables with more published numbers of `table` hidden, so that this
+    disclosure goes, or None. The numbers a subtraction uses go first (those that count the
+    whole disclosed count: the totals it starts from), the smallest first, at most TRIES of
+    them, one more each time. A number hidden here is hidden in the draft's other tables too
+    where they print the same one (each one-way table prints the grand total): otherwise
+    the other table would give it back."""
     dimension = problem.dimension
 
     def relevant(fact: Fact) -> bool:
@@ -518,15 +522,26 @@ def _hide_more(table: Released, problem: Disclosure, atoms: frozenset[Atom],
         (k for k, f in enumerate(table.facts) if f.count and relevant(f)),
         key=lambda k: (_closeness(_support(table.facts[k], table.scope, universe), atoms),
                        table.facts[k].count or 0))
-    facts = list(table.facts)
-    for k in candidates[:TRIES]:  # one more each time, until this disclosure goes
-        facts[k] = replace(facts[k], count=None)
-        trial = Released(table.table, table.scope, tuple(facts), table.on)
-        found, _kept, _contradicted = _disclosures(
-            dimension, [trial if t is table else t for t in remaining], list(old), limit)
+    tables = list(remaining)
+    for k in candidates[:TRIES]:
+        fact = table.facts[k]
+        tables = [_hidden(t, fact) if t is table or (
+            fact.dimension == NO_BREAKDOWN and t.scope == table.scope) else t for t in tables]
+        found, _kept, _contradicted = _disclosures(dimension, tables, list(old), limit)
         if not any(a == atoms and v == value for a, v, *_rest in found):
-            return trial
+            return tables
     return None
+
+
+def _hidden(table: Released, number: Fact) -> Released:
+    """The table with `number` (the same dimension, value, year and type) hidden."""
+    def same(fact: Fact) -> bool:
+        return (fact.dimension, fact.value, fact.year, fact.group) == (
+            number.dimension, number.value, number.year, number.group)
+
+    return Released(table.table, table.scope,
+                    tuple(replace(f, count=None) if same(f) else f for f in table.facts),
+                    table.on)
 
 
 def reason(problem: Disclosure, label: Any) -> str:

@@ -18,17 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cache, cached_property
+from operator import attrgetter
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from kalkan.accounts.models import User
-from kalkan.analysis import charts, gate, redaction
+from kalkan.analysis import charts, gate, redaction, register
 from kalkan.analysis.documents import Block, Bullets, Draft, Figure, Heading, Paragraph, Table
 from kalkan.analysis.laws import laws_for, stage_label, type_label
 from kalkan.analysis.mechanisms import Mechanism, articles_engaged, mechanisms
@@ -159,7 +162,16 @@ class Review:
                                          [finding for finding, _choice in decided])
 
     def hidden_words(self, summary: Summary) -> list[str]:
+        """The words typed in "also hide these words", then those ticked in the list of
+        words the tool let stand (kalkan.analysis.review_hints)."""
+        typed = self.typed_words(summary)
+        return typed + [word for word in self.ticked_words(summary) if word not in typed]
+
+    def typed_words(self, summary: Summary) -> list[str]:
         return list((self.summaries.get(summary.id) or {}).get("extra") or [])
+
+    def ticked_words(self, summary: Summary) -> list[str]:
+        return list((self.summaries.get(summary.id) or {}).get("ticked") or [])
 
     def left_out(self, summary: Summary) -> bool:
         return bool((self.summaries.get(summary.id) or {}).get("leave_out"))
@@ -241,6 +253,27 @@ class GatedFigure:
     rows: list[list[str]]
     note: str
     behind: dict[str, list[str]]  # "row × column" -> act ids
+    table: str = ""  # which table (register.TWO_WAY or the one-way table's dimension)
+    facts: tuple[register.Fact, ...] = ()  # its numbers by codes, for the register
+
+
+@dataclass(frozen=True)
+class AttributeFlag:
+    """A published count whose every act has a victim of one gender identity: whoever knows
+    that someone is counted there learns their gender identity (attribute disclosure)."""
+
+    caption: str  # the table's, in the draft's language
+    cell: str  # the cell's row (and column), in the draft's language
+    count: int
+    gender_identity: str  # the shared value (code)
+
+    def text(self) -> str:
+        """In the active language."""
+        return _("“%(cell)s” in “%(caption)s”: all %(count)d acts counted there are against "
+                 "people of one gender identity (%(value)s). A reader who knows someone is "
+                 "counted there learns theirs.") % {
+            "cell": self.cell, "caption": self.caption, "count": self.count,
+            "value": vocabulary("gender_identity").label(self.gender_identity)}
 
 
 @dataclass
@@ -263,6 +296,12 @@ class Prepared:
     held_back: int
     laws: list[Any]
     groups_shown: list[str]  # top-level act types whose gated count is visible
+    # Published counts whose acts all share the victim's gender identity: shown to the
+    # reviewer before download.
+    attribute_flags: list[AttributeFlag] = field(default_factory=list)
+    # Captions of tables left out because, with tables released before, they would give a
+    # hidden count away (register.audit; see withhold).
+    withheld: list[str] = field(default_factory=list)
 
 
 def _quasi(row: ActRow) -> gate.QuasiIdentifiers:
@@ -293,7 +332,8 @@ def _figure(caption: str, rows: list[str], columns: list[str], table: gate.Gated
     }
     header = [DIMENSION_HEADS[row_dimension](), *(labels(column_dimension, c) for c in columns),
               total]
-    return GatedFigure(caption, header, out, table.note, named)
+    return GatedFigure(caption, header, out, table.note, named, register.TWO_WAY,
+                       register.two_way_facts(rows, columns, table))
 
 
 def _series_figure(caption: str, dimension: str, rows: list[ActRow],
@@ -311,7 +351,7 @@ def _series_figure(caption: str, dimension: str, rows: list[ActRow],
             for c, v in zip(categories, series.counts, strict=True)]
     body.append([_("Total"), gate.shown(series.total)])
     return GatedFigure(caption, [DIMENSION_HEADS[dimension](), _("Acts")], body, series.note,
-                       behind)
+                       behind, dimension, register.series_facts(dimension, categories, series))
 
 
 DIMENSION_HEADS = {
@@ -364,6 +404,7 @@ def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
             tables.append(figure)
     summaries, anonymised, without_consent = _summaries(rows, asked, keyring,
                                                         {row.id for row in dated})
+    flags = _attribute_flags(tables, dated, labels)
     return Prepared(
         asked=asked, acts=len(dated), tables=tables, periods=periods, by_period=by_period,
         period_totals=period_totals, period_note=period_note, total=total,
@@ -373,7 +414,120 @@ def _prepare(working: WorkingSet, asked: Asked, keyring: Keyring) -> Prepared:
         without_statistics_consent=sum(1 for row in rows if row.year) - len(dated),
         held_back=len(anonymised.held_back) if anonymised else 0,
         laws=laws_for(asked.country, keyring), groups_shown=groups_shown,
+        attribute_flags=flags,
     )
+
+
+def _attribute_flags(tables: list[GatedFigure], rows: list[ActRow],
+                     labels: ValueLabels) -> list[AttributeFlag]:
+    """Every published, nonzero count of the tables whose acts' victims all share one
+    recorded gender identity (outside the table by gender identity, which says so anyway)."""
+    dimensions = {t.table for t in tables if t.table and t.table != register.TWO_WAY}
+    seen: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
+    # The distinct combinations first (100,000 acts make a few hundred).
+    for year, group, value in set(map(attrgetter("year", "act_group", "gender_identity"),
+                                      rows)):
+        for key in (("", "", year, group), ("", "", year, ""), ("", "", "", group),
+                    ("", "", "", "")):
+            seen[key].add(value)
+    for dimension in dimensions:
+        for shown, value in set(map(attrgetter(dimension, "gender_identity"), rows)):
+            seen[dimension, shown, "", ""].add(value)
+    flags = []
+    for table in tables:
+        if table.table == "gender_identity":
+            continue
+        for fact in table.facts:
+            shared = seen.get((fact.dimension, fact.value, fact.year, fact.group), set())
+            if not fact.count or len(shared) != 1 or next(iter(shared)) in ("", SEVERAL):
+                continue
+            parts = ([labels(fact.dimension, fact.value)] if fact.dimension else []) + (
+                [labels("act_group", fact.group)] if fact.group else []) + (
+                [fact.year] if fact.year else [])
+            flags.append(AttributeFlag(table.caption, " × ".join(parts) or _("Total"),
+                                       fact.count, next(iter(shared))))
+    return flags
+
+
+def scope_of(asked: Asked) -> register.Scope:
+    """The selection of a draft, as the register compares them."""
+    return register.Scope(asked.country,
+                          tuple(str(y) for y in range(asked.year_from, asked.year_to + 1)),
+                          tuple(sorted(asked.act_groups)), asked.defenders_only)
+
+
+def released(prepared: Prepared) -> list[register.Released]:
+    """The draft's tables as the register keeps them once downloaded."""
+    scope = scope_of(prepared.asked)
+    return [register.Released(t.table, scope, t.facts) for t in prepared.tables if t.table]
+
+
+def audited(prepared: Prepared, audit: register.Audit) -> Prepared:
+    """The draft as the register's audit allows it: tables with more numbers hidden where
+    that was enough, without the tables it refused."""
+    if audit.coarsened:
+        prepared = replace(prepared, tables=[
+            _hide_more(t, audit.coarsened[t.table][0]) if t.table in audit.coarsened else t
+            for t in prepared.tables])
+        two_way = next((t for t in prepared.tables if t.table == register.TWO_WAY), None)
+        if two_way is not None and register.TWO_WAY in audit.coarsened:
+            prepared = _chart_numbers(prepared, two_way)
+    return withhold(prepared, audit.refused)
+
+
+def _shown_number(text: str) -> int | None:
+    return None if text == gate.MARKER else int(text)
+
+
+def _hide_more(figure: GatedFigure, table: register.Released) -> GatedFigure:
+    """The figure with the numbers the audit hid (`table`: its facts, in the figure's order:
+    see register.two_way_facts and series_facts) printed as hidden."""
+    rows = [list(row) for row in figure.rows]
+    if figure.table == register.TWO_WAY:
+        n_rows, n_cols = len(rows) - 1, len(rows[0]) - 2
+        places = [(i, 1 + j) for i in range(n_rows) for j in range(n_cols)]
+        places += [(i, 1 + n_cols) for i in range(n_rows)]
+        places += [(n_rows, 1 + j) for j in range(n_cols)] + [(n_rows, 1 + n_cols)]
+    else:
+        places = [(i, 1) for i in range(len(rows))]
+    for (i, j), before, after in zip(places, figure.facts, table.facts, strict=True):
+        if before.count is not None and after.count is None:
+            rows[i][j] = gate.MARKER
+    note = " ".join(filter(None, [figure.note, _(
+        "Further numbers are hidden so that this table cannot be subtracted from one "
+        "published before.")]))
+    return replace(figure, rows=rows, facts=table.facts, note=note)
+
+
+def _chart_numbers(prepared: Prepared, figure: GatedFigure) -> Prepared:
+    """The chart, the total and the types listed follow the type-by-year table."""
+    body, totals = figure.rows[:-1], figure.rows[-1]
+    return replace(
+        prepared,
+        by_period={row[0]: [_shown_number(v) for v in row[1:-1]] for row in body},
+        period_totals=[_shown_number(v) for v in totals[1:-1]],
+        total=_shown_number(totals[-1]),
+        groups_shown=[g for g in prepared.groups_shown
+                      if any(f.group == g and not f.year and f.count for f in figure.facts)],
+    )
+
+
+def withhold(prepared: Prepared, tables: Iterable[str]) -> Prepared:
+    """The draft without the given tables (register.audit refused them), and without every
+    number that repeats them: the type-by-year table's total, chart and list of types."""
+    refused = set(tables)
+    if not refused:
+        return prepared
+    gone = [t.caption for t in prepared.tables if t.table in refused]
+    changes: dict[str, Any] = {
+        "tables": [t for t in prepared.tables if t.table not in refused],
+        "withheld": [*prepared.withheld, *gone],
+        "attribute_flags": [f for f in prepared.attribute_flags if f.caption not in gone],
+    }
+    if register.TWO_WAY in refused:
+        changes.update(by_period={}, period_totals=[], period_note="", total=None,
+                       groups_shown=[])
+    return replace(prepared, **changes)
 
 
 def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring, counted: set[str]
@@ -537,6 +691,13 @@ def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -
         blocks.append(Paragraph(left_out_note(prepared.without_statistics_consent), "note"))
     for table in prepared.tables:
         blocks.append(Table(table.caption, table.header, table.rows, table.note))
+    if prepared.withheld:
+        blocks.append(Paragraph(ngettext(
+            "%(count)d table is left out: together with tables published before, it would "
+            "let a hidden number be worked out.",
+            "%(count)d tables are left out: together with tables published before, they "
+            "would let a hidden number be worked out.",
+            len(prepared.withheld)) % {"count": len(prepared.withheld)}, "note"))
     if prepared.by_period:
         series = stacked_with_hidden(prepared.by_period, prepared.period_totals,
                                      _("Not shown by type (small numbers)"))

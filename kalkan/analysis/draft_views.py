@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,11 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.roles import Capability
-from kalkan.analysis import builder, documents, gate
+from kalkan.analysis import builder, documents, gate, register, review_hints
 from kalkan.analysis.laws import COUNTRIES, country_name
 from kalkan.analysis.mechanisms import mechanisms
 from kalkan.analysis.models import ReportDraft
-from kalkan.analysis.statistics import left_out_note
+from kalkan.analysis.statistics import ValueLabels, left_out_note
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id
 from kalkan.core.pages import page_of
@@ -128,6 +129,20 @@ def _prepared(request: HttpRequest, asked: builder.Asked,
     return builder.prepare(working, asked, organisation)
 
 
+def _checked(prepared: builder.Prepared, keyring: Keyring
+             ) -> tuple[builder.Prepared, list[tuple[str, bool, register.Disclosure]]]:
+    """The draft as the register allows it (kalkan.analysis.register): tables that, read
+    with those released before, would give a hidden count away get more numbers hidden or
+    are left out; with each one's caption, whether it was left out, and the reason."""
+    released = register.registered(keyring.without_compartments(), prepared.asked.country)
+    audit = register.audit(builder.released(prepared), released)
+    captions = {t.table: t.caption for t in prepared.tables}
+    changes = [(captions[table], True, problem) for table, problem in audit.refused.items()]
+    changes += [(captions[table], False, problem)
+                for table, (_better, problem) in audit.coarsened.items()]
+    return builder.audited(prepared, audit), changes
+
+
 @capability_required(Capability.BUILD_REPORTS)
 @require_http_methods(["GET", "POST"])
 def draft_list(request: HttpRequest) -> HttpResponse:
@@ -153,6 +168,7 @@ def _summary_rows(prepared: builder.Prepared, review: builder.Review) -> list[di
     rows = []
     for number, summary in enumerate(prepared.summaries, 1):
         decisions = review.decisions(summary)
+        why = review_hints.reasons(summary.narrative, summary.proposals)
         written_in = review.language(summary)
         rows.append({
             "language": written_in,
@@ -164,12 +180,18 @@ def _summary_rows(prepared: builder.Prepared, review: builder.Review) -> list[di
             "facts": builder.facts(summary, prepared.asked.language),
             "reviewed": review.reviewed(summary),
             "left_out": review.left_out(summary),
-            "extra": "\n".join(review.hidden_words(summary)),
+            "extra": "\n".join(review.typed_words(summary)),
+            # The words the tool saw and let stand, to tick (ticked ones stay listed).
+            "unhidden": [{"word": word, "ticked": word in review.ticked_words(summary)}
+                         for word in review_hints.unhidden(
+                             summary.narrative, summary.proposals,
+                             already=review.typed_words(summary))],
             "preview": review.text(summary) if summary.narrative else "",
             "items": [
                 {"index": i, "finding": finding, "proposed": proposed,
                  "kept": chosen is None, "text": chosen if chosen is not None else proposed,
-                 "kind": builder.KIND_LABELS.get(finding.kind, finding.kind)}
+                 "kind": builder.KIND_LABELS.get(finding.kind, finding.kind),
+                 "why": why[i]}
                 for i, ((finding, proposed), (_f, chosen))
                 in enumerate(zip(summary.proposals, decisions[:len(summary.proposals)],
                                  strict=True))
@@ -183,9 +205,10 @@ def _summary_rows(prepared: builder.Prepared, review: builder.Review) -> list[di
 def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
     draft, keyring = _draft(request, pk)
     asked, review = _opened(draft, keyring)
-    prepared = _prepared(request, asked, keyring)
+    prepared, refusals = _checked(_prepared(request, asked, keyring), keyring)
     _log(request, "draft_viewed", draft.pk)
     pending = sum(1 for s in prepared.summaries if not review.reviewed(s))
+    labels = ValueLabels(keyring)
     return render(request, "analysis/draft.html", {
         "draft": draft,
         "asked": asked,
@@ -202,6 +225,11 @@ def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
                       for code in builder.NARRATIVE_LANGUAGES],
         "draft_language": vocabulary("language").label(asked.language),
         "formats": [("docx", "DOCX (Word)"), ("pdf", "PDF"), ("md", "Markdown")],
+        "refusals": [(caption, register.reason(problem, labels))
+                     for caption, left_out, problem in refusals if left_out],
+        "coarsenings": [(caption, register.reason(problem, labels))
+                        for caption, left_out, problem in refusals if not left_out],
+        "attribute_flags": [flag.text() for flag in prepared.attribute_flags],
     })
 
 
@@ -235,10 +263,15 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
                 replacements.append(typed or proposed)
         extra = [line.strip()[:100] for line in
                  request.POST.get(f"extra-{summary.id}", "").splitlines() if line.strip()]
+        # Ticked in the list of words the tool let stand: only words of that list count.
+        offered = set(review_hints.unhidden(summary.narrative, summary.proposals, most=None))
+        ticked = [word for word in request.POST.getlist(f"hide-{summary.id}")
+                  if word in offered]
         written_in = request.POST.get(f"lang-{summary.id}", "")
         summaries[summary.id] = {
             "fingerprint": summary.fingerprint, "replacements": replacements,
-            "extra": extra[:30], "leave_out": request.POST.get(f"out-{summary.id}") == "1",
+            "extra": extra[:30], "ticked": ticked[:review_hints.MOST_UNHIDDEN],
+            "leave_out": request.POST.get(f"out-{summary.id}") == "1",
             # Sealed with the rest of the review: a translation is the reviewer's words.
             "language": written_in if written_in in builder.NARRATIVE_LANGUAGES else "",
             "translation": request.POST.get(f"translation-{summary.id}", "").strip(),
@@ -262,21 +295,26 @@ def download(request: HttpRequest, pk: str) -> HttpResponseBase:
         messages.error(request, _("Choose DOCX, PDF or Markdown."))
         return redirect("drafts:draft", pk=draft.pk)
     appendix = request.POST.get("appendix") == "1"
-    prepared = _prepared(request, asked, keyring)
+    prepared, refusals = _checked(_prepared(request, asked, keyring), keyring)
     try:
         document = builder.document(prepared, saved, appendix=appendix)
     except ValueError:
         messages.error(request, _("Review every case summary before downloading the draft."))
         return redirect("drafts:draft", pk=draft.pk)
-    key = open_content_key(draft.content_key, keyring)
-    write(draft, key, provenance=json.dumps(builder.provenance(prepared, saved)))
-    _log(request, "draft_downloaded", draft.pk, format=kind, appendix=appendix)
     if kind == "docx":
         body: bytes = documents.to_docx(document)
     elif kind == "pdf":
         body = documents.to_pdf(document)
     else:
         body = documents.to_markdown(document).encode("utf-8")
+    key = open_content_key(draft.content_key, keyring)
+    with transaction.atomic():  # the provenance and the register, or neither
+        write(draft, key, provenance=json.dumps(builder.provenance(prepared, saved)))
+        # What leaves is remembered, so that no later draft can be subtracted from it.
+        register.remember(keyring.without_compartments(), draft, builder.released(prepared),
+                          timezone.localdate().isoformat())
+    _log(request, "draft_downloaded", draft.pk, format=kind, appendix=appendix,
+         tables_changed=len(refusals))
     content_type, extension = FORMATS[kind]
     response = HttpResponse(body, content_type=content_type)
     name = f"{asked.mechanism}-{asked.country}-{asked.year_from}-{asked.year_to}"

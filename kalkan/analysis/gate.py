@@ -16,7 +16,9 @@ printed in a report or shown on a dashboard meant for outsiders:
 The gated objects never hold the raw counts, so nothing downstream can print them by mistake.
 They are gated one at a time: two tables that share a margin must agree on it (derive a one-way
 series from a gated two-way table with ``GatedTable.row_series``/``column_series`` rather than
-gating the same counts twice), otherwise one table can undo the other's protection.
+gating the same counts twice), otherwise one table can undo the other's protection. Across
+drafts and editions, kalkan.analysis.register keeps every table that left and refuses a new
+one that, subtracted from or added to them, would give a hidden count away.
 
 Counts
 ------

@@ -114,3 +114,22 @@ class ReportDraft(SealedRecord):
 
     def __str__(self) -> str:
         return f"report draft {self.id}"
+
+
+class PublishedTable(SealedRecord):
+    """One gated table as it left Kalkan in a downloaded draft: the publication gate's memory
+    (kalkan.analysis.register). Its selection, labels and numbers are sealed like any record:
+    together they say as much as the counts they are."""
+
+    # table: JSON register.Released {table, scope {country, years, groups, defenders_only},
+    # on, facts [[dimension, value, year, group, count | null]]}.
+    SEALED_FIELDS: ClassVar[tuple[str, ...]] = ("table",)
+
+    table = models.BinaryField(default=b"")
+    # Which draft released it (kept if the draft goes: what was published stays published).
+    draft = models.ForeignKey(
+        ReportDraft, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"published table {self.id}"

@@ -4,6 +4,7 @@ narrative behind a summary and the provenance kept with a draft are never readab
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from kalkan.analysis import register
+from kalkan.analysis.models import PublishedTable
 from kalkan.analysis.tests.test_builder import corpus as corpus  # noqa: F401 (a fixture)
 from kalkan.analysis.tests.test_draft_pages import DRAFTS, _new_draft, _review_form
 from kalkan.core.testing import log_in
@@ -53,3 +56,23 @@ def test_a_reviewed_and_downloaded_draft_leaves_nothing_readable(client, chingiz
     assert _instance_files() <= files_before
     assert find_leaks({"replacement": typed, "translation": translated}) == []
     assert typed.decode() not in caplog.text and translated.decode() not in caplog.text
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_the_register_of_published_tables_is_sealed(client, chingiz, corpus):  # noqa: F811
+    """What left (which tables, over which selection, with which numbers) is as telling as
+    the counts: none of it is readable on disk or in the dump."""
+    log_in(client, chingiz)
+    location = _new_draft(client)
+    client.post(f"{location}review/", _review_form(client.get(location).content.decode()))
+    assert client.post(f"{location}download/", {"format": "md"}).status_code == 200
+    kept = register.registered(chingiz.keyring(), "kg")
+    assert PublishedTable.objects.count() == len(kept) >= 2
+    secrets: dict[str, bytes] = {}
+    for table in kept:
+        text = table.as_json()
+        secrets[f"{table.table} as kept"] = text.encode()
+        facts = text[text.index('"facts"'):]
+        secrets[f"{table.table} numbers"] = facts[:60].encode()
+        secrets[f"{table.table} selection"] = json.dumps(table.scope.as_json()).encode()
+    assert find_leaks(secrets) == []

@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,16 +28,18 @@ from kalkan.accounts.roles import Capability
 from kalkan.analysis import builder, documents, gate, register, review_hints
 from kalkan.analysis.laws import COUNTRIES, country_name
 from kalkan.analysis.mechanisms import mechanisms
-from kalkan.analysis.models import ReportDraft
+from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage, PublishedTable, ReportDraft
 from kalkan.analysis.statistics import ValueLabels, left_out_note
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id
 from kalkan.core.pages import page_of
 from kalkan.records import local_terms
 from kalkan.records.forms import FIRST_YEAR
+from kalkan.records.models import LocalTerm, RetiredTerm
 from kalkan.records.vocabularies import vocabulary
 from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import Removed
 from kalkan.vault.records import open_content_key, read, readable_by, write
 from kalkan.vault.session import keyring_required
 
@@ -121,12 +124,29 @@ def _draft(request: HttpRequest, pk: str) -> tuple[ReportDraft, Keyring]:
     return draft, keyring
 
 
-def _prepared(request: HttpRequest, asked: builder.Asked,
-              keyring: Keyring) -> builder.Prepared:
+def _prepared_and_checked(
+    request: HttpRequest, asked: builder.Asked, keyring: Keyring
+) -> tuple[builder.Prepared, list[tuple[str, bool, register.Disclosure]]]:
+    """The draft as prepared and as the register allows it. Preparing reads every act in
+    scope and runs the redaction model over the summaries (seconds at 100,000 acts), so it
+    is kept beside the working set: viewing, reviewing and downloading again reuse it until
+    the records (the working set's generation), the laws, local terms or the register of
+    published tables change. A review changes only the draft, which is applied afterwards."""
     # The organisation's keys only: a restricted case stays out of every draft.
     organisation = keyring.without_compartments()
     working = workingset.for_session(str(request.session.session_key), organisation)
-    return builder.prepare(working, asked, organisation)
+    return working.derived(
+        ("draft", asked, _outside_the_working_set()),
+        lambda: _checked(builder.prepare(working, asked, organisation), organisation))
+
+
+def _outside_the_working_set() -> tuple[object, ...]:
+    """What a prepared draft depends on that the working set does not hold, as numbers that
+    change whenever it does (records only get newer revisions; removals go to vault.Removed)."""
+    state: list[object] = [Removed.objects.count(), RetiredTerm.objects.count()]
+    for model in (Law, LawStage, LawDeadline, LawLink, LocalTerm, PublishedTable):
+        state.extend(model.objects.aggregate(Max("revision"), Count("pk")).values())
+    return tuple(state)
 
 
 def _checked(prepared: builder.Prepared, keyring: Keyring
@@ -205,7 +225,7 @@ def _summary_rows(prepared: builder.Prepared, review: builder.Review) -> list[di
 def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
     draft, keyring = _draft(request, pk)
     asked, review = _opened(draft, keyring)
-    prepared, refusals = _checked(_prepared(request, asked, keyring), keyring)
+    prepared, refusals = _prepared_and_checked(request, asked, keyring)
     _log(request, "draft_viewed", draft.pk)
     pending = sum(1 for s in prepared.summaries if not review.reviewed(s))
     labels = ValueLabels(keyring)
@@ -240,7 +260,7 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
     reviewer kept the placeholder, typed another text, or kept the original words."""
     draft, keyring = _draft(request, pk)
     asked, _old = _opened(draft, keyring)
-    prepared = _prepared(request, asked, keyring)
+    prepared, _changes = _prepared_and_checked(request, asked, keyring)
     summaries: dict[str, dict[str, Any]] = {}
     too_long = [summary for summary in prepared.summaries
                 if len(request.POST.get(f"translation-{summary.id}", "")) > MAX_TRANSLATION]
@@ -295,7 +315,7 @@ def download(request: HttpRequest, pk: str) -> HttpResponseBase:
         messages.error(request, _("Choose DOCX, PDF or Markdown."))
         return redirect("drafts:draft", pk=draft.pk)
     appendix = request.POST.get("appendix") == "1"
-    prepared, refusals = _checked(_prepared(request, asked, keyring), keyring)
+    prepared, refusals = _prepared_and_checked(request, asked, keyring)
     try:
         document = builder.document(prepared, saved, appendix=appendix)
     except ValueError:

@@ -133,3 +133,40 @@ def test_malformed_ids_and_choices_get_a_clear_answer(client, chingiz):
     assert response.status_code == 400
     assert not ReportDraft.objects.exists()
     assert client.get(DASHBOARDS, {"from": "last year", "country": "zz"}).status_code == 200
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_a_draft_is_prepared_again_only_when_what_it_counts_changed(client, chingiz, corpus,
+                                                                   monkeypatch):  # noqa: F811
+    """Viewing, reviewing and downloading reuse one preparation (the redaction model runs
+    once); a new act in scope, a new law stage or a table published meanwhile prepare it
+    again, so the draft never shows numbers or summaries older than the records."""
+    from kalkan.analysis import builder
+    from kalkan.records import services
+
+    prepared: list[object] = []
+    real = builder.prepare
+    monkeypatch.setattr(builder, "prepare",
+                        lambda *args, **kw: prepared.append(args[1]) or real(*args, **kw))
+    log_in(client, chingiz)
+    location = _new_draft(client)
+    page = client.get(location).content.decode()
+    client.get(location)
+    assert client.post(f"{location}review/", _review_form(page)).status_code == 302
+    assert "Download the draft" in client.get(location).content.decode()
+    assert len(prepared) == 1
+
+    # A table published: the register's audit of the next view must see it.
+    assert client.post(f"{location}download/", {"format": "md"}).status_code == 200
+    client.get(location)
+    assert len(prepared) == 2
+
+    # One more act in scope: counted at once.
+    keys = chingiz.keyring()
+    event = services.new_event(keys, chingiz.user, title="Detained at a bus stop",
+                               details={"start": {"year": 2025}, "place": {"code": "kg.chuy",
+                                                                          "detail": ""}})
+    victim = services.new_person(keys, pseudonym="Victim late", profile={"kind": "individual"})
+    services.add_act(event, keys, victim=victim, details={"type": "arbitrary_detention"})
+    client.get(location)
+    assert len(prepared) == 3

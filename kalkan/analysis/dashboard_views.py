@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kalkan.accounts.decorators import capability_required
@@ -31,6 +31,7 @@ from kalkan.analysis.statistics import (
     act_rows,
     left_out_note,
     legend_note,
+    outside_the_working_set,
     stacked_with_hidden,
     tally,
     with_consent,
@@ -275,6 +276,16 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     if name not in CHARTS:
         raise Http404
     asked, gated = _asked(request)
+    keyring = keyring_required(request)
+    working = workingset.for_session(str(request.session.session_key), keyring)
+    # Drawn once per query, language and state of the records (a page shown again, or to a
+    # colleague with the same keys, costs nothing).
+    key = ("chart", name, request.GET.urlencode(), get_language(), outside_the_working_set())
+    return HttpResponse(working.derived(key, lambda: _drawn(request, name, asked, gated)),
+                        content_type="image/svg+xml")
+
+
+def _drawn(request: HttpRequest, name: str, asked: search.Asked, gated: bool) -> bytes:
     rows, _left_out, keyring = _rows(request, asked, gated)
     labels = ValueLabels(keyring)
     if name == "over_time":
@@ -288,4 +299,4 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
             "by_victim": ("gender_identity", _("Acts by the victim's gender identity")),
         }[name]
         drawn = _series_chart(rows, dimension, title, gated, labels)
-    return HttpResponse(drawn.svg, content_type="image/svg+xml")
+    return drawn.svg

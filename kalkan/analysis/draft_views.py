@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,18 +27,16 @@ from kalkan.accounts.roles import Capability
 from kalkan.analysis import builder, documents, gate, register, review_hints
 from kalkan.analysis.laws import COUNTRIES, country_name
 from kalkan.analysis.mechanisms import mechanisms
-from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage, PublishedTable, ReportDraft
-from kalkan.analysis.statistics import ValueLabels, left_out_note
+from kalkan.analysis.models import ReportDraft
+from kalkan.analysis.statistics import ValueLabels, left_out_note, outside_the_working_set
 from kalkan.audit.services import record
 from kalkan.core.ids import parse_id
 from kalkan.core.pages import page_of
 from kalkan.records import local_terms
 from kalkan.records.forms import FIRST_YEAR
-from kalkan.records.models import LocalTerm, RetiredTerm
 from kalkan.records.vocabularies import vocabulary
 from kalkan.vault import workingset
 from kalkan.vault.keyring import Keyring
-from kalkan.vault.models import Removed
 from kalkan.vault.records import open_content_key, read, readable_by, write
 from kalkan.vault.session import keyring_required
 
@@ -136,17 +133,8 @@ def _prepared_and_checked(
     organisation = keyring.without_compartments()
     working = workingset.for_session(str(request.session.session_key), organisation)
     return working.derived(
-        ("draft", asked, _outside_the_working_set()),
+        ("draft", asked, outside_the_working_set()),
         lambda: _checked(builder.prepare(working, asked, organisation), organisation))
-
-
-def _outside_the_working_set() -> tuple[object, ...]:
-    """What a prepared draft depends on that the working set does not hold, as numbers that
-    change whenever it does (records only get newer revisions; removals go to vault.Removed)."""
-    state: list[object] = [Removed.objects.count(), RetiredTerm.objects.count()]
-    for model in (Law, LawStage, LawDeadline, LawLink, LocalTerm, PublishedTable):
-        state.extend(model.objects.aggregate(Max("revision"), Count("pk")).values())
-    return tuple(state)
 
 
 def _checked(prepared: builder.Prepared, keyring: Keyring

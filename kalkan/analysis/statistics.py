@@ -16,13 +16,17 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import Count, Max
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage, PublishedTable
 from kalkan.records import consent, local_terms
+from kalkan.records.models import LocalTerm, RetiredTerm
 from kalkan.records.search import Labels
 from kalkan.records.vocabularies import Vocabulary
 from kalkan.vault.keyring import Keyring
+from kalkan.vault.models import Removed
 from kalkan.vault.workingset import Query, WorkingSet
 
 UNKNOWN = ""
@@ -179,3 +183,14 @@ def stacked_with_hidden(
 def legend_note(note: str) -> str:
     """What a chart's legend says of hidden numbers: short (the table's note explains)."""
     return str(_("Hidden: small numbers")) if note else ""
+
+
+def outside_the_working_set() -> tuple[object, ...]:
+    """What drafts and charts depend on that the working set does not hold (laws and their
+    stages, local terms, the register of published tables, removals), as numbers that change
+    whenever it does: records only ever get newer revisions. Kept results are keyed by it
+    beside the working set's own generation (WorkingSet.derived)."""
+    state: list[object] = [Removed.objects.count(), RetiredTerm.objects.count()]
+    for model in (Law, LawStage, LawDeadline, LawLink, LocalTerm, PublishedTable):
+        state.extend(model.objects.aggregate(Max("revision"), Count("pk")).values())
+    return tuple(state)

@@ -146,8 +146,12 @@ def test_a_draft_is_prepared_again_only_when_what_it_counts_changed(client, chin
 
     prepared: list[object] = []
     real = builder.prepare
-    monkeypatch.setattr(builder, "prepare",
-                        lambda *args, **kw: prepared.append(args[1]) or real(*args, **kw))
+
+    def counted(*args: object, **kwargs: object) -> object:
+        prepared.append(args[1])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builder, "prepare", counted)
     log_in(client, chingiz)
     location = _new_draft(client)
     page = client.get(location).content.decode()

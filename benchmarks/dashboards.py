@@ -1,0 +1,165 @@
+"""How long a whole dashboard page takes (the page and its five charts), exact and "as it would
+be published" (issue: Speed where people wait).
+
+    .venv/bin/python benchmarks/dashboards.py [--acts 100000 --consent 0.3 --seed 0]
+                                              [--data-dir DIR]   # keep and reuse the instance
+
+Makes a new instance as benchmarks/records.py does (`--acts` fictional acts), records consent
+to anonymised statistics for a share of the victims and enrols an analyst; none of that is
+timed. Then, in one process with the Django test client and a real unlocked session, loads
+the dashboard page and its five charts as a browser would (the page, then each <img>):
+first after the working set changed, then again with nothing changed, for no filter and for
+one country, exact and published. Prints each whole-page time beside the facet counts of the
+same query (the limit beside it: what the working set answers in one call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.records import prepare  # noqa: E402 (after the path is set)
+from benchmarks.vault import peak_rss_mb, setup  # noqa: E402
+
+
+def add_statistics_consent(data_dir: Path, share: float, seed: int) -> int:
+    from datetime import date
+
+    from kalkan.accounts.models import User
+    from kalkan.records import consent
+    from kalkan.records.models import Act, Person
+    from kalkan.vault.services import unlock
+
+    user = User.objects.get(username="bench")
+    keyring = unlock(user, (data_dir / "passphrase").read_text())
+    assert keyring is not None
+    victims = sorted({str(pk) for pk in Act.objects.values_list("victim_id", flat=True)})
+    chosen = random.Random(seed).sample(victims, int(len(victims) * share))
+    for person in Person.objects.filter(pk__in=chosen).select_related("content_key"):
+        consent.record(person, consent.STATISTICS, given=True, on=date(2026, 1, 15),
+                       how="benchmark", keyring=keyring, by=user)
+    return len(chosen)
+
+
+def analyst(data_dir: Path) -> Any:
+    from kalkan.accounts.models import User
+    from kalkan.accounts.roles import Role
+    from kalkan.accounts.services import enrol_staff
+    from kalkan.core.testing import Character
+    from kalkan.vault.services import unlock
+
+    path = data_dir / "analyst"
+    if not path.exists():
+        bench = User.objects.get(username="bench")
+        keyring = unlock(bench, (data_dir / "passphrase").read_text())
+        assert keyring is not None
+        enrolment = enrol_staff("analyst.bench", Role.ANALYST, actor=None, keyring=keyring)
+        path.write_text(enrolment.passphrase)
+    return Character(User.objects.get(username="analyst.bench"), path.read_text())
+
+
+def whole_page(client: Any, query: str) -> float:
+    """Seconds for the page and every chart it draws, one after the other as a browser
+    fetches them on a slow link."""
+    start = time.perf_counter()
+    page = client.get(f"/en/staff/dashboards/{query}")
+    assert page.status_code == 200, page.status_code
+    charts = re.findall(r'src="(chart/[^"]+)"', page.content.decode())
+    assert len(charts) == 5, charts
+    for chart in charts:
+        drawn = client.get("/en/staff/dashboards/" + chart.replace("&amp;", "&"))
+        assert drawn.status_code == 200 and drawn.content.startswith(b"<svg"), chart
+    return time.perf_counter() - start
+
+
+def facet_counts(client: Any, country: str) -> float:
+    from kalkan.records.search import ACT_FACETS
+    from kalkan.vault import workingset
+
+    working = next(iter(workingset._sets.values()))
+    filters = {"country": [country]} if country else {}
+    start = time.perf_counter()
+    working.find(workingset.Query(kind="act", filters=filters, facets=ACT_FACETS, limit=0))
+    return time.perf_counter() - start
+
+
+def touch(data_dir: Path) -> None:
+    """A change to the documentation: one more consent statement, so the next page cannot
+    reuse anything computed before it."""
+    add_statistics_consent(data_dir, 0.0001, int(time.time()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--acts", type=int, default=100_000)
+    parser.add_argument("--consent", type=float, default=0.3,
+                        help="share of victims who agreed to anonymised statistics")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data-dir", default="", help="reuse (or keep) this instance")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="kalkan-bench-dashboards-") as tmp:
+        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "instance"
+        fresh = not (data_dir / "passphrase").exists()
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not (data_dir / "secret_key").exists():
+            (data_dir / "secret_key").write_text("bench-" + os.urandom(32).hex())
+        setup(data_dir)
+        print(f"kalkan dashboard benchmark on {os.cpu_count()} cores, Python "
+              f"{sys.version.split()[0]}, SQLite; {args.acts:,} acts (seed {args.seed})")
+        if fresh:
+            made = prepare(data_dir, args.acts, args.seed)
+            print(f"generated {made['acts']:,.0f} acts in {made['generate_s']:.0f} s "
+                  "(not measured)")
+        else:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+        if not (data_dir / "consented").exists():
+            count = add_statistics_consent(data_dir, args.consent, args.seed)
+            (data_dir / "consented").write_text(str(count))
+        print(f"{int((data_dir / 'consented').read_text()):,} victims agreed to anonymised "
+              "statistics (not measured)")
+        character = analyst(data_dir)
+
+        from django.test import Client
+
+        from kalkan.core.testing import log_in
+
+        client = log_in(Client(), character)
+        client.get("/en/staff/dashboards/")  # the working set is built here (not measured)
+        print("\nwhole dashboard page (page + 5 charts), min / median of "
+              f"{args.repeat}; the facet counts of the same query beside it")
+        for label, query, country in (
+            ("all acts, exact", "", ""),
+            ("all acts, published", "?gated=1", ""),
+            ("Kyrgyzstan, exact", "?country=kg", "kg"),
+            ("Kyrgyzstan, published", "?country=kg&gated=1", "kg"),
+        ):
+            changed, unchanged = [], []
+            for _ in range(args.repeat):
+                touch(data_dir)
+                changed.append(whole_page(client, query))
+                unchanged.append(whole_page(client, query))
+            facets = min(facet_counts(client, country) for _ in range(args.repeat))
+            print(f"  {label:<24} after a change {min(changed):6.2f} / "
+                  f"{statistics.median(changed):6.2f} s;  nothing changed "
+                  f"{min(unchanged):6.2f} / {statistics.median(unchanged):6.2f} s;  "
+                  f"facet counts {facets * 1000:5.0f} ms")
+        print(f"peak RSS {peak_rss_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

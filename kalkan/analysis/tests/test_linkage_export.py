@@ -127,3 +127,28 @@ def test_match_command_writes_the_counts_and_refuses_a_foreign_file(tmp_path: Pa
     with pytest.raises(CommandError, match="foreign.kalkan-linkage: made with another"):
         call_command("linkage", "match", files[0], str(foreign), "--secret-file",
                      str(secret_file))
+
+
+def test_the_command_exports_the_same_file_as_the_page(victims, dana, tmp_path,
+                                                      monkeypatch, client):
+    secret_file = tmp_path / "coalition.secret"
+    secret_file.write_text(linkage.FILE_WARNING + base64.b64encode(SECRET.raw).decode() + "\n")
+    out = tmp_path / "ngo.kalkan-linkage"
+    said = io.StringIO()
+    monkeypatch.setattr("sys.stdin", io.StringIO(dana.passphrase + "\n"))
+    call_command("linkage", "export", "--scope", "country=kg&year=2025", "--secret-file",
+                 str(secret_file), "--output", str(out), "--as", "dana", stdout=said)
+    assert "2 victims" in said.getvalue() and "2 without statistics consent" in said.getvalue()
+    assert out.stat().st_mode & 0o777 == 0o600
+    log_in(client, dana)
+    page = client.post(PAGE, {"country": "kg", "year_from": 2025, "year_to": 2025,
+                              "secret": base64.b64encode(SECRET.raw).decode()})
+    assert page.content == out.read_bytes()
+    monkeypatch.setattr("sys.stdin", io.StringIO(dana.passphrase + "\n"))
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("linkage", "export", "--scope", "country=kg", "--secret-file",
+                     str(secret_file), "--output", str(out), "--as", "dana")
+    monkeypatch.setattr("sys.stdin", io.StringIO(dana.passphrase + "\n"))
+    with pytest.raises(CommandError, match="not a Kalkan linkage secret"):
+        call_command("linkage", "export", "--scope", "country=kg", "--secret-file",
+                     str(out), "--output", str(tmp_path / "x"), "--as", "dana")

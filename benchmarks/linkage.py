@@ -225,7 +225,7 @@ def best_matches(theirs: np.ndarray, rows: np.ndarray, halves: bool) -> tuple[np
 def speed(folder: Path, size: int) -> None:
     secret = linkage.Secret(os.urandom(32))
     encoder = linkage.Encoder(secret)
-    people = samples.population(int(size * 1.8), seed=31)
+    people = samples.population(int(size * 1.9), seed=31)
     drawn = samples.lists(people, [0.55, 0.55, 0.55], seed=32)
     drawn = [one[:size] for one in drawn]
     victims, persons = grouped(drawn)

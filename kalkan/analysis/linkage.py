@@ -509,14 +509,18 @@ def _candidates(clks: np.ndarray, owner: np.ndarray) -> np.ndarray:
     for band in range(bands):
         order = np.argsort(keys[:, band], kind="stable")
         ranked = keys[order, band]
-        for gap in range(1, WINDOW + 1):
-            same = ranked[gap:] == ranked[:-gap]
-            if not same.any():
-                break
-            a, b = order[:-gap][same], order[gap:][same]
+        # Positions i whose key equals that `gap` places on: the same bucket. The set only
+        # shrinks as the gap grows, so big buckets cost only their own rows.
+        active = np.flatnonzero(ranked[1:] == ranked[:-1])
+        gap = 1
+        while active.size and gap <= WINDOW:
+            a, b = order[active], order[active + gap]
             keep = owner[a] != owner[b]
             a, b = a[keep], b[keep]
             found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            gap += 1
+            active = active[active + gap < n]
+            active = active[ranked[active + gap] == ranked[active]]
         if len(found) > 256:
             found = [_distinct(np.concatenate(found))]
     return _distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
@@ -601,7 +605,8 @@ def cluster(lists: Sequence[EncodedList], threshold: float = THRESHOLD,
         if ra == rb:
             continue
         same_list = lists_of[a] == lists_of[b]
-        if not same_list and masks[ra] & masks[rb]:
+        own = 1 << lists_of[a] if same_list else 0
+        if masks[ra] & masks[rb] & ~own:
             continue  # one victim per list in a group, joined across lists
         if same_list:
             duplicates[lists_of[a]] += 1

@@ -280,7 +280,7 @@ def unbalance(balanced: np.ndarray, secret: Secret) -> np.ndarray:
     out = np.empty((balanced.shape[0], bits // 8), dtype=np.uint8)
     for start in range(0, balanced.shape[0], 8192):
         dense = np.unpackbits(balanced[start : start + 8192], axis=1)
-        out[start : start + 8192] = np.packbits(dense[:, where[:bits]], axis=1)
+        out[start : start + 8192] = np.packbits(np.take(dense, where[:bits], axis=1), axis=1)
     return out
 
 
@@ -500,11 +500,12 @@ def _candidates(clks: np.ndarray, owner: np.ndarray) -> np.ndarray:
     bands = bands_for(n)
     bits = band_bits(clks, owner, bands)
     picks = np.random.default_rng(15).integers(0, width * 8, size=(bands, bits))
-    weights = (1 << np.arange(bits, dtype=np.int64))
-    keys = np.empty((n, bands), dtype=np.int64)
+    keys = np.zeros((n, bands), dtype=np.int64)
     for start in range(0, n, 8192):
         dense = np.unpackbits(clks[start : start + 8192], axis=1)
-        keys[start : start + 8192] = (dense[:, picks].astype(np.int64) @ weights)
+        packed = np.packbits(dense[:, picks], axis=2)  # [rows, bands, bytes]
+        for byte in range(packed.shape[2]):
+            keys[start : start + 8192] |= packed[:, :, byte].astype(np.int64) << (8 * byte)
     found: list[np.ndarray] = []
     for band in range(bands):
         order = np.argsort(keys[:, band], kind="stable")

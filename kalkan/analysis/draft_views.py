@@ -49,6 +49,19 @@ FORMATS = {
 }
 
 
+def check_period(form: forms.Form, data: dict[str, Any]) -> dict[str, Any]:
+    """Years `year_from` to `year_to` within what records can hold, in order."""
+    start, end = data.get("year_from"), data.get("year_to")
+    year = timezone.localdate().year
+    for name, value in (("year_from", start), ("year_to", end)):
+        if value is not None and not FIRST_YEAR <= value <= year:
+            form.add_error(name, _("Choose a year from %(first)d to %(last)d.") % {
+                "first": FIRST_YEAR, "last": year})
+    if start and end and start > end:
+        form.add_error("year_to", _("The period ends before it starts."))
+    return data
+
+
 class AskForm(forms.Form):
     mechanism = forms.ChoiceField(label=gettext_lazy("For which mechanism"))
     country = forms.ChoiceField(label=gettext_lazy("Country"))
@@ -81,16 +94,7 @@ class AskForm(forms.Form):
             self.initial.update({"year_from": year - 4, "year_to": year, "language": "en"})
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("year_from"), data.get("year_to")
-        year = timezone.localdate().year
-        for name, value in (("year_from", start), ("year_to", end)):
-            if value is not None and not FIRST_YEAR <= value <= year:
-                self.add_error(name, _("Choose a year from %(first)d to %(last)d.") % {
-                    "first": FIRST_YEAR, "last": year})
-        if start and end and start > end:
-            self.add_error("year_to", _("The period ends before it starts."))
-        return data
+        return check_period(self, super().clean() or {})
 
     def asked(self) -> builder.Asked:
         data = self.cleaned_data

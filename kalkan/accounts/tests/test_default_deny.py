@@ -136,6 +136,7 @@ WHO_MAY: dict[str, tuple[Capability | str, dict[str, str]]] = {
     "laws:unlink_event": (Capability.CODE_RECORDS, {"event": "event", "link": "law_link"}),
     "dashboards:page": (Capability.BUILD_REPORTS, {}),
     "dashboards:chart": (Capability.BUILD_REPORTS, {"name": "by_region"}),
+    "linkage:export": (Capability.BUILD_REPORTS, {}),
     "drafts:list": (Capability.BUILD_REPORTS, {}),
     "drafts:draft": (Capability.BUILD_REPORTS, {"pk": "draft"}),
     "drafts:review": (Capability.BUILD_REPORTS, {"pk": "draft"}),

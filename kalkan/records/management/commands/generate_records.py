@@ -12,20 +12,17 @@ counts: an instance that already holds events is refused unless --add is given.
 
 from __future__ import annotations
 
-import getpass
-import sys
 import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kalkan.accounts.models import User
 from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
 from kalkan.records.generator import generate
 from kalkan.records.models import Event
-from kalkan.vault import services as vault
+from kalkan.vault import terminal
 
 
 class Command(BaseCommand):
@@ -44,29 +41,14 @@ class Command(BaseCommand):
         acts = options["acts"]
         if acts < 1:
             raise CommandError("--acts must be at least 1")
-        if vault.is_sealed():
-            raise CommandError("the server is sealed (panic): run `kalkan recover` first")
         existing = Event.objects.count()
         if existing and not options["add"]:
             raise CommandError(
                 f"this instance already holds {existing} events: fictional records would "
                 "mix with them. Pass --add to add them anyway."
             )
-        username = options["acting"].strip().lower()
-        if sys.stdin.isatty():
-            passphrase = getpass.getpass(f"Passphrase of {username}: ")
-        else:
-            passphrase = sys.stdin.readline().rstrip("\n")
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is not None and user.is_locked():
-            raise CommandError(f"{username} is locked after too many failed attempts")
-        # One Argon2id run whether or not the person exists, as at login.
-        keyring = vault.unlock(user, passphrase)
-        if user is None or keyring is None:
-            raise CommandError("the username or passphrase is not right")
-        if not user.can(Capability.CODE_RECORDS):
-            raise CommandError(f"{username} may not code records")
-
+        user, keyring = terminal.unlock(options["acting"], Capability.CODE_RECORDS,
+                                        "may not code records")
         began = time.perf_counter()
         counts = generate(keyring, acts=acts, seed=options["seed"], by=user)
         elapsed = time.perf_counter() - began

@@ -129,6 +129,10 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "kalkan.core.sqlite_queue",  # SQLite, writers queued in-process
         "NAME": DATA_DIR / "kalkan.sqlite3",
+        # Each server thread keeps its connection a minute (as with PostgreSQL) instead of
+        # opening one, with its four PRAGMAs, for every request.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL keeps readers and the writer apart; FULL sync so an acknowledged write
             # survives a crash; secure_delete overwrites freed pages instead of leaving them.

@@ -612,13 +612,23 @@ class Drill:
         return self.problems == 0
 
 
-# Tables whose rows come and go by themselves (sessions end, throttles reset): their
-# changes since the backup are reported, never a failure.
-VOLATILE = {"sessions.session"}
+# Tables whose rows come and go by themselves (sessions end, the revision counter moves):
+# their changes since the backup are reported, never a failure.
+VOLATILE = {"sessions.session", "vault.revision"}
+# Columns that every login changes: left out of the comparison, so a colleague logging in
+# between the backup and the drill is not a difference.
+VOLATILE_COLUMNS = {
+    "accounts.user": {"last_login", "failed_logins", "locked_until", "code_failures"},
+    "otp_totp.totpdevice": {
+        "last_t", "drift", "throttling_failure_timestamp", "throttling_failure_count",
+        "last_used_at",
+    },
+}
 
 
 def _digests(model: type[models.Model], alias: str) -> dict[object, tuple[bytes, int | None]]:
-    names = [f.attname for f in _columns(model)]
+    skipped = VOLATILE_COLUMNS.get(model._meta.label_lower, set())
+    names = [f.attname for f in _columns(model) if f.attname not in skipped]
     revision = names.index("revision") if "revision" in names else None
     out: dict[object, tuple[bytes, int | None]] = {}
     pk = names.index(model._meta.pk.attname)

@@ -1,0 +1,277 @@
+"""Backups against real instances (the `kalkan` command in its own processes): an archive
+made while reports arrive restores with every acknowledged report, staff log in to the
+restored instance as before, a changed or cut archive and a wrong passphrase restore
+nothing, the drill tells rows added since the backup from a row changed in the live
+database, and nothing typed is readable in the archive.
+
+The source of the main round trip is SQLite and its target the suite's database, and the
+other round trip goes from the suite's database to SQLite: with scripts/with_postgres.py
+that is SQLite -> PostgreSQL and PostgreSQL -> SQLite; on the SQLite run both are SQLite.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from django_otp.oath import TOTP
+
+from kalkan.core.testing import (
+    Reporter,
+    free_port,
+    fresh_database,
+    kalkan,
+    serve,
+)
+from kalkan.intake.tests.test_report import STORY
+from kalkan.vault.tests.test_canary import canary, forms_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TYPED = {name: value for name, value in STORY.items() if isinstance(value, str)}
+RECEIPT = re.compile(r'<p class="secret">([\d ]+)</p>')
+
+
+def _init(data: Path, database: dict[str, str]) -> dict[str, str]:
+    """`kalkan init` with the administrator amir; what it printed (PASSPHRASE, TOTP_URI,
+    ESCROW_WORDS)."""
+    init = kalkan("init", "--data-dir", str(data), "--admin", "amir", "--non-interactive",
+                  "--show-escrow", env=database)
+    assert init.returncode == 0, init.stderr
+    return dict(re.findall(r"^([A-Z_]+)=(.*)$", init.stdout, re.MULTILINE))
+
+
+def _backup(data: Path, output: Path, database: dict[str, str]) -> Path:
+    made = kalkan("backup", "create", "--data-dir", str(data), "--output", str(output),
+                  env=database)
+    assert made.returncode == 0, made.stderr
+    assert "Backup written" in made.stdout
+    return output
+
+
+def _restore(archive: Path, target: Path, *, user: str = "amir", typed: str,
+             database: dict[str, str] | None = None, escrow: bool = False) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    from kalkan.core.testing import cli_env
+
+    args = ["backup", "restore", str(archive), "--data-dir", str(target)]
+    args += ["--escrow"] if escrow else ["--user", user]
+    if database:
+        args += ["--database-url", database["DATABASE_URL"]]
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "kalkan.cli", *args], input=typed + "\n", capture_output=True,
+        text=True, env=cli_env(), timeout=300, check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def _shell(data: Path, code: str, database: dict[str, str]) -> str:
+    shown = kalkan("shell", "-c", code, "--data-dir", str(data), env=database)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def _log_in(base: str, printed: dict[str, str]) -> str:
+    """The staff login form, as amir fills it in: username, passphrase, authenticator code."""
+    secret = urllib.parse.parse_qs(urllib.parse.urlsplit(printed["TOTP_URI"]).query)["secret"][0]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    code = f"{TOTP(key).token():06d}"
+    return Reporter(base).post_form(
+        "/en/staff/login/",
+        {"username": "amir", "passphrase": printed["PASSPHRASE"], "code": code},
+    )
+
+
+class Reporters:
+    """Threads that keep sending reports to a running server, noting when each receipt was
+    shown (acknowledged)."""
+
+    def __init__(self, base: str, threads: int = 3) -> None:
+        self.base = base
+        self.acknowledged: list[tuple[float, str]] = []
+        self.failed = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._send, daemon=True) for _ in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def _send(self) -> None:
+        while not self._stop.is_set():
+            page = Reporter(self.base).post_form("/en/report/", TYPED)
+            found = RECEIPT.search(page)
+            with self._lock:
+                if found:
+                    self.acknowledged.append((time.monotonic(), found.group(1)))
+                else:
+                    self.failed += 1
+
+    def wait_for(self, count: int) -> None:
+        deadline = time.monotonic() + 120
+        while len(self.acknowledged) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(self.acknowledged) >= count, "the server acknowledged too few reports"
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+
+def test_a_backup_made_while_reports_arrive_restores_every_acknowledged_one(tmp_path):
+    live = tmp_path / "live"
+    printed = _init(live, {})  # SQLite
+    port = free_port()
+    server = serve(live, port)
+    try:
+        reporters = Reporters(f"http://127.0.0.1:{port}")
+        reporters.wait_for(3)
+        started = time.monotonic()
+        archive = _backup(live, tmp_path / "nightly.kbak", {})
+        reporters.wait_for(len(reporters.acknowledged) + 2)  # still arriving afterwards
+        reporters.stop()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert reporters.failed == 0
+    before = [receipt for at, receipt in reporters.acknowledged if at < started]
+    assert before
+
+    # On a new machine: the suite's database (PostgreSQL under with_postgres.py).
+    target = fresh_database()
+    status, said = _restore(archive, tmp_path / "new", typed=printed["PASSPHRASE"],
+                            database=target)
+    assert status == 0, said
+    assert "Restored" in said
+    found = _shell(tmp_path / "new", (
+        "from kalkan.intake.services import find_mailbox; from kalkan.intake.models import "
+        f"Report; receipts = {before!r}; "
+        "print('found', sum(find_mailbox(r) is not None for r in receipts), "
+        "Report.objects.count())"
+    ), target)
+    counts = re.search(r"found (\d+) (\d+)", found)
+    assert counts, found
+    assert int(counts.group(1)) == len(before)  # every report acknowledged before it began
+    assert len(before) <= int(counts.group(2)) <= len(reporters.acknowledged)
+    verified = kalkan("audit", "verify", "--data-dir", str(tmp_path / "new"), env=target)
+    assert verified.returncode == 0, verified.stderr
+
+    # Staff log in to the restored instance as before.
+    port = free_port()
+    server = serve(tmp_path / "new", port, **target)
+    try:
+        home = _log_in(f"http://127.0.0.1:{port}", printed)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "/en/staff/logout/" in home and "amir" in home
+
+    # The drill of the live instance: reports that arrived after the snapshot are "added
+    # since the backup", not a failure.
+    drilled = kalkan("backup", "drill", "--data-dir", str(live), str(archive))
+    assert drilled.returncode == 0, drilled.stdout + drilled.stderr
+    assert re.search(r"intake\.report: \d+ same; \d+ added since the backup", drilled.stdout)
+    assert "matches the live instance" in drilled.stdout
+
+    # A row changed in the live database (its stored bytes, no newer revision): the drill
+    # fails and names the table.
+    _shell(live, (
+        "from kalkan.vault.models import OrgKeyWrap; w = OrgKeyWrap.objects.first(); "
+        "s = bytearray(w.sealed); s[5] ^= 1; "
+        "OrgKeyWrap.objects.filter(pk=w.pk).update(sealed=bytes(s))"
+    ), {})
+    drilled = kalkan("backup", "drill", "--data-dir", str(live), str(archive))
+    assert drilled.returncode != 0
+    assert "vault.orgkeywrap: " in drilled.stdout and "1 DIFFER" in drilled.stdout
+    assert "the drill found" in drilled.stderr
+
+
+def test_a_changed_or_cut_archive_and_a_wrong_passphrase_restore_nothing(tmp_path):
+    live = tmp_path / "live"
+    database = fresh_database()
+    printed = _init(live, database)
+    archive = _backup(live, tmp_path / "a.kbak", database)
+    data = archive.read_bytes()
+
+    flipped = tmp_path / "flipped.kbak"
+    changed = bytearray(data)
+    changed[len(data) // 2] ^= 0x01
+    flipped.write_bytes(bytes(changed))
+    cut = tmp_path / "cut.kbak"
+    cut.write_bytes(data[: len(data) - 100])
+    for bad in (flipped, cut):
+        status, said = _restore(bad, tmp_path / "new", typed=printed["PASSPHRASE"])
+        assert status == 2
+        assert len(said.strip().splitlines()) == 1, said
+        assert "nothing was restored" in said
+        assert "damaged" in said or "truncated" in said
+        assert not (tmp_path / "new").exists()
+
+    status, said = _restore(archive, tmp_path / "new", typed="wrong-words-entirely-here-and")
+    assert status == 2
+    assert "no administrator of this archive has that username and passphrase" in said
+    assert not (tmp_path / "new").exists()
+    status, said = _restore(archive, tmp_path / "new", user="bota", typed=printed["PASSPHRASE"])
+    assert status == 2 and not (tmp_path / "new").exists()
+
+    # The escrow words open it too (the only way when no administrator is left).
+    status, said = _restore(archive, tmp_path / "new", typed=printed["ESCROW_WORDS"],
+                            escrow=True)
+    assert status == 0, said
+    assert (tmp_path / "new" / "secret_key").read_bytes() == (live / "secret_key").read_bytes()
+
+
+def test_from_the_suites_database_to_sqlite_with_no_plaintext_in_the_archive(tmp_path):
+    live = tmp_path / "live"
+    database = fresh_database()
+    printed = _init(live, database)
+    typed = canary("backup")
+    port = free_port()
+    server = serve(live, port, **database)
+    try:
+        page = Reporter(f"http://127.0.0.1:{port}").post_form(
+            "/en/report/", {**TYPED, "narrative": f"At the checkpoint {typed.decode()} was held."}
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    receipt = RECEIPT.search(page)
+    assert receipt, page[-2000:]
+    nightly = tmp_path / "nightly"
+    nightly.mkdir()
+    _backup(live, nightly, database)  # a directory: a dated name in it
+    made = list(nightly.glob("kalkan-*.kbak"))
+    assert len(made) == 1
+    data = made[0].read_bytes()
+    # Nothing typed; not even the administrator's name or a table's.
+    for shape in [*forms_of(typed), b"amir", b"intake_report", b"vault.orgkeywrap"]:
+        assert shape not in data
+
+    status, said = _restore(made[0], tmp_path / "new", typed=printed["PASSPHRASE"])  # SQLite
+    assert status == 0, said
+    assert (tmp_path / "new" / "kalkan.sqlite3").is_file()
+    found = _shell(tmp_path / "new", (
+        "from kalkan.intake.services import find_mailbox; "
+        f"print('found', find_mailbox({receipt.group(1)!r}) is not None)"
+    ), {})
+    assert "found True" in found
+
+
+def test_rotation_keeps_the_newest(tmp_path):
+    from kalkan.core import backup
+
+    for day in ("20261101-010000", "20261102-010000", "20261103-010000"):
+        (tmp_path / f"kalkan-{day}.kbak").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("kept")
+    gone = backup.rotate(tmp_path, keep=2)
+    assert [p.name for p in gone] == ["kalkan-20261101-010000.kbak"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "kalkan-20261102-010000.kbak", "kalkan-20261103-010000.kbak", "notes.txt",
+    ]

@@ -358,6 +358,16 @@ def create(output: Path, keep: int | None = None) -> Made:
     return made
 
 
+def newest(path: Path) -> Path:
+    """The archive itself, or the newest archive in a directory (the weekly drill's)."""
+    if not path.is_dir():
+        return path
+    archives = sorted(path.glob(f"kalkan-*{SUFFIX}"))
+    if not archives:
+        raise BackupError(f"no archive (kalkan-*{SUFFIX}) in {path}")
+    return archives[-1]
+
+
 def rotate(directory: Path, keep: int) -> list[Path]:
     """Remove all but the `keep` newest archives (by name: they are dated) in `directory`."""
     if keep < 1:
@@ -683,6 +693,7 @@ def drill(path: Path, find_key: Callable[[archive.Header], bytes] | None = None)
     from kalkan.vault.models import Removed
 
     started = time.monotonic()
+    path = newest(path)
     opened = open_archive(
         path, find_key or (lambda header: archive.key_from_instance(header, settings.SECRET_KEY))
     )

@@ -275,3 +275,30 @@ def test_rotation_keeps_the_newest(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "kalkan-20261102-010000.kbak", "kalkan-20261103-010000.kbak", "notes.txt",
     ]
+
+
+def test_administrators_see_the_last_backup_and_drill_on_their_home_page(client, amir, bota):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from kalkan.core import backup
+    from kalkan.core.testing import log_in
+
+    with translation.override("en"):
+        home = reverse("accounts:home")
+    page = log_in(client, amir).get(home).content.decode()
+    assert "No backup has been made on this server yet" in page
+    assert "No restore drill has been run yet" in page
+
+    backup.record_status("backup", {"file": "kalkan-x.kbak", "bytes": 2048, "rows": 9,
+                                    "files": 1})
+    backup.record_status("drill", {"archive": "kalkan-x.kbak", "archive_made": "", "ok": False,
+                                   "tables": 62, "rows": 340, "files": 1, "problems": 1})
+    page = log_in(client, amir).get(home).content.decode()
+    assert "2.0\xa0KB" in page
+    assert "1 difference found" in page
+    assert "62 tables, 340 rows and 1 files compared" in page
+    try:
+        assert "Last restore drill" not in log_in(client, bota).get(home).content.decode()
+    finally:
+        (backup.Path(backup.settings.DATA_DIR) / backup.STATUS_FILE).unlink()

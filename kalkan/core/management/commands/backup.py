@@ -1,7 +1,7 @@
 """`kalkan backup create|drill|rotate`: encrypted archives of the running instance.
 
     kalkan backup create --output FILE_OR_DIR [--keep N]
-    kalkan backup drill FILE
+    kalkan backup drill FILE_OR_DIR
     kalkan backup rotate DIR --keep N
     kalkan backup restore FILE --data-dir NEWDIR (--user NAME | --escrow) [--database-url URL]
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                             help="the archive, or a directory to write a dated one into")
         create.add_argument("--keep", type=int, help="keep only the N newest archives there")
         drill = actions.add_parser("drill", help="restore into a scratch database and compare")
-        drill.add_argument("archive", type=Path)
+        drill.add_argument("archive", type=Path, help="an archive, or a directory: its newest")
         rotate = actions.add_parser("rotate", help="keep only the N newest archives")
         rotate.add_argument("directory", type=Path)
         rotate.add_argument("--keep", type=int, required=True)
@@ -61,8 +61,9 @@ class Command(BaseCommand):
         raise CommandError("restore runs as `kalkan backup restore FILE --data-dir NEWDIR`")
 
     def _drill(self, options: dict[str, Any]) -> None:
-        result = backup.drill(options["archive"])
-        self.stdout.write(f"Drill of {options['archive'].name} (made {result.made}):")
+        path = backup.newest(options["archive"])
+        result = backup.drill(path)
+        self.stdout.write(f"Drill of {path.name} (made {result.made}):")
         for table in result.tables:
             notes = [
                 f"{table.added} added since the backup" if table.added else "",

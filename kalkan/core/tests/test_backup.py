@@ -302,3 +302,32 @@ def test_administrators_see_the_last_backup_and_drill_on_their_home_page(client,
         assert "Last restore drill" not in log_in(client, bota).get(home).content.decode()
     finally:
         (backup.Path(backup.settings.DATA_DIR) / backup.STATUS_FILE).unlink()
+
+
+# An archive made on 2026-12-02 by main (a843690) with this command: one administrator, one
+# report with a file. Kept as it is: every later version must restore it (its migrations
+# are loaded first, then this version's run), and the format must keep opening. Fictional.
+MADE_BY_MAIN = Path(__file__).with_name("backups") / "made-by-main-2026-12.kbak"
+MADE_BY_MAIN_PASSPHRASE = "appealing-crumb-subdued-scalding-untold-bucktooth"  # noqa: S105
+MADE_BY_MAIN_RECEIPT = "94989 24089 66428 39458 81082"
+
+
+def test_an_archive_made_by_an_earlier_version_restores_and_migrates(tmp_path):
+    target = fresh_database()
+    status, said = _restore(MADE_BY_MAIN, tmp_path / "new", typed=MADE_BY_MAIN_PASSPHRASE,
+                            database=target)
+    assert status == 0, said
+    shown = _shell(tmp_path / "new", (
+        "from django.db.migrations.executor import MigrationExecutor; "
+        "from django.db import connection; "
+        "from kalkan.intake.services import find_mailbox; from kalkan.intake.models import "
+        "Evidence; from kalkan.vault.files import files_dir; "
+        "plan = MigrationExecutor(connection).migration_plan("
+        "MigrationExecutor(connection).loader.graph.leaf_nodes()); "
+        f"print('unapplied', len(plan), 'found', find_mailbox({MADE_BY_MAIN_RECEIPT!r}) "
+        "is not None, 'file', all((files_dir() / e.original_file).is_file() "
+        "for e in Evidence.objects.all()), Evidence.objects.count())"
+    ), target)
+    assert "unapplied 0 found True file True 1" in shown, shown
+    verified = kalkan("audit", "verify", "--data-dir", str(tmp_path / "new"), env=target)
+    assert verified.returncode == 0, verified.stderr

@@ -686,14 +686,24 @@ def _file_digest(path: Path) -> bytes | None:
 
 def drill(path: Path, find_key: Callable[[archive.Header], bytes] | None = None) -> Drill:
     """Restore the archive into a scratch database (and hash its files as they come) and
-    compare every row and file with the live instance, without decrypting any content."""
+    compare every row and file with the live instance, without decrypting any content.
+    An archive that does not open or restore is a failed drill too, recorded as such."""
+    path = newest(path)
+    try:
+        return _drill(path, find_key)
+    except BackupError as e:
+        record_status("drill", {"archive": path.name, "ok": False, "failed": str(e),
+                                "tables": 0, "rows": 0, "files": 0, "problems": 0})
+        raise
+
+
+def _drill(path: Path, find_key: Callable[[archive.Header], bytes] | None) -> Drill:
     from django.apps import apps as live_apps
 
     from kalkan.intake.models import Evidence
     from kalkan.vault.models import Removed
 
     started = time.monotonic()
-    path = newest(path)
     opened = open_archive(
         path, find_key or (lambda header: archive.key_from_instance(header, settings.SECRET_KEY))
     )

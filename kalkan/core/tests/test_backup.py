@@ -213,6 +213,9 @@ def test_a_changed_or_cut_archive_and_a_wrong_passphrase_restore_nothing(tmp_pat
         assert "nothing was restored" in said
         assert "damaged" in said or "truncated" in said
         assert not (tmp_path / "new").exists()
+    drilled = kalkan("backup", "drill", "--data-dir", str(live), str(flipped), env=database)
+    assert drilled.returncode != 0 and "damaged or was changed" in drilled.stderr
+    assert '"failed"' in (live / "backups.json").read_text()  # the home page says so
 
     status, said = _restore(archive, tmp_path / "new", typed="wrong-words-entirely-here-and")
     assert status == 2
@@ -298,6 +301,10 @@ def test_administrators_see_the_last_backup_and_drill_on_their_home_page(client,
     assert "2.0\xa0KB" in page
     assert "1 difference found" in page
     assert "62 tables, 340 rows and 1 files compared" in page
+    backup.record_status("drill", {"archive": "kalkan-x.kbak", "ok": False, "failed": "cut",
+                                   "tables": 0, "rows": 0, "files": 0, "problems": 0})
+    page = log_in(client, amir).get(home).content.decode()
+    assert "the archive could not be opened or restored" in page
     try:
         assert "Last restore drill" not in log_in(client, bota).get(home).content.decode()
     finally:

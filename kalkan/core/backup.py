@@ -270,6 +270,12 @@ def write_archive(out: BinaryIO) -> Made:
     writer = archive.ArchiveWriter(out, archive_key, _slots(archive_key))
     data_dir = Path(settings.DATA_DIR)
     rows = tables = files = 0
+    # Read before the snapshot: the pin file may only lag behind the rows (an epoch started
+    # after the snapshot must not be pinned in an archive whose rows lack it).
+    small: dict[str, bytes] = {}
+    for name in DATA_DIR_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            small[name] = (data_dir / name).read_bytes()
     with snapshot() as alias:
         migrations = _applied(alias)
         apps = _state_apps(alias, migrations)
@@ -279,10 +285,9 @@ def write_archive(out: BinaryIO) -> Made:
             "vendor": connections[alias].vendor,
             "migrations": migrations,
         })
-        for name in DATA_DIR_FILES:
-            with contextlib.suppress(FileNotFoundError), (data_dir / name).open("rb") as source:
-                _json_item(writer, DATA_FILE, {"name": name})
-                _content(writer, source, os.fstat(source.fileno()).st_size)
+        for name, data in small.items():
+            _json_item(writer, DATA_FILE, {"name": name})
+            _item(writer, CONTENT, data)
         for model in _tables(apps):
             columns = _columns(model)
             _json_item(writer, TABLE, {
@@ -517,8 +522,8 @@ def load(
                     )
                     loaded.rows += len(batch)
                 elif item.kind == FILE:
-                    break_out = item.json()
-                    pending_file = str(break_out["name"])
+                    # The rows are all in: the files follow, outside the transaction.
+                    pending_file = str(item.json()["name"])
                     break
                 else:
                     _consume(item)

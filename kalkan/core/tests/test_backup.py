@@ -89,6 +89,23 @@ def _log_in(base: str, printed: dict[str, str]) -> str:
     )
 
 
+# A report with a file, as the upload handler stores one (sealed while it arrives).
+ATTACH_A_FILE = """
+import uuid
+from kalkan.intake.services import Submission, submit_report
+from kalkan.intake.uploads import SealedUpload
+from kalkan.vault.files import SealedFileWriter
+from kalkan.vault.records import new_content_key
+row, key = new_content_key(None, save=False)
+evidence = uuid.uuid4()
+writer = SealedFileWriter(key, str(evidence), row.sealed_in_epoch)
+writer.write(b"%PDF-1.4 a fictional statement about the Kok-Jar checkpoint" * 4000)
+upload = SealedUpload(evidence, row, key, "statement.pdf", "application/pdf", writer.close(),
+                      b"%PDF")
+submit_report(Submission(narrative="Fictional: held at the Kok-Jar checkpoint."), [upload])
+"""
+
+
 class Reporters:
     """Threads that keep sending reports to a running server, noting when each receipt was
     shown (acknowledged)."""
@@ -247,6 +264,7 @@ def test_from_the_suites_database_to_sqlite_with_no_plaintext_in_the_archive(tmp
         server.wait(timeout=30)
     receipt = RECEIPT.search(page)
     assert receipt, page[-2000:]
+    _shell(live, ATTACH_A_FILE, database)
     nightly = tmp_path / "nightly"
     nightly.mkdir()
     _backup(live, nightly, database)  # a directory: a dated name in it
@@ -256,6 +274,12 @@ def test_from_the_suites_database_to_sqlite_with_no_plaintext_in_the_archive(tmp
     # Nothing typed; not even the administrator's name or a table's.
     for shape in [*forms_of(typed), b"amir", b"intake_report", b"vault.orgkeywrap"]:
         assert shape not in data
+
+    # The drill compares the suite's database with its SQLite scratch copy, row by row.
+    drilled = kalkan("backup", "drill", "--data-dir", str(live), str(nightly), env=database)
+    assert drilled.returncode == 0, drilled.stdout + drilled.stderr
+    assert "matches the live instance" in drilled.stdout
+    assert "files: 1 of 1 same" in drilled.stdout
 
     status, said = _restore(made[0], tmp_path / "new", typed=printed["PASSPHRASE"])  # SQLite
     assert status == 0, said

@@ -178,7 +178,7 @@ def _tables(apps: Apps) -> list[type[models.Model]]:
 
 
 def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
-    return [f for f in model._meta.concrete_fields]
+    return list(model._meta.concrete_fields)
 
 
 # --- connections --------------------------------------------------------------------------
@@ -464,7 +464,6 @@ class Loaded:
     tables: int = 0
     rows: int = 0
     files: int = 0
-    file_digests: dict[str, bytes] = field(default_factory=dict)
 
 
 def _migrate_to(alias: str, migrations: list[tuple[str, str]]) -> None:

@@ -4,8 +4,9 @@
     kalkan serve --data-dir DIR [--host 127.0.0.1] [--port 8000]
     kalkan demo  [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--no-serve]
     kalkan audit verify --data-dir DIR
-    kalkan backup create --data-dir DIR --output FILE_OR_DIR [--keep N]
-    kalkan backup drill --data-dir DIR FILE
+    kalkan backup create --data-dir DIR --output FILE_OR_DIR [--keep N] [--offsite DIR]
+    kalkan backup offsite --data-dir DIR FILE_OR_DIR --output FILE_OR_DIR [--keep N]
+    kalkan backup drill --data-dir DIR FILE_OR_DIR [--user NAME | --escrow]
     kalkan backup restore FILE --data-dir NEWDIR (--user NAME | --escrow) [--database-url URL]
     kalkan <any Django management command> --data-dir DIR
 

@@ -230,9 +230,18 @@ class Made:
     files: int
     seconds: float
     removed: list[Path] = field(default_factory=list)
+    offsite: Offsite | None = None
 
 
-def _slots(archive_key: bytes) -> list[dict[str, object]]:
+@dataclass
+class Offsite:
+    path: Path
+    size: int
+    slots: list[str]
+    removed: list[Path] = field(default_factory=list)
+
+
+def _slots(archive_key: bytes, archive_id: bytes) -> list[dict[str, object]]:
     from kalkan.accounts.models import User
     from kalkan.accounts.roles import Role
     from kalkan.vault.models import StaffKey
@@ -249,7 +258,7 @@ def _slots(archive_key: bytes) -> list[dict[str, object]]:
             staff_key.opslimit, staff_key.memlimit, bytes(staff_key.wrapped_secret),
         ))
     escrow = authentic.pinned_escrow_key()
-    return archive.make_slots(archive_key, settings.SECRET_KEY, escrow, admins)
+    return archive.make_slots(archive_key, archive_id, settings.SECRET_KEY, escrow, admins)
 
 
 def _file_names(apps: Apps, alias: str) -> list[str]:
@@ -267,7 +276,8 @@ def write_archive(out: BinaryIO) -> Made:
     """Write an archive of the running instance to `out` (ciphertext only)."""
     started = time.monotonic()
     archive_key = crypto.random_key()
-    writer = archive.ArchiveWriter(out, archive_key, _slots(archive_key))
+    archive_id = archive.new_archive_id()
+    writer = archive.ArchiveWriter(out, archive_key, archive_id, _slots(archive_key, archive_id))
     data_dir = Path(settings.DATA_DIR)
     rows = tables = files = 0
     # Read before the snapshot: the pin file may only lag behind the rows (an epoch started
@@ -328,16 +338,18 @@ def write_archive(out: BinaryIO) -> Made:
     return Made(Path(), 0, tables, rows, files, time.monotonic() - started)
 
 
-def create(output: Path, keep: int | None = None) -> Made:
-    """The archive at `output` (a directory: a new dated name in it), written under a
-    temporary name and renamed when complete and synced; with `keep`, only the `keep`
-    newest archives of that directory stay."""
+def _target(output: Path, name: str) -> Path:
     output = output.expanduser().absolute()
     if output.is_dir():
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        output = output / f"kalkan-{stamp}{SUFFIX}"
+        output = output / name
     if not output.parent.is_dir():
         raise BackupError(f"{output.parent} is not a directory")
+    return output
+
+
+def _write_whole(output: Path, write: Callable[[BinaryIO], object]) -> None:
+    """`write` to `output` under a temporary name, renamed when complete and synced; a
+    failure leaves nothing behind."""
     partial = output.with_name(output.name + ".partial")
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -347,19 +359,72 @@ def create(output: Path, keep: int | None = None) -> Made:
         raise BackupError(f"cannot write {partial}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as out:
-            made = write_archive(out)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, output)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def create(output: Path, keep: int | None = None, offsite_dir: Path | None = None) -> Made:
+    """The archive at `output` (a directory: a new dated name in it); with `keep`, only the
+    `keep` newest archives of that directory stay. With `offsite_dir`, the off-site copy of
+    it (no instance slot) is written there too, rotated alike."""
+    if offsite_dir is not None and not offsite_dir.expanduser().is_dir():
+        raise BackupError(f"{offsite_dir} is not a directory")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    output = _target(output, f"kalkan-{stamp}{SUFFIX}")
+    made = Made(output, 0, 0, 0, 0, 0.0)
+
+    def write(out: BinaryIO) -> None:
+        nonlocal made
+        made = write_archive(out)
+
+    _write_whole(output, write)
     made.path = output
     made.size = output.stat().st_size
     if keep is not None:
         made.removed = rotate(output.parent, keep)
     record_status("backup", {"file": output.name, "bytes": made.size, "rows": made.rows,
                              "files": made.files})
+    if offsite_dir is not None:
+        made.offsite = offsite(output, offsite_dir, keep)
+    return made
+
+
+def offsite(source: Path, output: Path, keep: int | None = None) -> Offsite:
+    """The copy of an archive of this instance that may leave the server: the same frames,
+    verbatim, with only the administrators' and escrow slots (none that opens with anything
+    kept on the server). `source` may be a directory (its newest archive), `output` a
+    directory (the same name in it)."""
+    source = newest(source.expanduser().absolute())
+    output = _target(output, source.name)
+    if output.exists() and output.samefile(source):
+        raise BackupError(f"{output} is the archive itself: give another file or directory")
+
+    def instance_key(header: archive.Header) -> bytes:
+        if "instance" not in header.kinds():
+            raise archive.NoKey("this archive is an off-site copy already")
+        return archive.key_from_instance(header, settings.SECRET_KEY)
+
+    kept: list[str] = []
+
+    def write(out: BinaryIO) -> None:
+        nonlocal kept
+        try:
+            with source.open("rb") as data:
+                kept = archive.copy_offsite(data, out, instance_key)
+        except FileNotFoundError:
+            raise BackupError(f"no archive at {source}") from None
+        except (archive.NoKey, crypto.Tampered) as e:
+            raise BackupError(f"{source}: {e}; no off-site copy was written") from None
+
+    _write_whole(output, write)
+    made = Offsite(output, output.stat().st_size, kept)
+    if keep is not None:
+        made.removed = rotate(output.parent, keep)
     return made
 
 

@@ -15,9 +15,14 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kalkan.core.instance import InstanceError
+
+if TYPE_CHECKING:
+    from kalkan.vault.archive import Header
 
 
 def _ask(prompt: str, *, secret: bool) -> str:
@@ -26,11 +31,26 @@ def _ask(prompt: str, *, secret: bool) -> str:
     return sys.stdin.readline().strip()
 
 
+def ask_for_key(user: str | None, *, escrow: bool) -> Callable[[Header], bytes]:
+    """Ask for the escrow words or `user`'s passphrase (typed, or one line of stdin); what
+    finds the archive key with them."""
+    from kalkan.vault import archive
+    from kalkan.vault.escrow_words import BadEscrowWords, from_words
+
+    if escrow:
+        typed = _ask("Type the escrow words, separated by spaces, then Enter: ", secret=True)
+        try:
+            escrow_secret = from_words(typed)
+        except BadEscrowWords as e:
+            raise InstanceError(f"these escrow words are not right: {e}") from None
+        return lambda header: archive.key_from_escrow(header, escrow_secret)
+    passphrase = _ask(f"Passphrase of {user}: ", secret=True)
+    return lambda header: archive.key_from_admin(header, str(user), passphrase)
+
+
 def run(args: list[str], data_dir: str | None) -> None:
     from kalkan.core import backup
     from kalkan.core.instance import creating
-    from kalkan.vault import archive
-    from kalkan.vault.escrow_words import BadEscrowWords, from_words
 
     parser = argparse.ArgumentParser(prog="kalkan backup restore")
     parser.add_argument("archive", type=Path)
@@ -46,18 +66,7 @@ def run(args: list[str], data_dir: str | None) -> None:
             "--escrow (the escrow words)"
         )
     path = options.archive.expanduser().absolute()
-    if options.escrow:
-        typed = _ask("Type the escrow words, separated by spaces, then Enter: ", secret=True)
-        try:
-            escrow_secret = from_words(typed)
-        except BadEscrowWords as e:
-            raise InstanceError(f"these escrow words are not right: {e}") from None
-        opened = backup.open_archive(path, lambda h: archive.key_from_escrow(h, escrow_secret))
-    else:
-        passphrase = _ask(f"Passphrase of {options.user}: ", secret=True)
-        opened = backup.open_archive(
-            path, lambda h: archive.key_from_admin(h, options.user, passphrase)
-        )
+    opened = backup.open_archive(path, ask_for_key(options.user, escrow=options.escrow))
     contents = backup.verify(opened)
     if options.database_url:
         os.environ["DATABASE_URL"] = options.database_url

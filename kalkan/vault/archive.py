@@ -1,26 +1,40 @@
 """The backup archive's envelope: one secretstream over everything, opened through key slots.
 
-    magic, version, header length, header (JSON: the key slots), stream header,
-    then frames: 4-byte length + one secretstream message (256 KiB of plaintext at most),
-    the last one tagged FINAL.
+    magic, version, archive id (16 random bytes), slot list length, slot list (JSON),
+    stream header, then frames: 4-byte length + one secretstream message (256 KiB of
+    plaintext at most), the last one tagged FINAL.
 
 Everything that says anything about the instance (row counts, sizes, usernames, audit
-actions) is inside the stream. The header holds only key slots, each giving the random
-archive key:
+actions) is inside the stream. The slot list holds only key slots, each giving the random
+archive key (sealed together with the archive id, so a slot copied in from another archive
+does not open here):
 
 - `instance`: sealed to a key pair derived from the data directory's secret key, so the
-  instance that made the archive (the weekly drill) opens it without a passphrase. Whoever
-  holds that key holds the live instance the archive was made from anyway; a copy kept
-  off-site, without the data directory, does not open with it;
+  instance that made the archive (the nightly timer's drill) opens it without a passphrase.
+  Only archives kept ON the server carry it: whoever holds that key holds the live instance
+  the archive was made from anyway. `offsite_copy` writes the copy that leaves the machine
+  without it;
 - `escrow`: sealed to the escrow public key pinned in the data directory (the offline words);
 - `admin`: one per administrator: their staff key as stored (Argon2id salt and limits, the
   secret wrapped under the passphrase's key) and the archive key sealed to their public key.
   No username is written: the one typed is checked inside the sealed slot.
 
-Every message is bound (associated data) to a hash of the magic and header, so a changed
-slot, a flipped byte, a reordered, missing or added frame and a cut-off end are all refused
-(crypto.Tampered). Nothing here needs Django: a restore opens the archive before the new
-instance's settings exist.
+Every message is bound (associated data) to a hash of the magic, the version, the archive id
+and the stream header, NOT to the slot list, so a flipped byte, a reordered, missing or added
+frame and a cut-off end are refused (crypto.Tampered) while the slot list can be rewritten
+without the archive key. That is what lets the off-site copy drop the instance slot with the
+frames copied verbatim, and it gives nothing to whoever changes the list:
+
+- removing a slot only narrows who can open the archive (a holder of the archive could
+  delete it outright anyway);
+- adding a slot that works needs the archive key, i.e. someone who could open the archive
+  already; a slot sealed to anything else yields no key, or a key under which the stream's
+  first frame fails authentication (refused as damaged), never other contents: the stream
+  header and every frame are authenticated under the one archive key.
+
+Garbage in the slot list (not an object, missing fields, Argon2id limits out of range) is
+passed over like a slot that does not open. Nothing here needs Django: a restore opens the
+archive before the new instance's settings exist.
 """
 
 from __future__ import annotations
@@ -29,9 +43,9 @@ import base64
 import hashlib
 import json
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import nacl.bindings as sodium
 import nacl.exceptions
@@ -39,13 +53,22 @@ import nacl.exceptions
 from kalkan.vault import crypto
 
 MAGIC = b"KALKAN-BACKUP\n"
-VERSION = 1
+VERSION = 2  # 1: frames bound to the slot list (no off-site copy possible)
+ID_BYTES = 16
 CHUNK = 256 * 1024
 _MAX_HEADER = 1 << 20
+_MAX_SLOTS = 256
+# The Argon2id limits an administrator slot may ask for (those `kalkan` settings allow).
+_OPSLIMIT = range(1, 21)
+_MEMLIMIT = range(8 << 20, (4096 << 20) + 1)
 _ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES
 _HEADERBYTES = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
 _TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 _TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
 
 
 class NoKey(Exception):
@@ -78,15 +101,16 @@ class AdminSlotSource:
 
 
 def make_slots(
-    archive_key: bytes, secret_key: str, escrow_public: bytes | None,
+    archive_key: bytes, archive_id: bytes, secret_key: str, escrow_public: bytes | None,
     admins: list[AdminSlotSource],
 ) -> list[dict[str, object]]:
+    sealed_key = archive_key + archive_id
     slots: list[dict[str, object]] = [{
         "kind": "instance",
-        "sealed": _b64(crypto.seal_to(crypto.public_of(instance_secret(secret_key)), archive_key)),
+        "sealed": _b64(crypto.seal_to(crypto.public_of(instance_secret(secret_key)), sealed_key)),
     }]
     if escrow_public is not None:
-        slots.append({"kind": "escrow", "sealed": _b64(crypto.seal_to(escrow_public, archive_key))})
+        slots.append({"kind": "escrow", "sealed": _b64(crypto.seal_to(escrow_public, sealed_key))})
     for admin in admins:
         slots.append({
             "kind": "admin",
@@ -96,24 +120,44 @@ def make_slots(
             "memlimit": admin.memlimit,
             "wrapped": _b64(admin.wrapped_secret),
             "sealed": _b64(crypto.seal_to(
-                admin.public_key, archive_key + admin.username.encode("utf-8")
+                admin.public_key, sealed_key + admin.username.encode("utf-8")
             )),
         })
     return slots
+
+
+def new_archive_id() -> bytes:
+    return crypto.random_key()[:ID_BYTES]
+
+
+def _prefix(archive_id: bytes, slots: list[dict[str, object]]) -> bytes:
+    listed = json.dumps({"version": VERSION, "slots": slots}).encode("ascii")
+    return MAGIC + bytes([VERSION]) + archive_id + struct.pack(">I", len(listed)) + listed
+
+
+def _associated(archive_id: bytes, stream_header: bytes) -> bytes:
+    """What every frame is bound to: everything before the frames except the slot list."""
+    return hashlib.blake2b(
+        MAGIC + bytes([VERSION]) + archive_id + stream_header, digest_size=32
+    ).digest()
 
 
 class ArchiveWriter:
     """Plaintext written in any pieces is regrouped into CHUNK messages; `close()` sends the
     last one tagged FINAL. Only ciphertext reaches `out`."""
 
-    def __init__(self, out: BinaryIO, archive_key: bytes, slots: list[dict[str, object]]) -> None:
-        header = json.dumps({"version": VERSION, "slots": slots}).encode("ascii")
-        prefix = MAGIC + bytes([VERSION]) + struct.pack(">I", len(header)) + header
-        self.associated = hashlib.blake2b(prefix, digest_size=32).digest()
+    def __init__(
+        self, out: BinaryIO, archive_key: bytes, archive_id: bytes,
+        slots: list[dict[str, object]],
+    ) -> None:
         self.out = out
         self.state = sodium.crypto_secretstream_xchacha20poly1305_state()
-        out.write(prefix)
-        out.write(sodium.crypto_secretstream_xchacha20poly1305_init_push(self.state, archive_key))
+        out.write(_prefix(archive_id, slots))
+        stream_header = sodium.crypto_secretstream_xchacha20poly1305_init_push(
+            self.state, archive_key
+        )
+        out.write(stream_header)
+        self.associated = _associated(archive_id, stream_header)
         self.buffer = bytearray()
         self.written = 0  # plaintext bytes
 
@@ -137,8 +181,11 @@ class ArchiveWriter:
 
 @dataclass(frozen=True)
 class Header:
-    prefix: bytes
+    archive_id: bytes
     slots: list[dict[str, object]]
+
+    def kinds(self) -> list[str]:
+        return [str(slot.get("kind")) for slot in self.slots]
 
 
 def read_header(source: BinaryIO) -> Header:
@@ -146,46 +193,74 @@ def read_header(source: BinaryIO) -> Header:
     if magic[: len(MAGIC)] != MAGIC:
         raise crypto.Tampered("not a Kalkan backup archive")
     if magic[len(MAGIC):] != bytes([VERSION]):
-        raise crypto.Tampered("an archive format this version of Kalkan does not know")
+        raise crypto.Tampered(
+            "an archive format this version of Kalkan does not know (made by a newer one, "
+            "or by a pre-release of backups)"
+        )
+    archive_id = source.read(ID_BYTES)
     length_bytes = source.read(4)
-    if len(length_bytes) != 4:
+    if len(archive_id) != ID_BYTES or len(length_bytes) != 4:
         raise crypto.Tampered("the archive is truncated")
     (length,) = struct.unpack(">I", length_bytes)
     if length > _MAX_HEADER:
         raise crypto.Tampered("the archive header is damaged")
-    header = source.read(length)
-    if len(header) != length:
+    listed = source.read(length)
+    if len(listed) != length:
         raise crypto.Tampered("the archive is truncated")
     try:
-        slots = list(json.loads(header)["slots"])
+        slots = list(json.loads(listed)["slots"])
     except (ValueError, KeyError, TypeError):
         raise crypto.Tampered("the archive header is damaged") from None
-    return Header(magic + length_bytes + header, slots)
+    if len(slots) > _MAX_SLOTS:
+        raise crypto.Tampered("the archive header is damaged (too many key slots)")
+    # Anything that is not an object is garbage: passed over like a slot that does not open.
+    return Header(archive_id, [slot for slot in slots if isinstance(slot, dict)])
 
 
-def _open_seal(secret: bytes, slot: dict[str, object]) -> bytes | None:
+def _open_seal(secret: bytes, slot: dict[str, object], archive_id: bytes) -> bytes | None:
+    """The archive key and what was sealed after it (an administrator's username), if the
+    slot opens with `secret` and was made for this archive."""
     try:
-        return crypto.open_sealed(secret, base64.b64decode(str(slot["sealed"])))
-    except (crypto.Tampered, KeyError, ValueError):
+        opened = crypto.open_sealed(secret, base64.b64decode(str(slot["sealed"])))
+    except (crypto.Tampered, KeyError, ValueError, nacl.exceptions.CryptoError):
         return None
+    end = crypto.KEY_BYTES + ID_BYTES
+    if len(opened) < end or not crypto.same(opened[crypto.KEY_BYTES:end], archive_id):
+        return None
+    return opened[: crypto.KEY_BYTES] + opened[end:]
 
 
 def key_from_instance(header: Header, secret_key: str) -> bytes:
+    if "instance" not in header.kinds():
+        raise NoKey(
+            "this archive carries no instance key (an off-site copy): open it with an "
+            "administrator's passphrase (--user NAME) or the escrow words (--escrow)"
+        )
     for slot in header.slots:
         if slot.get("kind") == "instance":
-            key = _open_seal(instance_secret(secret_key), slot)
+            key = _open_seal(instance_secret(secret_key), slot, header.archive_id)
             if key is not None:
-                return key
+                return key[: crypto.KEY_BYTES]
     raise NoKey("this archive was not made by this instance (its secret key does not open it)")
 
 
 def key_from_escrow(header: Header, escrow_secret: bytes) -> bytes:
     for slot in header.slots:
         if slot.get("kind") == "escrow":
-            key = _open_seal(escrow_secret, slot)
+            key = _open_seal(escrow_secret, slot, header.archive_id)
             if key is not None:
-                return key
+                return key[: crypto.KEY_BYTES]
     raise NoKey("these escrow words do not open this archive")
+
+
+def _limits(slot: dict[str, object]) -> tuple[int, int] | None:
+    try:
+        opslimit, memlimit = int(str(slot["opslimit"])), int(str(slot["memlimit"]))
+    except (KeyError, ValueError):
+        return None
+    if opslimit not in _OPSLIMIT or memlimit not in _MEMLIMIT:
+        return None  # not a slot Kalkan wrote: no hours of Argon2id, no gigabytes
+    return opslimit, memlimit
 
 
 def key_from_admin(header: Header, username: str, passphrase: str) -> bytes:
@@ -193,12 +268,12 @@ def key_from_admin(header: Header, username: str, passphrase: str) -> bytes:
     stream, so every slot is tried); the username typed must be the slot's."""
     wanted = username.strip().lower().encode("utf-8")
     for slot in header.slots:
-        if slot.get("kind") != "admin":
+        limits = _limits(slot) if slot.get("kind") == "admin" else None
+        if limits is None:
             continue
         try:
             kek, _ = crypto.derive_from_passphrase(
-                passphrase, base64.b64decode(str(slot["salt"])),
-                int(str(slot["opslimit"])), int(str(slot["memlimit"])),
+                passphrase, base64.b64decode(str(slot["salt"])), *limits
             )
             staff_secret = crypto.unwrap_key(
                 kek, base64.b64decode(str(slot["wrapped"])),
@@ -206,7 +281,7 @@ def key_from_admin(header: Header, username: str, passphrase: str) -> bytes:
             )
         except (crypto.Tampered, KeyError, ValueError, nacl.exceptions.CryptoError):
             continue
-        opened = _open_seal(staff_secret, slot)
+        opened = _open_seal(staff_secret, slot, header.archive_id)
         if opened is not None and crypto.same(opened[crypto.KEY_BYTES:], wanted):
             return opened[: crypto.KEY_BYTES]
     raise NoKey("no administrator of this archive has that username and passphrase")
@@ -216,12 +291,12 @@ class ArchiveReader:
     """The plaintext, read in exact amounts, authenticated message by message; `finish()`
     insists that the FINAL message was reached and nothing follows it."""
 
-    def __init__(self, source: BinaryIO, header: Header, archive_key: bytes) -> None:
+    def __init__(self, source: Readable, header: Header, archive_key: bytes) -> None:
         self.source = source
-        self.associated = hashlib.blake2b(header.prefix, digest_size=32).digest()
         stream_header = source.read(_HEADERBYTES)
         if len(stream_header) != _HEADERBYTES:
             raise crypto.Tampered("the archive is truncated")
+        self.associated = _associated(header.archive_id, stream_header)
         self.state = sodium.crypto_secretstream_xchacha20poly1305_state()
         try:
             sodium.crypto_secretstream_xchacha20poly1305_init_pull(
@@ -280,3 +355,43 @@ class ArchiveReader:
             raise crypto.Tampered("the archive is damaged (contents after their end)")
         if self.source.read(1):
             raise crypto.Tampered("the archive is damaged (data after its end)")
+
+
+class _Tee:
+    """Whatever is read from `source` is also written to `out`, byte for byte."""
+
+    def __init__(self, source: BinaryIO, out: BinaryIO) -> None:
+        self.source = source
+        self.out = out
+
+    def read(self, size: int) -> bytes:
+        data = self.source.read(size)
+        self.out.write(data)
+        return data
+
+
+OFFSITE_KINDS = ("admin", "escrow")
+
+
+def copy_offsite(
+    source: BinaryIO, out: BinaryIO, find_key: Callable[[Header], bytes]
+) -> list[str]:
+    """The archive in `source` to `out` with only its administrator and escrow slots: the
+    stream header and every frame verbatim, each authenticated on the way (with the key
+    `find_key` gives: the instance's own), so a damaged archive is not copied as if whole.
+    Returns the kinds of the slots kept."""
+    header = read_header(source)
+    kept = [slot for slot in header.slots if slot.get("kind") in OFFSITE_KINDS]
+    if not kept:
+        raise NoKey(
+            "this archive has no administrator and no escrow slot: without the instance's "
+            "key nothing would open its copy"
+        )
+    archive_key = find_key(header)
+    out.write(_prefix(header.archive_id, kept))
+    reader = ArchiveReader(_Tee(source, out), header, archive_key)
+    while not reader.final:
+        reader._pull()
+        reader.buffer.clear()  # authenticated; the plaintext is not needed
+    reader.finish()
+    return [str(slot["kind"]) for slot in kept]

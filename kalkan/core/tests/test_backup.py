@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -23,6 +25,7 @@ from django_otp.oath import TOTP
 
 from kalkan.core.testing import (
     Reporter,
+    cli_env,
     free_port,
     fresh_database,
     kalkan,
@@ -56,11 +59,6 @@ def _backup(data: Path, output: Path, database: dict[str, str]) -> Path:
 
 def _restore(archive: Path, target: Path, *, user: str = "amir", typed: str,
              database: dict[str, str] | None = None, escrow: bool = False) -> tuple[int, str]:
-    import subprocess
-    import sys
-
-    from kalkan.core.testing import cli_env
-
     args = ["backup", "restore", str(archive), "--data-dir", str(target)]
     args += ["--escrow"] if escrow else ["--user", user]
     if database:
@@ -335,12 +333,15 @@ def test_administrators_see_the_last_backup_and_drill_on_their_home_page(client,
         (backup.Path(backup.settings.DATA_DIR) / backup.STATUS_FILE).unlink()
 
 
-# An archive made on 2026-12-02 by main (a843690) with this command: one administrator, one
-# report with a file. Kept as it is: every later version must restore it (its migrations
-# are loaded first, then this version's run), and the format must keep opening. Fictional.
+# An archive made on 2026-12-02 by main (the backup branch as merged: envelope version 2):
+# `kalkan init --admin amir`, one report with a file (ATTACH_A_FILE's, its text 20 times
+# rather than 4000, printing submit_report's receipt, run with `kalkan shell -c`), then
+# `kalkan backup create --output made-by-main-2026-12.kbak`. Kept as it is: every later
+# version must restore it (its migrations are loaded first, then this version's run), and
+# the format must keep opening. Fictional.
 MADE_BY_MAIN = Path(__file__).with_name("backups") / "made-by-main-2026-12.kbak"
-MADE_BY_MAIN_PASSPHRASE = "appealing-crumb-subdued-scalding-untold-bucktooth"  # noqa: S105
-MADE_BY_MAIN_RECEIPT = "94989 24089 66428 39458 81082"
+MADE_BY_MAIN_PASSPHRASE = "extras-coaster-target-barstool-unsettled-retool"  # noqa: S105
+MADE_BY_MAIN_RECEIPT = "32748 25790 98541 72329 22908"
 
 
 def test_an_archive_made_by_an_earlier_version_restores_and_migrates(tmp_path):
@@ -362,3 +363,154 @@ def test_an_archive_made_by_an_earlier_version_restores_and_migrates(tmp_path):
     assert "unapplied 0 found True file True 1" in shown, shown
     verified = kalkan("audit", "verify", "--data-dir", str(tmp_path / "new"), env=target)
     assert verified.returncode == 0, verified.stderr
+
+
+def _slot_kinds(path: Path) -> list[str]:
+    from kalkan.vault import archive
+
+    with path.open("rb") as source:
+        return archive.read_header(source).kinds()
+
+
+def _with_slots(path: Path, out: Path, change) -> Path:
+    """A copy of the archive at `path` whose slot list is `change(slots)`; the frames as
+    they were (what anyone holding the file can do without a key)."""
+    from kalkan.vault import archive
+
+    with path.open("rb") as source:
+        header = archive.read_header(source)
+        rest = source.read()
+    out.write_bytes(archive._prefix(header.archive_id, change(list(header.slots))) + rest)
+    return out
+
+
+def test_the_off_site_copy_opens_with_a_passphrase_or_the_escrow_words_never_the_instance(
+    tmp_path,
+):
+    live = tmp_path / "live"
+    database = fresh_database()
+    printed = _init(live, database)
+    local, away = tmp_path / "local", tmp_path / "offsite"
+    local.mkdir()
+    away.mkdir()
+    made = kalkan("backup", "create", "--data-dir", str(live), "--output", str(local),
+                  "--keep", "14", "--offsite", str(away), env=database)
+    assert made.returncode == 0, made.stderr
+    assert "Off-site copy written" in made.stdout
+    [kept] = local.glob("kalkan-*.kbak")
+    [copy] = away.glob("kalkan-*.kbak")
+    assert kept.name == copy.name
+    assert sorted(_slot_kinds(kept)) == ["admin", "escrow", "instance"]
+    assert sorted(_slot_kinds(copy)) == ["admin", "escrow"]
+    # `kalkan backup offsite` writes the same copy (verbatim frames, the same slots).
+    again = kalkan("backup", "offsite", "--data-dir", str(live), str(local), "--output",
+                   str(tmp_path / "again.kbak"), env=database)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again.kbak").read_bytes() == copy.read_bytes()
+    twice = kalkan("backup", "offsite", "--data-dir", str(live), str(copy), "--output",
+                   str(tmp_path / "twice.kbak"), env=database)
+    assert twice.returncode != 0 and "an off-site copy already" in twice.stderr
+    assert not (tmp_path / "twice.kbak").exists()
+
+    # The instance's own key (what the server keeps beside its archives) does not open it.
+    drilled = kalkan("backup", "drill", "--data-dir", str(live), str(away), env=database)
+    assert drilled.returncode != 0
+    assert "carries no instance key (an off-site copy)" in drilled.stderr
+    assert "Traceback" not in drilled.stderr
+    # An administrator drills it with their passphrase.
+    drilled = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "kalkan.cli", "backup", "drill", "--data-dir", str(live),
+         str(copy), "--user", "amir"],
+        input=printed["PASSPHRASE"] + "\n", capture_output=True, text=True,
+        env=cli_env(database), timeout=300, check=False,
+    )
+    assert drilled.returncode == 0, drilled.stdout + drilled.stderr
+    assert "matches the live instance" in drilled.stdout
+
+    status, said = _restore(copy, tmp_path / "by-amir", typed=printed["PASSPHRASE"])
+    assert status == 0, said
+    status, said = _restore(copy, tmp_path / "by-escrow", typed=printed["ESCROW_WORDS"],
+                            escrow=True)
+    assert status == 0, said
+    assert (tmp_path / "by-escrow" / "secret_key").read_bytes() == (
+        live / "secret_key"
+    ).read_bytes()
+
+    flipped = tmp_path / "flipped.kbak"
+    changed = bytearray(copy.read_bytes())
+    changed[-len(changed) // 3] ^= 0x01
+    flipped.write_bytes(bytes(changed))
+    status, said = _restore(flipped, tmp_path / "new", typed=printed["PASSPHRASE"])
+    assert status == 2 and len(said.strip().splitlines()) == 1, said
+    assert "damaged or was changed" in said and "nothing was restored" in said
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_changed_slot_list_opens_with_a_remaining_secret_or_is_refused_cleanly(tmp_path):
+    from kalkan.core import backup
+    from kalkan.vault import archive, crypto
+    from kalkan.vault.escrow_words import from_words
+
+    live = tmp_path / "live"
+    printed = _init(live, {})
+    copy = tmp_path / "offsite.kbak"
+    _backup(live, tmp_path / "local.kbak", {})
+    offsite = kalkan("backup", "offsite", "--data-dir", str(live), str(tmp_path / "local.kbak"),
+                     "--output", str(copy))
+    assert offsite.returncode == 0, offsite.stderr
+    escrow_secret = from_words(printed["ESCROW_WORDS"])
+
+    def opens(path: Path, find_key) -> str:
+        try:
+            backup.verify(backup.open_archive(path, find_key))
+        except backup.BackupError as e:
+            return str(e)
+        return "opens"
+
+    by_amir = lambda h: archive.key_from_admin(h, "amir", printed["PASSPHRASE"])  # noqa: E731
+    by_escrow = lambda h: archive.key_from_escrow(h, escrow_secret)  # noqa: E731
+
+    # A slot removed: the others still open it; the removed one is simply not there.
+    no_admin = _with_slots(copy, tmp_path / "no-admin.kbak",
+                           lambda slots: [s for s in slots if s["kind"] != "admin"])
+    assert opens(no_admin, by_escrow) == "opens"
+    assert "no administrator of this archive has that username" in opens(no_admin, by_amir)
+
+    # Garbage added before the real slots: passed over (no Argon2id of a gigabyte limit).
+    with MADE_BY_MAIN.open("rb") as source:
+        foreign = archive.read_header(source).slots  # slots of another archive
+    garbage = [
+        5, "admin", {"kind": "admin", "salt": "!!", "opslimit": 10**9, "memlimit": 10**15,
+                     "wrapped": "", "user": 1, "sealed": ""},
+        {"kind": "escrow", "sealed": "not base64"}, {"kind": "escrow"}, *foreign,
+    ]
+    noisy = _with_slots(copy, tmp_path / "noisy.kbak", lambda slots: garbage + slots)
+    assert opens(noisy, by_amir) == "opens"
+    assert opens(noisy, by_escrow) == "opens"
+    # A slot of another archive does not open this one, even with its own passphrase.
+    assert "no administrator" in opens(
+        noisy, lambda h: archive.key_from_admin(h, "amir", MADE_BY_MAIN_PASSPHRASE)
+    )
+
+    # A slot that opens with the escrow words but holds another key (anyone can seal to the
+    # escrow public key): the stream refuses it as changed, and nothing is restored.
+    with copy.open("rb") as source:
+        header = archive.read_header(source)
+        rest = source.read()
+    forged_slot = {"kind": "escrow", "sealed": base64.b64encode(crypto.seal_to(
+        crypto.public_of(escrow_secret), crypto.random_key() + header.archive_id
+    )).decode()}
+    forged = _with_slots(copy, tmp_path / "forged.kbak", lambda slots: [forged_slot, *slots])
+    assert "damaged or was changed" in opens(forged, by_escrow)
+    status, said = _restore(forged, tmp_path / "new", typed=printed["ESCROW_WORDS"], escrow=True)
+    assert status == 2 and len(said.strip().splitlines()) == 1, said
+    assert "Traceback" not in said and not (tmp_path / "new").exists()
+
+    # A slot list that is not a list, or no slot at all, is refused in one line.
+    broken = tmp_path / "broken.kbak"
+    listed = b'{"version": 2, "slots": 7}'
+    broken.write_bytes(archive.MAGIC + bytes([archive.VERSION]) + header.archive_id
+                       + len(listed).to_bytes(4, "big") + listed + rest)
+    assert "header is damaged" in opens(broken, by_escrow)
+    empty = _with_slots(copy, tmp_path / "empty.kbak", lambda slots: [])
+    assert "these escrow words do not open this archive" in opens(empty, by_escrow)

@@ -130,7 +130,7 @@ def new_archive_id() -> bytes:
     return crypto.random_key()[:ID_BYTES]
 
 
-def _prefix(archive_id: bytes, slots: list[dict[str, object]]) -> bytes:
+def prefix(archive_id: bytes, slots: list[dict[str, object]]) -> bytes:
     listed = json.dumps({"version": VERSION, "slots": slots}).encode("ascii")
     return MAGIC + bytes([VERSION]) + archive_id + struct.pack(">I", len(listed)) + listed
 
@@ -152,7 +152,7 @@ class ArchiveWriter:
     ) -> None:
         self.out = out
         self.state = sodium.crypto_secretstream_xchacha20poly1305_state()
-        out.write(_prefix(archive_id, slots))
+        out.write(prefix(archive_id, slots))
         stream_header = sodium.crypto_secretstream_xchacha20poly1305_init_push(
             self.state, archive_key
         )
@@ -388,7 +388,7 @@ def copy_offsite(
             "key nothing would open its copy"
         )
     archive_key = find_key(header)
-    out.write(_prefix(header.archive_id, kept))
+    out.write(prefix(header.archive_id, kept))
     reader = ArchiveReader(_Tee(source, out), header, archive_key)
     while not reader.final:
         reader._pull()

@@ -380,7 +380,7 @@ def _with_slots(path: Path, out: Path, change) -> Path:
     with path.open("rb") as source:
         header = archive.read_header(source)
         rest = source.read()
-    out.write_bytes(archive._prefix(header.archive_id, change(list(header.slots))) + rest)
+    out.write_bytes(archive.prefix(header.archive_id, change(list(header.slots))) + rest)
     return out
 
 

@@ -10,9 +10,9 @@ archive key (sealed together with the archive id, so a slot copied in from anoth
 does not open here):
 
 - `instance`: sealed to a key pair derived from the data directory's secret key, so the
-  instance that made the archive (the nightly timer's drill) opens it without a passphrase.
+  instance that made the archive (the weekly drill) opens it without a passphrase.
   Only archives kept ON the server carry it: whoever holds that key holds the live instance
-  the archive was made from anyway. `offsite_copy` writes the copy that leaves the machine
+  the archive was made from anyway. `copy_offsite` writes the copy that leaves the machine
   without it;
 - `escrow`: sealed to the escrow public key pinned in the data directory (the offline words);
 - `admin`: one per administrator: their staff key as stored (Argon2id salt and limits, the

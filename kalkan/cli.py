@@ -4,6 +4,10 @@
     kalkan serve --data-dir DIR [--host 127.0.0.1] [--port 8000]
     kalkan demo  [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--no-serve]
     kalkan audit verify --data-dir DIR
+    kalkan backup create --data-dir DIR --output FILE_OR_DIR [--keep N] [--offsite DIR]
+    kalkan backup offsite --data-dir DIR FILE_OR_DIR --output FILE_OR_DIR [--keep N]
+    kalkan backup drill --data-dir DIR FILE_OR_DIR [--user NAME | --escrow]
+    kalkan backup restore FILE --data-dir NEWDIR (--user NAME | --escrow) [--database-url URL]
     kalkan <any Django management command> --data-dir DIR
 
 KALKAN_DATA_DIR may replace --data-dir. Every command also takes --env-file PATH (or
@@ -110,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError
 
+    from kalkan.core.backup import BackupError
     from kalkan.core.env import load_env_file
     from kalkan.core.instance import InstanceError, creating
 
@@ -122,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir:
             os.environ["KALKAN_DATA_DIR"] = str(Path(data_dir).expanduser().absolute())
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kalkan.settings")
-        if command == "init":
+        if args[:2] == ["backup", "restore"]:
+            # The instance does not exist yet: the archive makes it (no database check).
+            from kalkan.core.restore import run
+
+            run(args[2:], os.environ.get("KALKAN_DATA_DIR"))
+        elif command == "init":
             with creating(_target()):
                 _run_django(args, database_needed=False)
         elif command == "demo":
@@ -134,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                 _run_django(["serve", "--demo", *args[1:]])
         else:
             _run_django(args)
-    except (InstanceError, ImproperlyConfigured) as e:
+    except (InstanceError, ImproperlyConfigured, BackupError) as e:
         print(f"kalkan: {e}", file=sys.stderr)
         return 2
     except DatabaseError as e:

@@ -8,6 +8,7 @@ their unlocked working set; without keys the tiles are there and the counts are 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -82,8 +83,24 @@ def _drafts(keyring: Keyring) -> list[dict[str, Any]]:
     return out
 
 
+def _backups() -> dict[str, dict[str, Any]]:
+    """The last backup and drill, as `kalkan backup` recorded them (times and counts)."""
+    from kalkan.core.backup import read_status
+
+    shown: dict[str, dict[str, Any]] = {}
+    for what, values in read_status().items():
+        try:
+            at = datetime.fromisoformat(str(values["at"]))
+        except (KeyError, ValueError):
+            continue
+        shown[what] = {**values, "at": at}
+    return shown
+
+
 def home_context(request: HttpRequest, user: User, keyring: Keyring | None) -> dict[str, Any]:
     context: dict[str, Any] = {"holds_keys": bool(keyring and keyring.org_secrets)}
+    if user.can(Capability.SEAL_SERVER):
+        context["backups"] = _backups()
     if keyring is None:
         return context
     if user.can(Capability.WORK_CASES):

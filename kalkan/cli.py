@@ -4,6 +4,7 @@
     kalkan serve --data-dir DIR [--host 127.0.0.1] [--port 8000]
     kalkan demo  [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--no-serve]
     kalkan audit verify --data-dir DIR
+    kalkan estimate --counts FILE.csv [--method M] [--strata COLUMN] [--json]
     kalkan <any Django management command> --data-dir DIR
 
 KALKAN_DATA_DIR may replace --data-dir. Every command also takes --env-file PATH (or
@@ -104,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         print("usage:\n" + USAGE)
         return 0
     command = args[0]
+    if command == "estimate":
+        # Pure computation on a counts file: no instance, no database, no settings.
+        from kalkan.analysis.estimation_cli import main as estimate
+
+        return estimate(args[1:])
     # Whatever the instance writes (database, WAL, static files) is for its owner only.
     os.umask(0o077)
 

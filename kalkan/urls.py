@@ -20,6 +20,7 @@ urlpatterns = i18n_patterns(
     path("staff/laws/", include("kalkan.analysis.law_urls")),
     path("staff/dashboards/", include("kalkan.analysis.dashboard_urls")),
     path("staff/drafts/", include("kalkan.analysis.draft_urls")),
+    path("staff/estimates/", include("kalkan.analysis.estimation_urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

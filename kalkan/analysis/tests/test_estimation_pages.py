@@ -66,3 +66,35 @@ def test_a_bad_counts_file_is_refused_with_its_row(client, dana):
     assert response.status_code == 400 and "At least 3 lists are needed" in \
         response.content.decode()
     assert client.post(PAGE, {"text": ""}).status_code == 400
+
+
+def test_strata_are_estimated_apart_and_added_up(client, dana):
+    log_in(client, dana)
+    text = "region,A,B,C,n\n" + "".join(
+        f"{region},{line}\n" for region in ("north", "south") for line in GOOD.splitlines()[1:])
+    page = client.post(PAGE, {"text": text, "strata": "region"}).content.decode()
+    assert "Stratum north" in page and "Stratum south" in page
+    assert "Total of the strata" in page and page.count("<svg") == 4
+    missing = client.post(PAGE, {"text": text, "strata": "period"})
+    assert missing.status_code == 400
+    assert "Row 1: the header has no column period." in missing.content.decode()
+
+
+def test_the_draft_section_gates_the_documented_count():
+    from django.test import override_settings
+    from django.utils import translation
+
+    from kalkan.analysis.estimate_texts import draft_section
+
+    few = {"documented": 7, "method": "lcmcr", "estimate": 30, "lower": 12, "upper": 80,
+           "lists": ["A", "B", "C"], "methods": {}}
+    with override_settings(KALKAN_PUBLICATION_THRESHOLD=10), translation.override("en"):
+        text = " ".join(getattr(b, "text", "") for b in draft_section(few))
+        assert "Too few people are documented" in text and "30" not in text
+        enough = {**few, "documented": 1027, "estimate": 2280, "lower": 2050, "upper": 2570}
+        text = " ".join(getattr(b, "text", "") for b in draft_section(enough))
+        assert "1027 people are on at least one of the 3 lists" in text
+        assert "2280 (95 % interval 2050 to 2570)" in text and "within a group" in text
+    with translation.override("kk"):
+        text = " ".join(getattr(b, "text", "") for b in draft_section(enough))
+        assert "95 % аралық 2050" in text

@@ -8,6 +8,7 @@
     kalkan backup offsite --data-dir DIR FILE_OR_DIR --output FILE_OR_DIR [--keep N]
     kalkan backup drill --data-dir DIR FILE_OR_DIR [--user NAME | --escrow]
     kalkan backup restore FILE --data-dir NEWDIR (--user NAME | --escrow) [--database-url URL]
+    kalkan estimate --counts FILE.csv [--method M] [--strata COLUMN] [--json]
     kalkan <any Django management command> --data-dir DIR
 
 KALKAN_DATA_DIR may replace --data-dir. Every command also takes --env-file PATH (or
@@ -108,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         print("usage:\n" + USAGE)
         return 0
     command = args[0]
+    if command == "estimate":
+        # Pure computation on a counts file: no instance, no database, no settings.
+        from kalkan.analysis.estimation_cli import main as estimate
+
+        return estimate(args[1:])
     # Whatever the instance writes (database, WAL, static files) is for its owner only.
     os.umask(0o077)
 

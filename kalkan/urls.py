@@ -22,6 +22,7 @@ urlpatterns = i18n_patterns(
     path("staff/dashboards/", include("kalkan.analysis.dashboard_urls")),
     path("staff/drafts/", include("kalkan.analysis.draft_urls")),
     path("staff/linkage/", include("kalkan.analysis.linkage_urls")),
+    path("staff/estimates/", include("kalkan.analysis.estimation_urls")),
     path("staff/", include("kalkan.accounts.urls")),
 )
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from kalkan.accounts.models import User
-from kalkan.analysis import charts, gate, redaction, register
+from kalkan.analysis import charts, estimate_texts, gate, redaction, register
 from kalkan.analysis.documents import Block, Bullets, Draft, Figure, Heading, Paragraph, Table
 from kalkan.analysis.laws import laws_for, stage_label, type_label
 from kalkan.analysis.mechanisms import Mechanism, articles_engaged, mechanisms
@@ -146,6 +146,9 @@ class Review:
     summary out, and the fingerprint reviewed."""
 
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The estimate of the undocumented added from the estimation page, if any
+    # (kalkan.analysis.estimation_views.summary).
+    estimate: dict[str, Any] | None = None
 
     def reviewed(self, summary: Summary) -> bool:
         entry = self.summaries.get(summary.id) or {}
@@ -714,6 +717,8 @@ def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -
             suppressed_note=legend_note(prepared.period_note),
             no_data=_("No acts in this period."))
         blocks.append(Figure(_("Acts per year and the stages of laws"), chart.png))
+    if review.estimate:
+        blocks += estimate_texts.draft_section(review.estimate)
     blocks += _legislation(prepared)
     blocks += _articles(prepared, mechanism)
     blocks += _case_summaries(prepared, review)

@@ -246,10 +246,7 @@ def horizontal_bars(
     axes.set_yticks(y, labels=[_plain(label) for label in wrapped], fontsize=FONT_SIZE - 0.5)
     axes.invert_yaxis()  # the first label on top, as it reads
     axes.set_xlim(0, max(largest, marker) * 1.15 or 1)
-    _value_axis(axes.xaxis)
-    axes.xaxis.grid(True, color=GRID_COLOR, linewidth=0.8)
-    axes.yaxis.grid(False)
-    axes.tick_params(axis="y", length=0)
+    _values_across(axes)
     if has_suppressed and suppressed_note:
         figure.legend(handles=[_suppressed_handle(suppressed_note)], loc="outside lower center",
                       fontsize=FONT_SIZE - 0.5, frameon=False)
@@ -384,6 +381,14 @@ def _categorical_x(axes: Axes, periods: Sequence[str], width: float) -> None:
 def _value_axis(axis: Any) -> None:
     # Counts are whole numbers: no "2.5 incidents" ticks.
     axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+
+
+def _values_across(axes: Axes) -> None:
+    """Values along x, categories down y: the grid follows the values."""
+    _value_axis(axes.xaxis)
+    axes.xaxis.grid(True, color=GRID_COLOR, linewidth=0.8)
+    axes.yaxis.grid(False)
+    axes.tick_params(axis="y", length=0)
 
 
 def _suppressed_handle(note: str) -> Patch:
@@ -550,3 +555,104 @@ def _renumber_ids(svg: str, prefix: str) -> str:
         return f"{m[7]}{new_id(m[8])}{m[9]}"
 
     return _IDS.sub(replace, svg)
+
+
+# -- multiple systems estimation ---------------------------------------------------------
+
+
+def overlaps(
+    lists: Sequence[str],
+    patterns: Sequence[Sequence[int]],
+    counts: Sequence[int | None],
+    title: str,
+    *,
+    suppressed_note: str = "",
+    width: float = DEFAULT_WIDTH_IN,
+    dpi: int = PNG_DPI,
+) -> Chart:
+    """An UpSet chart (Lex et al. 2014) of a capture-history table: one bar per combination
+    of lists, tallest first, and under it a matrix of dots saying which lists the bar's
+    people are on. None is a hidden (small) count."""
+    order = sorted(range(len(patterns)), key=lambda i: (-(counts[i] or 0), patterns[i]))
+    height = 2.6 + 0.28 * len(lists)
+    figure = Figure(figsize=(width, height), layout="constrained")
+    if title:
+        figure.suptitle(_plain(_wrap(title, int(width * _TITLE_CHARS_PER_INCH))),
+                        fontsize=TITLE_SIZE, fontweight="bold", color=TEXT_COLOR)
+    bars, dots = figure.subplots(2, 1, sharex=True,
+                                 gridspec_kw={"height_ratios": [2.2, 0.3 * len(lists) + 0.2]})
+    for side in ("top", "right"):
+        bars.spines[side].set_visible(False)
+    bars.set_axisbelow(True)
+    bars.yaxis.grid(True, color=GRID_COLOR, linewidth=0.8)
+    bars.tick_params(labelsize=FONT_SIZE - 1, colors=TEXT_COLOR)
+    x = list(range(len(order)))
+    values = [counts[i] for i in order]
+    largest = max((v for v in values if v is not None), default=0)
+    marker = _marker_size(largest)
+    bars.bar(x, [float(v) if v is not None else 0.0 for v in values], color=PALETTE[0],
+             width=0.7)
+    hidden = [i for i, v in enumerate(values) if v is None]
+    if hidden:
+        bars.bar(hidden, [marker] * len(hidden), facecolor="white", edgecolor=SUPPRESSED_EDGE,
+                 hatch=SUPPRESSED_HATCH, width=0.7, linewidth=0.8)
+    if len(order) <= 20:
+        for i, value in enumerate(values):
+            if value is not None:
+                bars.annotate(str(value), xy=(i, value), xytext=(0, 2), ha="center",
+                              textcoords="offset points", fontsize=FONT_SIZE - 3,
+                              color=TEXT_COLOR)
+    _value_axis(bars.yaxis)
+    bars.set_ylim(0, max(largest, marker) * 1.12 or 1)
+    for side in ("top", "right", "bottom", "left"):
+        dots.spines[side].set_visible(False)
+    for column, index in enumerate(order):
+        on = [row for row, flag in enumerate(patterns[index]) if flag]
+        off = [row for row, flag in enumerate(patterns[index]) if not flag]
+        dots.scatter([column] * len(off), off, s=18, color="#DDDDDD")
+        dots.scatter([column] * len(on), on, s=18, color=TEXT_COLOR)
+        if len(on) > 1:
+            dots.plot([column, column], [min(on), max(on)], color=TEXT_COLOR, linewidth=1.2)
+    dots.set_yticks(list(range(len(lists))), labels=[_plain(name) for name in lists],
+                    fontsize=FONT_SIZE - 1)
+    dots.set_ylim(len(lists) - 0.5, -0.5)
+    dots.set_xticks([])
+    dots.tick_params(axis="y", length=0)
+    if hidden and suppressed_note:
+        figure.legend(handles=[_suppressed_handle(suppressed_note)], loc="outside lower center",
+                      fontsize=FONT_SIZE - 0.5, frameon=False)
+    return Chart(figure, title, dpi)
+
+
+def intervals(
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    lowers: Sequence[float],
+    uppers: Sequence[float],
+    documented: int,
+    documented_label: str,
+    title: str,
+    *,
+    width: float = DEFAULT_WIDTH_IN,
+    dpi: int = PNG_DPI,
+) -> Chart:
+    """Each method's estimate as a dot on its interval, the documented count as a line: how
+    far apart the methods are is what the reader should see first."""
+    _check_lengths(len(labels), {"estimates": len(estimates), "lowers": len(lowers),
+                                 "uppers": len(uppers)})
+    wrapped = [_wrap(label, 24) for label in labels]
+    layout = _Layout(width, max(2.2, 1.3 + 0.42 * len(labels)))
+    figure, axes = _figure(layout, title)
+    y = list(range(len(labels)))
+    for i in y:
+        axes.plot([lowers[i], uppers[i]], [i, i], color=PALETTE[0], linewidth=2.2)
+        axes.plot([estimates[i]], [i], marker="o", color=PALETTE[3], markersize=6)
+    axes.axvline(documented, color=TEXT_COLOR, linestyle=(0, (4, 3)), linewidth=1.2)
+    axes.annotate(_plain(documented_label), xy=(documented, len(labels) - 0.4),
+                  xytext=(3, 0), textcoords="offset points", fontsize=FONT_SIZE - 1.5,
+                  color=TEXT_COLOR, va="bottom")
+    axes.set_yticks(y, labels=[_plain(label) for label in wrapped], fontsize=FONT_SIZE - 0.5)
+    axes.set_ylim(len(labels) - 0.2, -0.6)
+    axes.set_xlim(0, max([*uppers, documented]) * 1.08 or 1)
+    _values_across(axes)
+    return Chart(figure, title, dpi)

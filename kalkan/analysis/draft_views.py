@@ -17,14 +17,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.roles import Capability
-from kalkan.analysis import builder, documents, gate, register, review_hints
+from kalkan.analysis import builder, documents, estimate_texts, gate, register, review_hints
 from kalkan.analysis.laws import COUNTRIES, country_name
 from kalkan.analysis.mechanisms import mechanisms
 from kalkan.analysis.models import ReportDraft
@@ -114,7 +114,7 @@ def _opened(draft: ReportDraft, keyring: Keyring) -> tuple[builder.Asked, builde
     fields = read(draft, open_content_key(draft.content_key, keyring), ("request", "review"))
     review = json.loads(fields["review"] or "{}")
     return (builder.Asked.from_json(json.loads(fields["request"])),
-            builder.Review(review.get("summaries", {})))
+            builder.Review(review.get("summaries", {}), review.get("estimate")))
 
 
 def _draft(request: HttpRequest, pk: str) -> tuple[ReportDraft, Keyring]:
@@ -242,7 +242,17 @@ def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
         "coarsenings": [(caption, register.reason(problem, labels))
                         for caption, left_out, problem in refusals if not left_out],
         "attribute_flags": [flag.text() for flag in prepared.attribute_flags],
+        "estimate": _estimate_preview(review, asked.language),
     })
+
+
+def _estimate_preview(review: builder.Review, language: str) -> list[str]:
+    """The paragraphs of the draft's section on the undocumented, as it will read."""
+    if not review.estimate:
+        return []
+    with translation.override(language):
+        return [block.text for block in estimate_texts.draft_section(review.estimate)
+                if isinstance(block, documents.Paragraph)]
 
 
 @capability_required(Capability.BUILD_REPORTS)
@@ -251,7 +261,7 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
     """Every summary on the page is reviewed at once: for each proposed redaction the
     reviewer kept the placeholder, typed another text, or kept the original words."""
     draft, keyring = _draft(request, pk)
-    asked, _old = _opened(draft, keyring)
+    asked, old = _opened(draft, keyring)
     prepared, _changes = _prepared_and_checked(request, asked, keyring)
     summaries: dict[str, dict[str, Any]] = {}
     too_long = [summary for summary in prepared.summaries
@@ -291,7 +301,9 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
     key = open_content_key(draft.content_key, keyring)
     write(draft, key, review=json.dumps(
         {"summaries": summaries, "reviewed_by": acting_user(request).username,
-         "reviewed_on": timezone.localdate().isoformat()}, ensure_ascii=False))
+         "reviewed_on": timezone.localdate().isoformat(),
+         # The estimate added from the estimation page stays with the draft.
+         **({"estimate": old.estimate} if old.estimate else {})}, ensure_ascii=False))
     _log(request, "draft_reviewed", draft.pk, summaries=len(summaries))
     messages.success(request, _("The review is saved."))
     return redirect("drafts:draft", pk=draft.pk)

@@ -141,22 +141,33 @@ class MemoryOnlyUpload(FileUploadHandler):
         return received
 
 
-def _with_memory_upload(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
-    """The handler goes in before anything reads the body, and Django's CSRF check reads it:
+def memory_upload(limit: int) -> Callable[[Callable[..., HttpResponse]],
+                                          Callable[..., HttpResponseBase]]:
+    """A view that takes one file of at most `limit` bytes, held in memory only; the view
+    gets the handler after the request (its `too_large` says when the file was cut off).
+
+    The handler goes in before anything reads the body, and Django's CSRF check reads it:
     so the view is exempt outside and checked inside, exactly as the middleware would (as
     kalkan.intake.uploads does for reports). It goes innermost, after the role check, so that
     nobody without the right reaches the point where the body is read; `wraps` carries the
     exemption out to the URL's view."""
-    protected = csrf_protect(view)
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        handler = MemoryOnlyUpload(request, MAX_IMPORT_BYTES)
-        request.upload_handlers = [handler]
-        return protected(request, handler, *args, **kwargs)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
+        protected = csrf_protect(view)
 
-    return takes_files(wrapper)
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            handler = MemoryOnlyUpload(request, limit)
+            request.upload_handlers = [handler]
+            return protected(request, handler, *args, **kwargs)
+
+        return takes_files(wrapper)
+
+    return decorator
+
+
+_with_memory_upload = memory_upload(MAX_IMPORT_BYTES)
 
 
 # --- the page ----------------------------------------------------------------------------------

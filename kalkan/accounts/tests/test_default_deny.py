@@ -141,6 +141,8 @@ WHO_MAY: dict[str, tuple[Capability | str, dict[str, str]]] = {
     "drafts:draft": (Capability.BUILD_REPORTS, {"pk": "draft"}),
     "drafts:review": (Capability.BUILD_REPORTS, {"pk": "draft"}),
     "drafts:download": (Capability.BUILD_REPORTS, {"pk": "draft"}),
+    "estimates:page": (Capability.BUILD_REPORTS, {}),
+    "estimates:attach": (Capability.BUILD_REPORTS, {}),
 }
 
 ROLES = {"amir": "admin", "bota": "responder", "chingiz": "documenter", "dana": "analyst"}

@@ -1,0 +1,120 @@
+"""Multiple systems estimation: does it find the people the lists missed?
+
+    python benchmarks/estimation.py [--simulations 200] [--processes 2] [--skip-simulations]
+
+Prints
+1. on simulated populations of known size (two groups the lists reach unequally, and one
+   list referring people to the next), the coverage of each method's 95 % intervals and
+   each method's bias and relative bias;
+2. every method on the UK's 2013 modern-slavery table (six lists, 2,744 people; the Home
+   Office's published range 10,000-13,000), and why they differ;
+3. how long LCMCR with its default settings (4 chains) takes on a 4-list table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+from kalkan.analysis import estimation
+
+TRUE_SIZE = 2000
+DESIGN = {"size": TRUE_SIZE, "lists": 5, "low": (0.1, 0.3), "high": (0.25, 0.55),
+          "hidden_share": (0.2, 0.4), "referral": 1.3}
+UK = Path(estimation.__file__).parent / "data" / "uk_modern_slavery_2013.csv"
+
+
+def one(index: int) -> dict[str, tuple[float, float, float]] | None:
+    rng = np.random.default_rng(1000 + index)
+    table = estimation.simulate(rng, **DESIGN)  # type: ignore[arg-type]
+    try:
+        found = estimation.estimate(table, lcmcr_settings=estimation.LcmcrSettings(seed=index))
+    except estimation.CountsError:
+        return None
+    out = {m: (r.estimate, r.lower, r.upper) for m, r in found.methods.items()}
+    out["_"] = (float(table.documented), found.methods["lcmcr"].diagnostics["rhat"],
+                float(found.agreement.agree))
+    return out
+
+
+def simulations(count: int, processes: int) -> None:
+    print(f"1. {count} simulated populations of {TRUE_SIZE} people: {DESIGN}")
+    started = time.perf_counter()
+    results = []
+    with Pool(processes) as pool:
+        for i, result in enumerate(pool.imap_unordered(one, range(count)), 1):
+            if result is not None:
+                results.append(result)
+            if i % 20 == 0 and results:
+                lcmcr = np.array([r["lcmcr"] for r in results])
+                cover = np.mean((lcmcr[:, 1] <= TRUE_SIZE) & (lcmcr[:, 2] >= TRUE_SIZE))
+                print(f"   ... {i} done, LCMCR coverage so far {cover:.1%} "
+                      f"({time.perf_counter() - started:.0f} s)", flush=True)
+    refused = count - len(results)
+    documented = np.mean([r["_"][0] for r in results])
+    print(f"   documented on average: {documented:.0f} of {TRUE_SIZE}; refused: {refused}; "
+          f"LCMCR R-hat > 1.1 in {sum(r['_'][1] > 1.1 for r in results)}; one number "
+          f"given in {int(sum(r['_'][2] for r in results))}")
+    print(f"   {'method':<16}{'coverage':>10}{'bias':>10}{'rel. bias':>11}{'mean width':>12}")
+    for method in estimation.METHODS:
+        values = np.array([r[method] for r in results])
+        cover = np.mean((values[:, 1] <= TRUE_SIZE) & (values[:, 2] >= TRUE_SIZE))
+        bias = np.mean(values[:, 0]) - TRUE_SIZE
+        width = np.mean(values[:, 2] - values[:, 1])
+        mark = "  (default)" if method == estimation.DEFAULT_METHOD else ""
+        print(f"   {method:<16}{cover:>10.1%}{bias:>10.0f}{bias / TRUE_SIZE:>11.1%}"
+              f"{width:>12.0f}{mark}")
+    print(f"   ({time.perf_counter() - started:.0f} s)")
+
+
+def uk() -> None:
+    table = estimation.read_counts(UK.read_text())[""]
+    print(f"\n2. UK modern slavery 2013: {len(table.lists)} lists, {table.documented} people, "
+          f"{sum(1 for c in table.counts if c)} non-empty combinations of "
+          f"{2 ** len(table.lists) - 1}; published range 10,000-13,000")
+    found = estimation.estimate(table, lcmcr_settings=estimation.LcmcrSettings(seed=1))
+    print(estimation.as_text(found))
+    best = found.methods["loglinear-aic"].models[:3]
+    print("   best log-linear models: " + "; ".join(
+        f"{m.name} {m.estimate:.0f} (weight {m.weight:.2f})" for m in best))
+    print("   Why they differ: the table is sparse (most of the 63 combinations hold nobody, "
+          "and pairs of lists such as LA and GP share nobody), so the overlaps say little "
+          "about the people on no list. The independence model assumes every person equally "
+          "likely to be recorded and the lists unrelated; the log-linear average lets pairs "
+          "of lists depend on each other (at most three pairs per model on six lists); LCMCR "
+          "lets people differ in how reachable they are, and reads the many people on one "
+          "list only as a sign of a large hard-to-reach group, hence its higher and wider "
+          "estimate. Models that fit the observed overlaps equally well differ in what they "
+          "assume about the unobservable cell (Aleshin-Guendel, Sadinle & Wakefield 2021).")
+
+
+def timing() -> None:
+    rng = np.random.default_rng(42)
+    table = estimation.simulate(rng, lists=4)
+    started = time.perf_counter()
+    cpu = time.process_time()
+    result = estimation.lcmcr(table, estimation.LcmcrSettings(seed=1))
+    print(f"\n3. LCMCR, 4 chains x {result.diagnostics['iterations']} iterations, on a 4-list "
+          f"table ({table.documented} people, {len(table.patterns)} combinations): "
+          f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
+          f"(R-hat {result.diagnostics['rhat']}, ESS {result.diagnostics['ess']})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--simulations", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--skip-simulations", action="store_true")
+    args = parser.parse_args()
+    timing()
+    uk()
+    if not args.skip_simulations:
+        simulations(args.simulations, args.processes)
+
+
+if __name__ == "__main__":
+    main()

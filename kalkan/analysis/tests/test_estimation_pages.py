@@ -1,0 +1,100 @@
+"""The estimation page as an analyst uses it: paste or upload counts, read the overlaps and
+every method's estimate, a bad file refused with its row named, the estimate added to a
+draft and printed there in the draft's language."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kalkan.analysis import estimation
+from kalkan.analysis.tests.test_estimation import GOOD
+from kalkan.core.testing import log_in
+
+PAGE = "/en/staff/estimates/"
+DRAFTS = "/en/staff/drafts/"
+
+
+REAL_SETTINGS = estimation.LcmcrSettings
+
+
+@pytest.fixture(autouse=True)
+def quick_sampler(monkeypatch):
+    monkeypatch.setattr(estimation, "LcmcrSettings",
+                        lambda seed=None: REAL_SETTINGS(chains=2, burn_in=1000, samples=300,
+                                                        seed=3))
+
+
+def test_estimate_from_pasted_counts_and_add_it_to_a_draft(client, dana):
+    log_in(client, dana)
+    assert client.get(PAGE).status_code == 200
+    response = client.post(PAGE, {"text": GOOD})
+    page = response.content.decode()
+    assert response.status_code == 200, page[:3000]
+    assert "1027 people are on at least one list" in page
+    assert "Estimated total:" in page and page.count("<svg") == 2
+    assert "Latent classes (LCMCR)" in page and "Independent lists" in page
+    assert "Every log-linear model" in page
+
+    created = client.post(DRAFTS, {"mechanism": "upr", "country": "kg", "year_from": "2024",
+                                   "year_to": "2025", "language": "ru", "summaries": "0"})
+    assert created.status_code == 302
+    draft = created["Location"].rstrip("/").rsplit("/", 1)[1]
+    page = client.post(PAGE, {"text": GOOD}).content.decode()
+    signed = page.split('name="estimate" value="')[1].split('"')[0]
+    attached = client.post(PAGE + "attach/", {"estimate": signed, "draft": draft})
+    assert attached.status_code == 302 and draft in attached["Location"]
+    shown = client.get(created["Location"]).content.decode()
+    assert "1027" in shown and "95 %" in shown  # the section, in Russian, on the draft
+    markdown = client.post(created["Location"] + "download/", {"format": "md"})
+    assert markdown.status_code == 200
+    text = markdown.content.decode()
+    assert "1027" in text and "LCMCR" in text
+
+    forged = client.post(PAGE + "attach/", {"estimate": signed[:-3] + "abc", "draft": draft})
+    assert forged.status_code == 302 and forged["Location"].endswith(PAGE)
+
+
+def test_a_bad_counts_file_is_refused_with_its_row(client, dana):
+    log_in(client, dana)
+    upload = SimpleUploadedFile("counts.csv", b"A,B,C,n\n1,0,0,3\n0,1,0,-4\n",
+                                content_type="text/csv")
+    response = client.post(PAGE, {"file": upload})
+    assert response.status_code == 400
+    assert "Row 3: n is negative." in response.content.decode()
+    response = client.post(PAGE, {"text": "A,B,n\n1,0,3\n0,1,4\n1,1,1\n"})
+    assert response.status_code == 400 and "At least 3 lists are needed" in \
+        response.content.decode()
+    assert client.post(PAGE, {"text": ""}).status_code == 400
+
+
+def test_strata_are_estimated_apart_and_added_up(client, dana):
+    log_in(client, dana)
+    text = "region,A,B,C,n\n" + "".join(
+        f"{region},{line}\n" for region in ("north", "south") for line in GOOD.splitlines()[1:])
+    page = client.post(PAGE, {"text": text, "strata": "region"}).content.decode()
+    assert "Stratum north" in page and "Stratum south" in page
+    assert "Total of the strata" in page and page.count("<svg") == 4
+    missing = client.post(PAGE, {"text": text, "strata": "period"})
+    assert missing.status_code == 400
+    assert "Row 1: the header has no column period." in missing.content.decode()
+
+
+def test_the_draft_section_gates_the_documented_count():
+    from django.test import override_settings
+    from django.utils import translation
+
+    from kalkan.analysis.estimate_texts import draft_section
+
+    few = {"documented": 7, "method": "lcmcr", "estimate": 30, "lower": 12, "upper": 80,
+           "lists": ["A", "B", "C"], "methods": {}}
+    with override_settings(KALKAN_PUBLICATION_THRESHOLD=10), translation.override("en"):
+        text = " ".join(getattr(b, "text", "") for b in draft_section(few))
+        assert "Too few people are documented" in text and "30" not in text
+        enough = {**few, "documented": 1027, "estimate": 2280, "lower": 2050, "upper": 2570}
+        text = " ".join(getattr(b, "text", "") for b in draft_section(enough))
+        assert "1027 people are on at least one of the 3 lists" in text
+        assert "2280 (95 % interval 2050 to 2570)" in text and "within a group" in text
+    with translation.override("kk"):
+        text = " ".join(getattr(b, "text", "") for b in draft_section(enough))
+        assert "95 % аралық 2050" in text

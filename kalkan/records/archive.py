@@ -38,6 +38,7 @@ import json
 import secrets
 import uuid
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,11 +55,15 @@ from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage
 from kalkan.records import evidence, exchange
 from kalkan.records.models import (
     Act,
+    ChainLink,
+    ConsentEntry,
     Custody,
     Event,
     EvidenceItem,
     ImportedArchive,
     Information,
+    Intervention,
+    Involvement,
     LocalTerm,
     Person,
     RetiredTerm,
@@ -67,7 +72,14 @@ from kalkan.vault import crypto
 from kalkan.vault.files import delete_file, store_file
 from kalkan.vault.keyring import Keyring
 from kalkan.vault.models import Compartment, SealedRecord
-from kalkan.vault.records import new_sealed, open_content_key, read, readable_by, write
+from kalkan.vault.records import (
+    bulk_create_sealed,
+    new_sealed,
+    open_content_key,
+    read,
+    readable_by,
+    write,
+)
 
 FORMAT = "kalkan-archive"
 VERSION = 2
@@ -538,8 +550,11 @@ def import_archive(
     written: list[str] = []
     try:
         with transaction.atomic():
-            exchange._create(read.tables, plan, keyring, by, records)
-            ids = records.ids
+            if _plain_family(plan):
+                ids = _bulk_create(read.tables, keyring, by)
+            else:  # restricted cases or intake reports: through the services, row by row
+                exchange._create(read.tables, plan, keyring, by, records)
+                ids = records.ids
             _create_extra(opened, ids, keyring, written)
             ImportedArchive.objects.create(archive=opened.archive_id, by=by,
                                            at=timezone.now())
@@ -558,6 +573,76 @@ def import_archive(
     result.created = {table: len(ids.get(table, {})) for table in TABLES}
     result.files = len(written)
     return result
+
+
+def _plain_family(plan: Any) -> bool:
+    """Whether every record lands among the organisation's records (no restricted case, no
+    intake report to link again): then they are sealed and inserted in bulk."""
+    return (all(f is None for f in plan.event_family.values())
+            and all(f is None for f in plan.person_family.values())
+            and not any(plan.reports.values()))
+
+
+def _bulk_create(tables: dict[str, exchange.Located], keyring: Keyring, by: User | None,
+                 ) -> dict[str, dict[str, str]]:
+    """The version-1 tables sealed and inserted a thousand rows at a time, with the same
+    fields as kalkan.records.services and kalkan.records.consent write one by one."""
+    ids: dict[str, dict[str, str]] = {}
+
+    def insert(table: str, model: type[SealedRecord], rows: list[tuple[dict[str, str],
+                                                                       dict[str, Any]]]) -> None:
+        new = bulk_create_sealed(model, keyring, rows)
+        ids[table] = {row["id"]: str(pk) for (_at, row), pk in zip(tables[table], new,
+                                                                    strict=True)}
+
+    def ref(table: str, old: str | None) -> str | None:
+        return None if old is None else ids[table][old]
+
+    def text(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    insert("persons", Person, [
+        ({"pseudonym": row["pseudonym"], "profile": text(row["profile"]),
+          "identity": text(row["identity"] or {})}, {}) for _at, row in tables["persons"]])
+    insert("events", Event, [
+        ({"title": row["title"], "description": row["description"],
+          "details": text(row["details"])}, {"coded_by": by}) for _at, row in tables["events"]])
+    positions: Counter[str] = Counter()
+    act_rows = []
+    for _at, row in tables["acts"]:
+        positions[row["event"]] += 1
+        act_rows.append(({"details": text(row["details"])}, {
+            "event_id": ref("events", row["event"]), "victim_id": ref("persons", row["victim"]),
+            "position": positions[row["event"]]}))
+    insert("acts", Act, act_rows)
+    insert("involvements", Involvement, [
+        ({"details": text(row["details"])}, {"act_id": ref("acts", row["act"]),
+                                             "perpetrator_id": ref("persons", row["perpetrator"])})
+        for _at, row in tables["involvements"]])
+    insert("sources", Information, [
+        ({"details": text(row["details"])}, {"event_id": ref("events", row["event"]),
+                                             "source_id": ref("persons", row["source"])})
+        for _at, row in tables["sources"]])
+    insert("interventions", Intervention, [
+        ({"details": text(row["details"])}, {
+            "event_id": ref("events", row["event"]), "victim_id": ref("persons", row["victim"]),
+            "party_id": ref("persons", row["party"])}) for _at, row in tables["interventions"]])
+    insert("links", ChainLink, [
+        ({"details": text({"relation": row["details"]["relation"],
+                           "notes": row["details"].get("notes") or ""})},
+         {"from_event_id": ref("events", row["from_event"]),
+          "to_event_id": ref("events", row["to_event"])}) for _at, row in tables["links"]])
+    consents = []
+    for _at, row in tables["consents"]:
+        details: dict[str, Any] = {"purpose": row["purpose"], "given": row["given"],
+                                   "on": row["on"].isoformat(), "how": row["how"],
+                                   "partner": row["partner"]}
+        if row["refused"]:
+            details["refused"] = True
+        consents.append(({"details": json.dumps(details, ensure_ascii=False)},
+                         {"person_id": ref("persons", row["person"]), "by": by}))
+    insert("consents", ConsentEntry, consents)
+    return ids
 
 
 def _create_extra(opened: Opened, ids: dict[str, dict[str, str]], keyring: Keyring,

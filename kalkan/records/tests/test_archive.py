@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from kalkan.analysis import laws
@@ -280,3 +281,41 @@ def test_a_version_1_export_still_imports(corpus, chingiz):  # noqa: F811
     assert not archive.is_archive(io.BytesIO(data))
     result = exchange.import_json(data, keys, chingiz.user)
     assert result.ok and result.created["acts"] == 3
+
+
+def test_the_command_exports_everything_and_imports_it_elsewhere(populated, chingiz,
+                                                                 monkeypatch, tmp_path):
+    path = tmp_path / "kalkan.archive"
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{chingiz.passphrase}\n{PASSPHRASE}\n"))
+    call_command("records", "export", "--all", "--as", "chingiz", "--out", str(path),
+                 "--passphrase", stdout=out)
+    assert "2 evidence" in out.getvalue() and "1 files" in out.getvalue()
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(CommandError, match="exists already"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{chingiz.passphrase}\n{PASSPHRASE}\n"))
+        call_command("records", "export", "--all", "--as", "chingiz", "--out", str(path),
+                     "--passphrase", stdout=out)
+    empty_the_instance()
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{chingiz.passphrase}\n{PASSPHRASE}\n"))
+    call_command("records", "import", "--as", "chingiz", str(path), stdout=out)
+    assert Event.objects.count() == 2 and EvidenceItem.objects.count() == 2
+    assert "Imported 2 events" in out.getvalue()
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{chingiz.passphrase}\n{PASSPHRASE}\n"))
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("records", "import", "--as", "chingiz", str(path), stdout=out, stderr=err)
+    assert "was imported here before" in err.getvalue()
+    assert Event.objects.count() == 2
+
+
+def test_the_command_imports_a_version_1_export(corpus, chingiz, monkeypatch,  # noqa: F811
+                                                tmp_path):
+    data, _report = exchange.export_csv(corpus["keys"], purpose=None)
+    path = tmp_path / "records-v1.zip"
+    path.write_bytes(data)
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{chingiz.passphrase}\n"))
+    call_command("records", "import", "--as", "chingiz", str(path), stdout=out)
+    assert Event.objects.count() == 4
+    assert "Imported 2 events, 3 acts" in out.getvalue()

@@ -654,8 +654,12 @@ def _create_extra(opened: Opened, ids: dict[str, dict[str, str]], keyring: Keyri
         ids.setdefault(table, {})[old] = str(record.pk)
         made.setdefault(table, {})[old] = record
 
-    events = {old: Event.objects.select_related("content_key__compartment").get(pk=new)
-              for old, new in ids["events"].items()}
+    # Only the events the evidence and the law links name, in one query.
+    wanted = {e for row in rows["evidence"] for e in row["events"]}
+    wanted |= {row["event"] for row in rows["law_links"]}
+    found = Event.objects.select_related("content_key__compartment").in_bulk(
+        [ids["events"][old] for old in wanted])
+    events = {old: found[uuid.UUID(ids["events"][old])] for old in wanted}
     users = {u.username: u for u in User.objects.filter(
         username__in={row["by"] for row in rows["custody"] if row.get("by")})}
     for row in rows["evidence"]:

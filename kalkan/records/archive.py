@@ -267,20 +267,44 @@ def _extra_rows(keyring: Keyring, tables: dict[str, list[dict[str, Any]]], by: U
     return rows, with_files
 
 
-def export_archive(
-    out: IO[bytes], keyring: Keyring, by: User | None, *, lock: Lock,
-    include_identity: bool = False,
-) -> dict[str, Any]:
-    """Write the complete archive into `out` (a file or a stream: it is never sought) and
-    return its manifest."""
-    tables, report = exchange._collect(keyring, purpose=None, events=None,
-                                       include_identity=include_identity)
+class _Sink:
+    """Where the ZIP is written when it is sent as it is made: the bytes wait here until the
+    response takes them. Neither tell() nor seek(), so zipfile writes it front to back."""
+
+    def __init__(self) -> None:
+        self.pending = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.pending += data
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def take(self) -> bytes:
+        data, self.pending = bytes(self.pending), bytearray()
+        return data
+
+
+def archive_chunks(
+    keyring: Keyring, by: User | None, *, lock: Lock, include_identity: bool = False,
+    manifest_out: dict[str, Any] | None = None,
+) -> Iterator[bytes]:
+    """The complete archive, piece by piece as it is made (a web response sends each piece
+    on): encrypted before it leaves, never whole in memory. `manifest_out` receives the
+    manifest at the end."""
+    tables, _report = exchange._collect(keyring, purpose=None, events=None,
+                                        include_identity=include_identity)
     extra, with_files = _extra_rows(keyring, tables, by)
     tables.update(extra)
     archive_id = str(uuid.uuid4())
     key, locked = _lock_key(lock, archive_id)
     entries: dict[str, dict[str, Any]] = {}
-    with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
         header = {"format": FORMAT, "version": VERSION, "archive": archive_id, "lock": locked}
         archive.writestr(zipfile.ZipInfo(HEADER, date_time=(1980, 1, 1, 0, 0, 0)),
                          json.dumps(header, indent=1).encode("utf-8"))
@@ -290,12 +314,16 @@ def export_archive(
             for row in tables[table]:
                 member.write(json.dumps(row, ensure_ascii=False, sort_keys=True)
                              .encode("utf-8") + b"\n")
+                if len(sink.pending) >= PIECE:
+                    yield sink.take()
             entries[name] = {**member.close(), "rows": len(tables[table])}
         for item in with_files:
             name = f"files/{item.pk}"
             member = _Member(archive, name, key, archive_id)
             for piece in evidence.file_pieces(item, keyring):
                 member.write(piece)
+                if len(sink.pending) >= PIECE:
+                    yield sink.take()
             entries[name] = member.close()
         manifest = {
             "format": FORMAT, "version": VERSION, "archive": archive_id,
@@ -306,7 +334,21 @@ def export_archive(
         member = _Member(archive, MANIFEST, key, archive_id)
         member.write(json.dumps(manifest, sort_keys=True, indent=1).encode("utf-8"))
         member.close()
-    del report
+    yield sink.take()
+    if manifest_out is not None:
+        manifest_out.update(manifest)
+
+
+def export_archive(
+    out: IO[bytes], keyring: Keyring, by: User | None, *, lock: Lock,
+    include_identity: bool = False,
+) -> dict[str, Any]:
+    """Write the complete archive into `out` (a file or a stream: it is never sought) and
+    return its manifest."""
+    manifest: dict[str, Any] = {}
+    for piece in archive_chunks(keyring, by, lock=lock, include_identity=include_identity,
+                                manifest_out=manifest):
+        out.write(piece)
     return manifest
 
 

@@ -4,6 +4,7 @@ anything is stored, naming the member, the row and the problem."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -13,10 +14,12 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import translation
 
 from kalkan.analysis import laws
 from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage
+from kalkan.core.testing import log_in
 from kalkan.records import archive, evidence, exchange, local_terms, services
 from kalkan.records.models import (
     Act,
@@ -319,3 +322,65 @@ def test_the_command_imports_a_version_1_export(corpus, chingiz, monkeypatch,  #
     call_command("records", "import", "--as", "chingiz", str(path), stdout=out)
     assert Event.objects.count() == 4
     assert "Imported 2 events, 3 acts" in out.getvalue()
+
+
+URL = "/en/staff/exchange/"
+
+
+def streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_the_page_streams_an_archive_and_imports_it(populated, chingiz):
+    client = log_in(Client(), chingiz)
+    page = client.get(URL)
+    assert b"Download the archive" in page.content
+    response = client.post(URL + "archive/export/", {"lock": "passphrase",
+                                                     "passphrase": PASSPHRASE})
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = streamed(response)
+    assert b"Timur" not in data
+    too_short = client.post(URL + "archive/export/", {"lock": "passphrase",
+                                                      "passphrase": "short"})
+    assert too_short.status_code == 400 and b"at least 12 characters" in too_short.content
+
+    empty_the_instance()
+    upload = io.BytesIO(data)
+    upload.name = "kalkan-archive.kalkan"
+    wrong = client.post(URL + "archive/import/", {"file": upload, "passphrase": "not it at all"})
+    assert wrong.status_code == 400
+    assert b"does not open this archive" in wrong.content and Event.objects.count() == 0
+    upload.seek(0)
+    response = client.post(URL + "archive/import/", {"file": upload, "passphrase": PASSPHRASE})
+    assert response.status_code == 200, response.content.decode()[:3000]
+    assert b"Archive imported" in response.content
+    assert Event.objects.count() == 2 and EvidenceItem.objects.count() == 2
+
+
+def test_a_plaintext_archive_needs_a_fresh_login(populated, chingiz):
+    stale = log_in(Client(), chingiz, recent=False)
+    response = stale.post(URL + "archive/export/", {"lock": "none", "back": URL})
+    assert response.status_code == 302 and "/staff/confirm/" in response["Location"]
+    fresh = log_in(Client(), chingiz)
+    response = fresh.post(URL + "archive/export/", {"lock": "none"})
+    assert response.status_code == 200
+    data = streamed(response)
+    assert b"Entrapment and detention in Tokmok" in zipfile.ZipFile(io.BytesIO(data)).read(
+        "tables/events.jsonl")
+
+
+def test_a_partner_archive_through_the_page(populated, chingiz, bota):
+    secret, public = crypto.new_keypair()
+    client = log_in(Client(), chingiz)
+    response = client.post(URL + "archive/export/", {
+        "lock": "partner", "public_key": base64.b64encode(public).decode()})
+    data = streamed(response)
+    empty_the_instance()
+    upload = io.BytesIO(data)
+    upload.name = "a.kalkan"
+    key_text = f"# a key file\n{base64.b64encode(secret).decode()}\n"
+    response = client.post(URL + "archive/import/", {"file": upload, "secret_key": key_text})
+    assert response.status_code == 200 and Event.objects.count() == 2
+    responder = log_in(Client(), bota)
+    assert responder.post(URL + "archive/export/", {"lock": "none"}).status_code == 403

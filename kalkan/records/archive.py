@@ -88,6 +88,9 @@ MANIFEST = "manifest.json"
 EXTRA_TABLES = ("evidence", "custody", "laws", "law_stages", "law_deadlines", "law_links",
                 "local_terms")
 TABLES = exchange.TABLES + EXTRA_TABLES
+# What one table may unpack to, at most (it is held in memory while checked; a ZIP bomb in a
+# plaintext archive stops here).
+MAX_TABLE_BYTES = 1024 * 1024 * 1024
 # Read and written in pieces of this size: a file never sits in memory whole.
 PIECE = 64 * 1024
 
@@ -484,6 +487,9 @@ def open_archive(source: IO[bytes], *, secret_key: bytes | None = None,
                 digest.update(piece)
                 if name.startswith("tables/"):
                     content += piece
+                    if len(content) > MAX_TABLE_BYTES:
+                        raise ArchiveError(name, _("is larger than %(mb)s MB unpacked") % {
+                            "mb": MAX_TABLE_BYTES // (1024 * 1024)})
         except crypto.Tampered:
             raise ArchiveError(name, _("was changed or cut short (it does not decrypt)")) \
                 from None

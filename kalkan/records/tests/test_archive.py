@@ -384,3 +384,31 @@ def test_a_partner_archive_through_the_page(populated, chingiz, bota):
     assert response.status_code == 200 and Event.objects.count() == 2
     responder = log_in(Client(), bota)
     assert responder.post(URL + "archive/export/", {"lock": "none"}).status_code == 403
+
+
+def test_a_failure_while_storing_leaves_no_record_and_no_file(populated, chingiz, monkeypatch):
+    from kalkan.vault.files import files_dir
+
+    keys = populated["keys"]
+    data = export(keys, chingiz.user, archive.Lock.with_passphrase(PASSPHRASE))
+    empty_the_instance()
+    files_before = sorted(p.name for p in files_dir().iterdir())
+
+    # Laws come after the evidence files: the files are written by then.
+    monkeypatch.setattr(archive, "write", _failing_for(Law, archive.write))
+    result = archive.import_archive(io.BytesIO(data), keys, chingiz.user, passphrase=PASSPHRASE)
+    assert result.errors == ["the import stopped and stored nothing: the disk went away"]
+    assert counts() == [0, 0, 0, 0, 0, 0, 0, 0]
+    assert sorted(p.name for p in files_dir().iterdir()) == files_before
+    # Nothing was remembered either: the same archive imports once the fault is gone.
+    monkeypatch.undo()
+    assert archive.import_archive(io.BytesIO(data), keys, chingiz.user,
+                                  passphrase=PASSPHRASE).ok
+
+
+def _failing_for(model, real):
+    def write(record, key, **fields):
+        if isinstance(record, model):
+            raise ValueError("the disk went away")
+        return real(record, key, **fields)
+    return write

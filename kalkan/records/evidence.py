@@ -96,15 +96,26 @@ def meta_of(item: EvidenceItem, keyring: Keyring) -> dict[str, Any]:
     return dict(json.loads(read(item, open_content_key(item.content_key, keyring))["meta"]))
 
 
-def open_item(item: EvidenceItem, keyring: Keyring, by: User | None) -> Iterator[bytes]:
-    """The file's bytes (decrypted as they stream), logged as a download."""
+def file_pieces(item: EvidenceItem, keyring: Keyring) -> Iterator[bytes]:
+    """The file's bytes, decrypted as they stream (not logged: the caller logs why). A file
+    that came with a report stays with the intake record; one that came in a complete
+    archive (kalkan.records.archive) is sealed under the item's own key."""
+    if item.stored_file:
+        return open_file(open_content_key(item.content_key, keyring), str(item.pk),
+                         item.content_key.sealed_in_epoch, item.stored_file)
     source = item.from_intake
     if source is None:
         raise FileNotFoundError("this item has no file kept here")
     key = open_content_key(source.content_key, keyring)
-    log(item, Custody.Action.DOWNLOADED, by)
     return open_file(key, str(source.pk), source.content_key.sealed_in_epoch,
                      source.working_file or source.original_file)
+
+
+def open_item(item: EvidenceItem, keyring: Keyring, by: User | None) -> Iterator[bytes]:
+    """The file's bytes (decrypted as they stream), logged as a download."""
+    pieces = file_pieces(item, keyring)
+    log(item, Custody.Action.DOWNLOADED, by)
+    return pieces
 
 
 def custody(item: EvidenceItem) -> list[Custody]:

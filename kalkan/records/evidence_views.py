@@ -124,7 +124,7 @@ def download(request: HttpRequest, pk: Any) -> HttpResponseBase:
     keyring = keyring_required(request)
     item = get_object_or_404(readable_by(EvidenceItem.objects.all(), keyring)
                              .select_related("content_key", "from_intake__content_key"), pk=pk)
-    if item.from_intake is None:
+    if item.from_intake is None and not item.stored_file:
         raise Http404
     meta = evidence.meta_of(item, keyring)
     _log(request, "evidence.download", item)

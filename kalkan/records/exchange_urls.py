@@ -10,4 +10,6 @@ urlpatterns = [
     path("", views.exchange_page, name="page"),
     path("export/", views.export, name="export"),
     path("import/", views.import_records, name="import"),
+    path("archive/export/", views.archive_export, name="archive_export"),
+    path("archive/import/", views.archive_import, name="archive_import"),
 ]

@@ -10,6 +10,8 @@ records are sealed to that case's members.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 from collections.abc import Callable
 from functools import wraps
@@ -19,7 +21,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -38,7 +40,7 @@ from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
 from kalkan.core.bodies import takes_files
 from kalkan.core.csrf import csrf_protect
-from kalkan.records import consent, exchange
+from kalkan.records import archive, consent, exchange
 from kalkan.vault.models import Compartment
 from kalkan.vault.session import keyring_required
 
@@ -59,6 +61,13 @@ TABLE_LABELS = {
     "interventions": gettext_lazy("Interventions"),
     "links": gettext_lazy("Links between events"),
     "consents": gettext_lazy("Consent statements"),
+    "evidence": gettext_lazy("Evidence items"),
+    "custody": gettext_lazy("Chain of custody entries"),
+    "laws": gettext_lazy("Laws"),
+    "law_stages": gettext_lazy("Stages of laws"),
+    "law_deadlines": gettext_lazy("Deadlines"),
+    "law_links": gettext_lazy("Links to laws"),
+    "local_terms": gettext_lazy("Local vocabulary terms"),
 }
 
 
@@ -97,6 +106,68 @@ class ImportForm(forms.Form):
             "Every row is checked first. If anything is wrong, nothing is stored and the "
             "page lists the problems."),
     )
+
+
+LOCKS = [
+    ("partner", gettext_lazy("Sealed to a partner's public key: only their secret key opens it")),
+    ("passphrase", gettext_lazy("Locked with a passphrase: tell it to the recipient by another "
+                                "channel")),
+    ("none", gettext_lazy("Not encrypted: anyone who gets the file reads everything (you will "
+                          "be asked for your passphrase and a code again)")),
+]
+
+
+class ArchiveExportForm(forms.Form):
+    lock = forms.ChoiceField(label=gettext_lazy("How the archive is locked"), choices=LOCKS,
+                             initial="partner", widget=forms.RadioSelect)
+    public_key = forms.CharField(
+        label=gettext_lazy("The partner's public key"), required=False,
+        help_text=gettext_lazy("The text their key tool printed. Compare the fingerprint with "
+                               "them by phone after the download."))
+    passphrase = forms.CharField(
+        label=gettext_lazy("Archive passphrase (at least 12 characters)"), required=False,
+        widget=forms.PasswordInput, strip=False)
+    include_identity = forms.BooleanField(
+        label=gettext_lazy("Include real names and contacts"), required=False,
+        help_text=gettext_lazy("Only if the archive must carry them. You will be asked for "
+                               "your passphrase and a code again."))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lock = data.get("lock")
+        try:
+            if lock == "partner":
+                key = base64.b64decode(data.get("public_key", "").strip(), validate=True)
+                data["archive_lock"] = archive.Lock.partner(key)
+            elif lock == "passphrase":
+                data["archive_lock"] = archive.Lock.with_passphrase(data.get("passphrase", ""))
+            elif lock == "none":
+                data["archive_lock"] = archive.Lock.plaintext()
+        except (binascii.Error, ValueError):
+            raise forms.ValidationError(
+                _("A partner's public key is 44 characters of base64 text.") if lock == "partner"
+                else _("The archive passphrase needs at least 12 characters.")) from None
+        return data
+
+
+class ArchiveImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Complete archive (.kalkan)"))
+    passphrase = forms.CharField(label=gettext_lazy("Archive passphrase, if it has one"),
+                                 required=False, widget=forms.PasswordInput, strip=False)
+    secret_key = forms.CharField(
+        label=gettext_lazy("Your secret key, if the archive was sealed to you"),
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("The text of your key file. It is used for this import only "
+                               "and not kept."))
+
+    def clean_secret_key(self) -> bytes | None:
+        text = self.cleaned_data.get("secret_key", "")
+        if not text.strip():
+            return None
+        try:
+            return archive.read_key_file(text)
+        except ValueError:
+            raise forms.ValidationError(_("This is not the text of a key file.")) from None
 
 
 # --- uploads held in memory only ---------------------------------------------------------------
@@ -193,6 +264,9 @@ def _page(
     export_form: ExportForm | None = None,
     import_form: ImportForm | None = None,
     result: exchange.ImportResult | None = None,
+    archive_export_form: ArchiveExportForm | None = None,
+    archive_import_form: ArchiveImportForm | None = None,
+    archive_result: archive.ArchiveImport | None = None,
     problem: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -216,6 +290,11 @@ def _page(
             "shown_ids": shown[:SHOWN_IDS],
             "more_ids": max(0, len(shown) - SHOWN_IDS),
             "problem": problem,
+            "archive_export_form": archive_export_form or ArchiveExportForm(),
+            "archive_import_form": archive_import_form or ArchiveImportForm(),
+            "archive_result": archive_result,
+            "archive_created": [(TABLE_LABELS.get(table, table), n) for table, n in (
+                archive_result.created if archive_result else {}).items()],
         },
         status=status,
     )
@@ -228,13 +307,15 @@ def exchange_page(request: HttpRequest) -> HttpResponse:
 
 
 def _fresh_when_identity(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Real names and contacts need a fresh passphrase and code; other exports do not."""
+    """Real names and contacts, and an archive not encrypted, need a fresh passphrase and
+    code; other exports do not."""
     guarded = recent_auth_required(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         wants_identity = request.POST.get("include_identity") in ("on", "true", "1")
-        return (guarded if wants_identity else view)(request, *args, **kwargs)
+        in_the_clear = request.POST.get("lock") == "none"
+        return (guarded if wants_identity or in_the_clear else view)(request, *args, **kwargs)
 
     return wrapper
 
@@ -297,3 +378,50 @@ def import_records(request: HttpRequest, upload: MemoryOnlyUpload) -> HttpRespon
     _log_by_family("records.import", request, result.counts, result.audit_details,
                    format="csv" if is_zip else "json")
     return _page(request, result=result, status=200 if result.ok else 400)
+
+
+# --- the complete archive (kalkan.records.archive) ---------------------------------------------
+
+
+@capability_required(Capability.EXPORT_RECORDS)
+@require_POST
+@_fresh_when_identity
+def archive_export(request: HttpRequest) -> HttpResponseBase:
+    form = ArchiveExportForm(request.POST)
+    if not form.is_valid():
+        return _page(request, archive_export_form=form, status=400)
+    keyring = keyring_required(request)
+    lock: archive.Lock = form.cleaned_data["archive_lock"]
+    record("records.archive_export", actor_id=request.user.pk, details={
+        "lock": lock.kind, "identity": form.cleaned_data["include_identity"]})
+    # Sent as it is made: each piece is encrypted before it leaves, none is stored.
+    response = StreamingHttpResponse(
+        archive.archive_chunks(keyring, acting_user(request), lock=lock,
+                               include_identity=form.cleaned_data["include_identity"]),
+        content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"kalkan-archive-{timezone.localdate():%Y-%m-%d}.kalkan")
+    return response
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_POST
+@_with_memory_upload
+def archive_import(request: HttpRequest, upload: MemoryOnlyUpload) -> HttpResponse:
+    form = ArchiveImportForm(request.POST, request.FILES)
+    if upload.too_large:
+        return _page(request, archive_import_form=ArchiveImportForm(), status=400, problem=_(
+            "The file is larger than %(mb)s MB. Import it with the command "
+            "“kalkan records import” on the server."
+        ) % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
+    if not form.is_valid():
+        return _page(request, archive_import_form=form, status=400)
+    keyring = keyring_required(request)
+    result = archive.import_archive(
+        form.cleaned_data["file"], keyring, acting_user(request),
+        secret_key=form.cleaned_data["secret_key"],
+        passphrase=form.cleaned_data["passphrase"] or None)
+    record("records.archive_import", actor_id=request.user.pk, details={
+        "ok": result.ok, "files": result.files,
+        **{table: n for table, n in result.created.items() if n}})
+    return _page(request, archive_result=result, status=200 if result.ok else 400)

@@ -285,3 +285,17 @@ class SpentForm(models.Model):
 
     def __str__(self) -> str:
         return f"form saved at {self.at}"
+
+
+class ImportedArchive(models.Model):
+    """A complete archive (kalkan.records.archive) imported here: its random id, so that the
+    same archive is refused the second time rather than duplicating every record."""
+
+    archive = models.CharField(max_length=64, unique=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"archive {self.archive} imported at {self.at}"

@@ -124,6 +124,8 @@ WHO_MAY: dict[str, tuple[Capability | str, dict[str, str]]] = {
     "exchange:page": (EXCHANGE, {}),
     "exchange:export": (Capability.EXPORT_RECORDS, {}),
     "exchange:import": (Capability.CODE_RECORDS, {}),
+    "exchange:archive_export": (Capability.EXPORT_RECORDS, {}),
+    "exchange:archive_import": (Capability.CODE_RECORDS, {}),
     "laws:list": (Capability.TRACK_LEGISLATION, {}),
     "laws:new": (Capability.TRACK_LEGISLATION, {}),
     "laws:law": (Capability.TRACK_LEGISLATION, {"pk": "law"}),

@@ -212,9 +212,10 @@ class MemoryOnlyUpload(FileUploadHandler):
         return received
 
 
-def memory_upload(limit: int) -> Callable[[Callable[..., HttpResponse]],
-                                          Callable[..., HttpResponseBase]]:
-    """A view that takes one file of at most `limit` bytes, held in memory only; the view
+def memory_upload(limit: int | Callable[[], int]) -> Callable[[Callable[..., HttpResponse]],
+                                                              Callable[..., HttpResponseBase]]:
+    """A view that takes one file of at most `limit` bytes (or `limit()`, read at each
+    request), held in memory only; the view
     gets the handler after the request (its `too_large` says when the file was cut off).
 
     The handler goes in before anything reads the body, and Django's CSRF check reads it:
@@ -229,7 +230,7 @@ def memory_upload(limit: int) -> Callable[[Callable[..., HttpResponse]],
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            handler = MemoryOnlyUpload(request, limit)
+            handler = MemoryOnlyUpload(request, limit() if callable(limit) else limit)
             request.upload_handlers = [handler]
             return protected(request, handler, *args, **kwargs)
 
@@ -238,7 +239,8 @@ def memory_upload(limit: int) -> Callable[[Callable[..., HttpResponse]],
     return decorator
 
 
-_with_memory_upload = memory_upload(MAX_IMPORT_BYTES)
+# The module's limit as it is when a request comes (a deployment or a test may change it).
+_with_memory_upload = memory_upload(lambda: MAX_IMPORT_BYTES)
 
 
 # --- the page ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.test import Client
 
+from kalkan.intake.services import Submission, submit_report
 from kalkan.records.generator import generate
 from kalkan.vault import workingset
 
@@ -58,6 +59,8 @@ def test_the_first_unlock_shows_progress_and_the_desk_stays_usable(
     go, started = held_build
     keys = chingiz.keyring()
     generate(keys, acts=20, seed=2, by=chingiz.user)
+    submit_report(Submission(narrative="Fictional: taken from the Kara-Suu bus stop", urgent=True,
+                             answers={"urgent": {"kind": "detained"}}), [])
     person = Client()
     where = _log_in(person, chingiz)
     assert where.startswith("/en/staff/preparing/")
@@ -89,6 +92,9 @@ def test_the_first_unlock_shows_progress_and_the_desk_stays_usable(
             response = other.get(page)
             answers.append(response.status_code)
             assert "Still preparing" not in response.content.decode(), page
+            if page == "/en/staff/cases/inbox/":
+                # The urgent story is readable at once, not after the build.
+                assert "taken from the Kara-Suu bus stop" in response.content.decode()
 
     visitor = threading.Thread(target=visit)
     visitor.start()

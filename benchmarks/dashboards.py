@@ -16,8 +16,6 @@ same query (the limit beside it: what the working set answers in one call).
 from __future__ import annotations
 
 import argparse
-import os
-import random
 import re
 import statistics
 import sys
@@ -29,27 +27,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.records import prepare  # noqa: E402 (after the path is set)
-from benchmarks.vault import peak_rss_mb, setup  # noqa: E402
+from benchmarks.reports import add_consent, open_instance  # noqa: E402 (after the path is set)
+from benchmarks.vault import peak_rss_mb  # noqa: E402
 
-
-def add_statistics_consent(data_dir: Path, share: float, seed: int) -> int:
-    from datetime import date
-
-    from kalkan.accounts.models import User
-    from kalkan.records import consent
-    from kalkan.records.models import Act, Person
-    from kalkan.vault.services import unlock
-
-    user = User.objects.get(username="bench")
-    keyring = unlock(user, (data_dir / "passphrase").read_text())
-    assert keyring is not None
-    victims = sorted({str(pk) for pk in Act.objects.values_list("victim_id", flat=True)})
-    chosen = random.Random(seed).sample(victims, int(len(victims) * share))
-    for person in Person.objects.filter(pk__in=chosen).select_related("content_key"):
-        consent.record(person, consent.STATISTICS, given=True, on=date(2026, 1, 15),
-                       how="benchmark", keyring=keyring, by=user)
-    return len(chosen)
+STATISTICS = "statistics"  # kalkan.records.consent.STATISTICS (Django is set up later)
 
 
 def analyst(data_dir: Path) -> Any:
@@ -97,7 +78,7 @@ def facet_counts(client: Any, country: str) -> float:
 def touch(data_dir: Path) -> None:
     """A change to the documentation: one more consent statement, so the next page cannot
     reuse anything computed before it."""
-    add_statistics_consent(data_dir, 0.0001, int(time.time()))
+    add_consent(data_dir, 0.0001, int(time.time()), purpose=STATISTICS)
 
 
 def main() -> None:
@@ -111,24 +92,9 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kalkan-bench-dashboards-") as tmp:
-        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "instance"
-        fresh = not (data_dir / "passphrase").exists()
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not (data_dir / "secret_key").exists():
-            (data_dir / "secret_key").write_text("bench-" + os.urandom(32).hex())
-        setup(data_dir)
-        print(f"kalkan dashboard benchmark on {os.cpu_count()} cores, Python "
-              f"{sys.version.split()[0]}, SQLite; {args.acts:,} acts (seed {args.seed})")
-        if fresh:
-            made = prepare(data_dir, args.acts, args.seed)
-            print(f"generated {made['acts']:,.0f} acts in {made['generate_s']:.0f} s "
-                  "(not measured)")
-        else:
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0)
+        data_dir = open_instance(args, Path(tmp), "dashboard")
         if not (data_dir / "consented").exists():
-            count = add_statistics_consent(data_dir, args.consent, args.seed)
+            count = add_consent(data_dir, args.consent, args.seed, purpose=STATISTICS)
             (data_dir / "consented").write_text(str(count))
         print(f"{int((data_dir / 'consented').read_text()):,} victims agreed to anonymised "
               "statistics (not measured)")

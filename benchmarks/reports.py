@@ -34,7 +34,29 @@ from benchmarks.records import prepare  # noqa: E402 (after the path is set)
 from benchmarks.vault import peak_rss_mb, setup  # noqa: E402
 
 
-def add_consent(data_dir: Path, share: float, seed: int) -> int:
+def open_instance(args: argparse.Namespace, tmp: Path, what: str) -> Path:
+    """The instance of `--data-dir` (made there if new, migrated if kept from an older
+    version), or a new one in `tmp`, with `--acts` generated acts; Django set up on it."""
+    data_dir = Path(args.data_dir) if args.data_dir else tmp / "instance"
+    fresh = not (data_dir / "passphrase").exists()
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not (data_dir / "secret_key").exists():
+        (data_dir / "secret_key").write_text("bench-" + os.urandom(32).hex())
+    setup(data_dir)
+    print(f"kalkan {what} benchmark on {os.cpu_count()} cores, Python "
+          f"{sys.version.split()[0]}, SQLite; {args.acts:,} acts (seed {args.seed})")
+    if fresh:
+        made = prepare(data_dir, args.acts, args.seed)
+        print(f"generated {made['acts']:,.0f} acts in {made['generate_s']:.0f} s "
+              "(not measured)")
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # an instance kept from an older version
+    return data_dir
+
+
+def add_consent(data_dir: Path, share: float, seed: int, purpose: str = "un_submission") -> int:
     from datetime import date
 
     from kalkan.accounts.models import User
@@ -48,7 +70,7 @@ def add_consent(data_dir: Path, share: float, seed: int) -> int:
     victims = sorted({str(pk) for pk in Act.objects.values_list("victim_id", flat=True)})
     chosen = random.Random(seed).sample(victims, int(len(victims) * share))
     for person in Person.objects.filter(pk__in=chosen).select_related("content_key"):
-        consent.record(person, "un_submission", given=True, on=date(2026, 1, 15),
+        consent.record(person, purpose, given=True, on=date(2026, 1, 15),
                        how="benchmark", keyring=keyring, by=user)
     return len(chosen)
 
@@ -112,22 +134,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kalkan-bench-reports-") as tmp:
-        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "instance"
-        fresh = not (data_dir / "passphrase").exists()
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not (data_dir / "secret_key").exists():
-            (data_dir / "secret_key").write_text("bench-" + os.urandom(32).hex())
-        setup(data_dir)
-        print(f"kalkan draft benchmark on {os.cpu_count()} cores, Python "
-              f"{sys.version.split()[0]}, SQLite; {args.acts:,} acts (seed {args.seed})")
-        if fresh:
-            made = prepare(data_dir, args.acts, args.seed)
-            print(f"generated {made['acts']:,.0f} acts in {made['generate_s']:.0f} s "
-                  "(not measured)")
-        else:
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0)  # an instance kept from an older version
+        data_dir = open_instance(args, Path(tmp), "draft")
         if not (data_dir / "consented").exists():
             count = add_consent(data_dir, args.consent, args.seed)
             (data_dir / "consented").write_text(str(count))

@@ -53,7 +53,26 @@ def every_file_on_disk() -> list[Path]:
     roots = [Path(settings.DATA_DIR)]
     if os.environ.get("KALKAN_TEST_PG_DATA"):
         roots.append(Path(os.environ["KALKAN_TEST_PG_DATA"]))
-    return [p for root in roots for p in root.rglob("*") if p.is_file()]
+    # os.walk passes over directories that vanish mid-walk (PostgreSQL's own temporary ones).
+    return [
+        Path(folder) / name
+        for root in roots
+        for folder, _, names in os.walk(root)
+        for name in names
+        if (Path(folder) / name).is_file()
+    ]
+
+
+def contents_of_every_file() -> list[tuple[str, bytes]]:
+    blobs = []
+    for path in every_file_on_disk():
+        try:
+            blobs.append((str(path), path.read_bytes()))
+        except FileNotFoundError:
+            # PostgreSQL writes and removes files of its own (pg_internal.init, temp files)
+            # while we walk its data directory; a file that is gone holds nothing to leak.
+            continue
+    return blobs
 
 
 def pg_dump() -> bytes:
@@ -77,7 +96,7 @@ def pg_dump() -> bytes:
 
 def find_leaks(secrets_by_name: dict[str, bytes]) -> list[str]:
     connection.close()  # let SQLite checkpoint nothing more in memory; everything is on disk
-    blobs = [(str(path), path.read_bytes()) for path in every_file_on_disk()]
+    blobs = contents_of_every_file()
     if connection.vendor == "postgresql":
         blobs.append(("pg_dump", pg_dump()))
     leaks = []

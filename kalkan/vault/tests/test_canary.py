@@ -99,11 +99,14 @@ def find_leaks(secrets_by_name: dict[str, bytes]) -> list[str]:
     blobs = contents_of_every_file()
     if connection.vendor == "postgresql":
         blobs.append(("pg_dump", pg_dump()))
+    # Each blob lowered once: lowering hundreds of megabytes of PostgreSQL data for every
+    # shape of every secret kept the suite minutes in this one scan.
+    searched = [(where, data, data.lower()) for where, data in blobs]
     leaks = []
     for name, secret in secrets_by_name.items():
         for shape in forms_of(secret):
-            for where, data in blobs:
-                if shape in data or shape in data.lower():
+            for where, data, lowered in searched:
+                if shape in data or shape in lowered:
                     leaks.append(f"{name} as {shape[:20]!r} in {where}")
     return leaks
 

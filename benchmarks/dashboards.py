@@ -27,27 +27,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.reports import add_consent, open_instance  # noqa: E402 (after the path is set)
+from benchmarks.reports import (  # noqa: E402 (after the path is set)
+    add_consent,
+    analyst,
+    open_instance,
+)
 from benchmarks.vault import peak_rss_mb  # noqa: E402
 
 STATISTICS = "statistics"  # kalkan.records.consent.STATISTICS (Django is set up later)
-
-
-def analyst(data_dir: Path) -> Any:
-    from kalkan.accounts.models import User
-    from kalkan.accounts.roles import Role
-    from kalkan.accounts.services import enrol_staff
-    from kalkan.core.testing import Character
-    from kalkan.vault.services import unlock
-
-    path = data_dir / "analyst"
-    if not path.exists():
-        bench = User.objects.get(username="bench")
-        keyring = unlock(bench, (data_dir / "passphrase").read_text())
-        assert keyring is not None
-        enrolment = enrol_staff("analyst.bench", Role.ANALYST, actor=None, keyring=keyring)
-        path.write_text(enrolment.passphrase)
-    return Character(User.objects.get(username="analyst.bench"), path.read_text())
 
 
 def whole_page(client: Any, query: str) -> float:

@@ -14,7 +14,11 @@ working set (timed apart: it is what every login does) and measures, in one proc
 - document: the draft (charts drawn), with every proposal accepted as a reviewer would;
 - DOCX and PDF: the files, in memory;
 
-and prints the figures with the process's peak RSS. Nothing here asserts anything.
+and prints the figures with the process's peak RSS. Then what a person waits for on a
+draft's own pages (issue: Speed where people wait), through the Django test client with a
+real unlocked session of an analyst: the first view (it prepares), then the page again, a
+review posted and each download, `--repeat` times while nothing the draft depends on
+changed. Nothing here asserts anything.
 """
 
 from __future__ import annotations
@@ -22,10 +26,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,6 +83,62 @@ def add_consent(data_dir: Path, share: float, seed: int, purpose: str = "un_subm
     return len(chosen)
 
 
+def analyst(data_dir: Path) -> Any:
+    """An analyst enrolled in the benchmark's instance (once; the passphrase kept beside it)."""
+    from kalkan.accounts.models import User
+    from kalkan.accounts.roles import Role
+    from kalkan.accounts.services import enrol_staff
+    from kalkan.core.testing import Character
+    from kalkan.vault.services import unlock
+
+    path = data_dir / "analyst"
+    if not path.exists():
+        bench = User.objects.get(username="bench")
+        keyring = unlock(bench, (data_dir / "passphrase").read_text())
+        assert keyring is not None
+        enrolment = enrol_staff("analyst.bench", Role.ANALYST, actor=None, keyring=keyring)
+        path.write_text(enrolment.passphrase)
+    return Character(User.objects.get(username="analyst.bench"), path.read_text())
+
+
+def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    began = time.perf_counter()
+    got = call()
+    return time.perf_counter() - began, got
+
+
+def draft_pages(data_dir: Path, asked: dict[str, str], repeat: int) -> dict[str, list[float]]:
+    """Seconds per request on a draft's pages, as a browser sends them: the draft made, its
+    first view, then (each `repeat` times) the page again, a review posted (every summary as
+    proposed) and a download in each format."""
+    from django.test import Client
+
+    from kalkan.core.testing import log_in
+
+    client = log_in(Client(), analyst(data_dir))
+    client.get("/en/staff/drafts/")  # the working set is built here (not measured)
+    made = client.post("/en/staff/drafts/", {**asked, "summaries": "20"})
+    assert made.status_code == 302, made.status_code
+    page_url = made["Location"]
+    seconds: dict[str, list[float]] = {}
+
+    def request(label: str, call: Callable[[], Any]) -> Any:
+        took, response = timed(call)
+        assert response.status_code in (200, 302), (label, response.status_code)
+        seconds.setdefault(label, []).append(took)
+        return response
+
+    page = request("first view (prepares)", lambda: client.get(page_url))
+    fingerprints = dict(re.findall(r'name="(fp-[^"]+)" value="([^"]+)"', page.content.decode()))
+    for _ in range(repeat):
+        request("view again", lambda: client.get(page_url))
+        request("review posted", lambda: client.post(page_url + "review/", fingerprints))
+        for kind in ("docx", "pdf", "md"):
+            request(f"download {kind.upper()}",
+                    lambda kind=kind: client.post(page_url + "download/", {"format": kind}))
+    return seconds
+
+
 def measure(data_dir: Path) -> dict[str, float]:
     from kalkan.accounts.models import User
     from kalkan.analysis import builder, documents
@@ -111,6 +175,7 @@ def measure(data_dir: Path) -> dict[str, float]:
     pdf = documents.to_pdf(draft)
     figures["pdf_s"] = time.perf_counter() - began
     figures.update({
+        "year_from": float(asked.year_from), "year_to": float(asked.year_to),
         "acts_in_scope": float(prepared.acts),
         "summaries": float(len(prepared.summaries)),
         "held_back": float(prepared.held_back),
@@ -131,6 +196,7 @@ def main() -> None:
                         help="share of victims who agreed to a UN submission")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default="", help="reuse (or keep) this instance")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats of the draft pages")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kalkan-bench-reports-") as tmp:
@@ -141,6 +207,9 @@ def main() -> None:
         print(f"{int((data_dir / 'consented').read_text()):,} victims agreed to a UN "
               "submission (not measured)")
         got = measure(data_dir)
+        pages = draft_pages(data_dir, {
+            "mechanism": "upr", "country": "kg", "year_from": str(int(got["year_from"])),
+            "year_to": str(int(got["year_to"])), "language": "ru"}, args.repeat)
     print(f"\nunlock -> working set ready: {got['ready_s']:.1f} s (every login; not the draft)")
     print(f"UPR draft, Kyrgyzstan, five years: {got['acts_in_scope']:,.0f} acts in scope, "
           f"{got['summaries']:.0f} case summaries ({got['held_back']:.0f} held back by "
@@ -151,6 +220,12 @@ def main() -> None:
         print(f"  {label:<44} {got[key]:6.2f} s")
     print(f"  files: DOCX {got['docx_kb']:.0f} KB, PDF {got['pdf_kb']:.0f} KB; "
           f"peak RSS {got['peak_rss_mb']:.0f} MB")
+    print(f"\ndraft pages through the web (the same selection; min / median / max of "
+          f"{args.repeat} while nothing the draft depends on changed)")
+    for label, times in pages.items():
+        print(f"  {label:<44} {min(times):6.2f} / {statistics.median(times):6.2f} / "
+              f"{max(times):6.2f} s")
+    print(f"peak RSS {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

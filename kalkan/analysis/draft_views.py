@@ -8,6 +8,7 @@ whoever builds the draft. Nothing is written to disk: the file is made in memory
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, cast
 
@@ -111,10 +112,19 @@ def _log(request: HttpRequest, action: str, draft: Any, **details: Any) -> None:
 
 
 def _opened(draft: ReportDraft, keyring: Keyring) -> tuple[builder.Asked, builder.Review]:
+    asked, review, _saved = _opened_with_text(draft, keyring)
+    return asked, review
+
+
+def _opened_with_text(draft: ReportDraft, keyring: Keyring
+                      ) -> tuple[builder.Asked, builder.Review, str]:
+    """The draft's selection and review, and the review as saved (what a kept file of the
+    draft is keyed by)."""
     fields = read(draft, open_content_key(draft.content_key, keyring), ("request", "review"))
     review = json.loads(fields["review"] or "{}")
     return (builder.Asked.from_json(json.loads(fields["request"])),
-            builder.Review(review.get("summaries", {}), review.get("estimate")))
+            builder.Review(review.get("summaries", {}), review.get("estimate")),
+            fields["review"] or "")
 
 
 def _draft(request: HttpRequest, pk: str) -> tuple[ReportDraft, Keyring]:
@@ -132,13 +142,22 @@ def _prepared_and_checked(
     scope and runs the redaction model over the summaries (seconds at 100,000 acts), so it
     is kept beside the working set: viewing, reviewing and downloading again reuse it until
     the records (the working set's generation), the laws, local terms or the register of
-    published tables change. A review changes only the draft, which is applied afterwards."""
+    published tables change. A review changes only the draft, which is applied afterwards.
+    The preparation does not depend on the register, only its check does (milliseconds): a
+    download, which registers the draft's tables, does not make the next view prepare again."""
     # The organisation's keys only: a restricted case stays out of every draft.
     organisation = keyring.without_compartments()
-    working = workingset.for_session(str(request.session.session_key), organisation)
-    return working.derived(
-        ("draft", asked, outside_the_working_set()),
-        lambda: _checked(builder.prepare(working, asked, organisation), organisation))
+    working = _working(request, keyring)
+    prepared = working.derived(
+        ("draft", asked, outside_the_working_set(published=False)),
+        lambda: builder.prepare(working, asked, organisation))
+    return working.derived(("draft-checked", asked, outside_the_working_set()),
+                           lambda: _checked(prepared, organisation))
+
+
+def _working(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSet:
+    return workingset.for_session(str(request.session.session_key),
+                                  keyring.without_compartments())
 
 
 def _checked(prepared: builder.Prepared, keyring: Keyring
@@ -313,30 +332,36 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
 @require_POST
 def download(request: HttpRequest, pk: str) -> HttpResponseBase:
     draft, keyring = _draft(request, pk)
-    asked, saved = _opened(draft, keyring)
+    asked, saved, saved_text = _opened_with_text(draft, keyring)
     kind = request.POST.get("format", "")
     if kind not in FORMATS:
         messages.error(request, _("Choose DOCX, PDF or Markdown."))
         return redirect("drafts:draft", pk=draft.pk)
     appendix = request.POST.get("appendix") == "1"
     prepared, refusals = _prepared_and_checked(request, asked, keyring)
+    # The same file again while nothing it is made of changed (the draft's review, what
+    # the register let through, the records, the day it is dated): drawing the charts and
+    # laying out the file is most of a download. Kept in memory beside the working set, as
+    # the records themselves are; never on disk.
+    today = timezone.localdate()
+    made_of = (
+        "draft-file", draft.pk, hashlib.sha256(saved_text.encode()).hexdigest(), kind,
+        appendix, today, outside_the_working_set(published=False),
+        hashlib.sha256("".join(t.as_json() for t in builder.released(prepared)).encode())
+        .hexdigest())
     try:
-        document = builder.document(prepared, saved, appendix=appendix)
+        body = _working(request, keyring).derived(
+            made_of, lambda: _file(builder.document(prepared, saved, appendix=appendix,
+                                                    today=today), kind))
     except ValueError:
         messages.error(request, _("Review every case summary before downloading the draft."))
         return redirect("drafts:draft", pk=draft.pk)
-    if kind == "docx":
-        body: bytes = documents.to_docx(document)
-    elif kind == "pdf":
-        body = documents.to_pdf(document)
-    else:
-        body = documents.to_markdown(document).encode("utf-8")
     key = open_content_key(draft.content_key, keyring)
     with transaction.atomic():  # the provenance and the register, or neither
         write(draft, key, provenance=json.dumps(builder.provenance(prepared, saved)))
         # What leaves is remembered, so that no later draft can be subtracted from it.
         register.remember(keyring.without_compartments(), draft, builder.released(prepared),
-                          timezone.localdate().isoformat())
+                          today.isoformat())
     _log(request, "draft_downloaded", draft.pk, format=kind, appendix=appendix,
          tables_changed=len(refusals))
     content_type, extension = FORMATS[kind]
@@ -344,3 +369,11 @@ def download(request: HttpRequest, pk: str) -> HttpResponseBase:
     name = f"{asked.mechanism}-{asked.country}-{asked.year_from}-{asked.year_to}"
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
+
+
+def _file(document: documents.Draft, kind: str) -> bytes:
+    if kind == "docx":
+        return documents.to_docx(document)
+    if kind == "pdf":
+        return documents.to_pdf(document)
+    return documents.to_markdown(document).encode("utf-8")

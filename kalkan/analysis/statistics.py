@@ -185,12 +185,16 @@ def legend_note(note: str) -> str:
     return str(_("Hidden: small numbers")) if note else ""
 
 
-def outside_the_working_set() -> tuple[object, ...]:
+def outside_the_working_set(*, published: bool = True) -> tuple[object, ...]:
     """What drafts and charts depend on that the working set does not hold (laws and their
     stages, local terms, the register of published tables, removals), as numbers that change
     whenever it does: records only ever get newer revisions. Kept results are keyed by it
-    beside the working set's own generation (WorkingSet.derived)."""
+    beside the working set's own generation (WorkingSet.derived). Without `published`, the
+    register is left out: a draft's preparation does not read it (its audit does), and each
+    first download adds to it."""
     state: list[object] = [Removed.objects.count(), RetiredTerm.objects.count()]
-    for model in (Law, LawStage, LawDeadline, LawLink, LocalTerm, PublishedTable):
+    models = (Law, LawStage, LawDeadline, LawLink, LocalTerm,
+              *((PublishedTable,) if published else ()))
+    for model in models:
         state.extend(model.objects.aggregate(Max("revision"), Count("pk")).values())
     return tuple(state)

@@ -139,31 +139,40 @@ def test_malformed_ids_and_choices_get_a_clear_answer(client, chingiz):
 def test_a_draft_is_prepared_again_only_when_what_it_counts_changed(client, chingiz, corpus,
                                                                    monkeypatch):  # noqa: F811
     """Viewing, reviewing and downloading reuse one preparation (the redaction model runs
-    once); a new act in scope, a new law stage or a table published meanwhile prepare it
-    again, so the draft never shows numbers or summaries older than the records."""
-    from kalkan.analysis import builder
+    once); a new act in scope or a new law stage prepare it again, and a table published
+    meanwhile is audited again, so the draft never shows numbers or summaries older than the
+    records or than what was published."""
+    from kalkan.analysis import builder, register
     from kalkan.records import services
 
     prepared: list[object] = []
-    real = builder.prepare
+    audits: list[object] = []
+    real_prepare, real_audit = builder.prepare, register.audit
 
     def counted(*args: object, **kwargs: object) -> object:
         prepared.append(args[1])
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real_prepare(*args, **kwargs)  # type: ignore[arg-type]
+
+    def audited(*args: object, **kwargs: object) -> object:
+        audits.append(args[1])
+        return real_audit(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(builder, "prepare", counted)
+    monkeypatch.setattr(register, "audit", audited)
     log_in(client, chingiz)
     location = _new_draft(client)
     page = client.get(location).content.decode()
     client.get(location)
     assert client.post(f"{location}review/", _review_form(page)).status_code == 302
     assert "Download the draft" in client.get(location).content.decode()
-    assert len(prepared) == 1
+    assert len(prepared) == 1 and len(audits) == 1
 
-    # A table published: the register's audit of the next view must see it.
+    # A table published: the register's audit of the next view must see it (the
+    # preparation itself does not read the register).
     assert client.post(f"{location}download/", {"format": "md"}).status_code == 200
     client.get(location)
-    assert len(prepared) == 2
+    assert len(prepared) == 1 and len(audits) == 2
+    assert audits[-1], "the audit read the table just published"
 
     # One more act in scope: counted at once.
     keys = chingiz.keyring()
@@ -173,4 +182,43 @@ def test_a_draft_is_prepared_again_only_when_what_it_counts_changed(client, chin
     victim = services.new_person(keys, pseudonym="Victim late", profile={"kind": "individual"})
     services.add_act(event, keys, victim=victim, details={"type": "arbitrary_detention"})
     client.get(location)
-    assert len(prepared) == 3
+    assert len(prepared) == 2
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_a_download_is_made_again_only_when_the_draft_changed(client, chingiz, corpus,
+                                                              monkeypatch):  # noqa: F811
+    """The same file again is not laid out again; a changed review is in the next file."""
+    from kalkan.analysis import builder
+
+    made: list[object] = []
+    real = builder.document
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append(args[1])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builder, "document", counted)
+    log_in(client, chingiz)
+    location = _new_draft(client)
+    page = client.get(location).content.decode()
+    form = _review_form(page)
+    assert client.post(f"{location}review/", form).status_code == 302
+    first = client.post(f"{location}download/", {"format": "md"}).content
+    again = client.post(f"{location}download/", {"format": "md"}).content
+    assert again == first and len(made) == 1
+    assert client.post(f"{location}download/", {"format": "docx"}).content.startswith(b"PK")
+    assert len(made) == 2  # another format is another file
+
+    # The reviewer leaves the first summary out: the next file says so.
+    from django.utils import translation
+
+    with translation.override("ru"):  # the draft's language
+        note = translation.gettext("Reviewers left out %(count)d further summaries.") % {
+            "count": 1}
+    summary = next(name for name in form if name.startswith("fp-")).removeprefix("fp-")
+    assert note not in first.decode()
+    assert client.post(f"{location}review/", {**form, f"out-{summary}": "1"}
+                       ).status_code == 302
+    changed = client.post(f"{location}download/", {"format": "md"}).content.decode()
+    assert note in changed and len(made) == 3

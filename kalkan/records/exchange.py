@@ -871,14 +871,14 @@ def _check(read: _Read, fmt: str, keyring: Keyring, result: ImportResult) -> _Pl
         ids[table] = seen
 
     # The ids a link may point at, made once: a union per row made the check quadratic.
-    known = {table: ids[table] | read.broken.get(table, set()) for table in ids}
+    linkable = {table: ids[table] | read.broken.get(table, set()) for table in ids}
     for table in TABLES:
         for at, row in tables.get(table, []):
             for column, kind in COLUMNS[table].items():
                 if ":" not in kind or row.get(column) is None:
                     continue
                 target = kind.split(":", 1)[1]
-                if row[column] not in known[target]:
+                if row[column] not in linkable[target]:
                     fail(table, at, _("%(column)s %(id)s is not in %(file)s") % {
                         "column": column, "id": row[column],
                         "file": _file_label(target, fmt)})

@@ -80,11 +80,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kalkan-bench-dashboards-") as tmp:
         data_dir = open_instance(args, Path(tmp), "dashboard")
-        if not (data_dir / "consented").exists():
-            count = add_consent(data_dir, args.consent, args.seed, purpose=STATISTICS)
-            (data_dir / "consented").write_text(str(count))
-        print(f"{int((data_dir / 'consented').read_text()):,} victims agreed to anonymised "
-              "statistics (not measured)")
+        # One marker per purpose: reports.py may share the instance (--data-dir).
+        consented = data_dir / f"consented-{STATISTICS}"
+        if not consented.exists():
+            consented.write_text(str(add_consent(data_dir, args.consent, args.seed,
+                                                 purpose=STATISTICS)))
+        print(f"{int(consented.read_text()):,} victims agreed to anonymised statistics "
+              "(not measured)")
         character = analyst(data_dir)
 
         from django.test import Client

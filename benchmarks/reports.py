@@ -201,11 +201,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kalkan-bench-reports-") as tmp:
         data_dir = open_instance(args, Path(tmp), "draft")
-        if not (data_dir / "consented").exists():
-            count = add_consent(data_dir, args.consent, args.seed)
-            (data_dir / "consented").write_text(str(count))
-        print(f"{int((data_dir / 'consented').read_text()):,} victims agreed to a UN "
-              "submission (not measured)")
+        # One marker per purpose: dashboards.py may share the instance (--data-dir).
+        consented = data_dir / "consented-un_submission"
+        if not consented.exists():
+            consented.write_text(str(add_consent(data_dir, args.consent, args.seed)))
+        print(f"{int(consented.read_text()):,} victims agreed to a UN submission "
+              "(not measured)")
         got = measure(data_dir)
         pages = draft_pages(data_dir, {
             "mechanism": "upr", "country": "kg", "year_from": str(int(got["year_from"])),

@@ -41,7 +41,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,7 @@ MOST_COUNT = 100_000_000
 WILD_RATIO = 2.0
 # Split R-hat above this: the chains have not converged (Gelman et al., BDA3 11.4).
 MOST_RHAT = 1.1
+LEAST_ESS = 100  # effective draws of N over the chains below which an interval is noise
 
 
 class CountsError(ValueError):
@@ -314,14 +315,23 @@ def lcmcr(table: CaptureTable, settings: LcmcrSettings | None = None) -> MethodR
     latent class model, with split R-hat and effective sample size of N over the chains."""
     settings = settings or LcmcrSettings()
     draws = _lcmcr_draws(table, settings)  # (chains, samples)
+    rhat, ess = split_rhat(draws), effective_sample_size(draws)
+    retried = False
+    if rhat > MOST_RHAT or ess < LEAST_ESS:
+        # Chains that have not met yet mostly need a longer burn-in (sparse tables mix
+        # slowly): once more with five times as long before saying they did not converge.
+        settings = replace(settings, burn_in=settings.burn_in * 5,
+                           seed=None if settings.seed is None else settings.seed + 1)
+        draws = _lcmcr_draws(table, settings)
+        rhat, ess, retried = split_rhat(draws), effective_sample_size(draws), True
     flat = draws.reshape(-1)
     low, mid, high = np.quantile(flat, [(1 - LEVEL) / 2, 0.5, (1 + LEVEL) / 2])
     return MethodResult(
         "lcmcr", float(mid), float(low), float(high), table.documented, flat,
         diagnostics={"chains": settings.chains, "iterations": settings.burn_in
                      + settings.samples * settings.thin, "burn_in": settings.burn_in,
-                     "classes": settings.classes, "rhat": round(split_rhat(draws), 3),
-                     "ess": round(effective_sample_size(draws))})
+                     "classes": settings.classes, "rhat": round(rhat, 3), "ess": round(ess),
+                     "retried": retried})
 
 
 def _lcmcr_draws(table: CaptureTable, s: LcmcrSettings) -> NDArray[np.float64]:
@@ -818,6 +828,8 @@ def as_text(found: Estimate | Stratified) -> str:
         extra = ""
         if method == "lcmcr":
             extra = f"   R-hat {r.diagnostics['rhat']}, ESS {r.diagnostics['ess']}"
+            if r.diagnostics.get("retried"):
+                extra += f" (run again with a burn-in of {r.diagnostics['burn_in']:,})"
         lines.append(f"{method:<16}{round(r.estimate):>10}   "
                      f"{round(r.lower)}–{round(r.upper)}{mark}{extra}")
     if found.agreement.agree and found.chosen is not None:

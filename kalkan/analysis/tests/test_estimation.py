@@ -141,3 +141,28 @@ def test_sampler_diagnostics_flag_chains_that_disagree():
     together = np.random.default_rng(2).normal(100, 5, (4, 400))
     assert estimation.split_rhat(together) < 1.02
     assert estimation.effective_sample_size(together) > 1000
+
+
+def test_chains_that_have_not_met_run_again_with_a_longer_burn_in(monkeypatch):
+    """The first run's diagnostics say the chains disagree: the estimate comes from a second
+    run five times as long before keeping draws, and says so; chains that met run once."""
+    table = read_counts(GOOD)[""]
+    burn_ins: list[int] = []
+    real = estimation._lcmcr_draws
+
+    def recorded(table: object, settings: LcmcrSettings) -> object:
+        burn_ins.append(settings.burn_in)
+        return real(table, settings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(estimation, "_lcmcr_draws", recorded)
+    met = estimation.lcmcr(table, QUICK)
+    assert burn_ins == [1500] and met.diagnostics["retried"] is False
+
+    verdicts = iter([1.4, 1.01])  # the first run's chains apart, the second's together
+    monkeypatch.setattr(estimation, "split_rhat", lambda draws: next(verdicts))
+    burn_ins.clear()
+    again = estimation.lcmcr(table, QUICK)
+    assert burn_ins == [1500, 7500]
+    assert again.diagnostics["retried"] is True and again.diagnostics["burn_in"] == 7500
+    assert again.diagnostics["rhat"] == 1.01
+    assert again.lower < again.estimate < again.upper

@@ -161,3 +161,19 @@ def test_consent_read_from_the_working_set_agrees_with_the_ledger(withdrawn, chi
                 == consent.consenting(ids, purpose, withdrawn))
     assert str(first.pk) not in consent.consenting(ids, "statistics", withdrawn, working)
     assert str(second.pk) in consent.consenting(ids, "statistics", withdrawn, working)
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_a_withdrawn_un_submission_consent_takes_the_summary_out_of_the_next_draft(
+        withdrawn, chingiz):
+    """Case summaries read consent from the working set: a withdrawal recorded after the set
+    was built is seen by the next preparation."""
+    from kalkan.records.models import Act
+
+    before = _prepared(withdrawn)
+    assert before.summaries
+    act = Act.objects.select_related("victim__content_key").get(pk=before.summaries[0].id)
+    consent.record(act.victim, "un_submission", given=False, on=date(2026, 5, 1),
+                   how="by phone", keyring=withdrawn, by=chingiz.user)
+    after = _prepared(withdrawn)
+    assert before.summaries[0].id not in {s.id for s in after.summaries}

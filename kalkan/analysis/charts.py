@@ -36,7 +36,9 @@ import math
 import re
 import struct
 import textwrap
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -130,6 +132,32 @@ class Chart:
         metadata: dict[str, Any] = {"Date": None, "Creator": None, "Format": None, "Type": None}
         self.figure.savefig(buffer, format="svg", metadata=metadata)
         return _clean_svg(buffer.getvalue().decode("utf-8"), self.title).encode("utf-8")
+
+
+# Drawn SVGs by what they were drawn from (see `svg_of`); a dashboard page holds five.
+DRAWN_KEPT = 64
+_drawn: OrderedDict[str, bytes] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def svg_of(draw: Callable[..., Chart], *args: Any, **kwargs: Any) -> bytes:
+    """`draw(*args, **kwargs).svg`, drawn once for the same input. A chart is a function of
+    its input alone (the same input gives the same bytes), drawing it is most of what a
+    dashboard costs, and most changes to the records leave a given chart's numbers as they
+    were: a change elsewhere, or a consent that no bar shows, redraws nothing. Kept in
+    memory only; what is kept are counts and the labels of vocabularies and laws."""
+    key = hashlib.sha256(repr((draw.__name__, args, sorted(kwargs.items()))).encode()
+                         ).hexdigest()
+    with _drawn_lock:
+        if key in _drawn:
+            _drawn.move_to_end(key)
+            return _drawn[key]
+    svg = draw(*args, **kwargs).svg
+    with _drawn_lock:
+        _drawn[key] = svg
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return svg
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ leaves out.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,15 +25,14 @@ from kalkan.analysis import charts, gate
 from kalkan.analysis.laws import laws_for
 from kalkan.analysis.statistics import (
     SEVERAL,
-    ActRow,
+    ActColumns,
     ValueLabels,
-    act_rows,
+    act_columns,
+    columns_with_consent,
     left_out_note,
     legend_note,
     outside_the_working_set,
     stacked_with_hidden,
-    tally,
-    with_consent,
 )
 from kalkan.audit.services import record
 from kalkan.records import search
@@ -52,20 +50,20 @@ def _asked(request: HttpRequest) -> tuple[search.Asked, bool]:
 
 
 def _rows(request: HttpRequest, asked: search.Asked, gated: bool,
-          *, left_out: bool = False) -> tuple[list[ActRow], int, Keyring]:
+          *, left_out: bool = False) -> tuple[ActColumns, int, Keyring]:
     """The acts the page counts (published: only those with consent), how many acts the
     published view leaves out for want of consent (asked for, or published), and the
     keyring."""
     keyring = keyring_required(request)
     working = workingset.for_session(str(request.session.session_key), keyring)
-    # The page and its five charts ask for the same rows: one pass over the acts (and the
-    # consent ledger) per query while nothing changes.
+    # The page and its five charts ask for the same acts: one pass over the facet columns
+    # (and the consent ledger) per query while nothing changes.
     rows = working.derived(("dashboard", asked.params()),
-                           lambda: act_rows(working, asked.query(), keyring, detail=False))
+                           lambda: act_columns(working, asked.query(), keyring))
     if not (gated or left_out):
         return rows, 0, keyring
     allowed, without = working.derived(("dashboard-consent", asked.params()),
-                                       lambda: with_consent(working, rows, keyring))
+                                       lambda: columns_with_consent(working, rows, keyring))
     return (allowed if gated else rows), without, keyring
 
 
@@ -112,12 +110,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _periods(rows: list[ActRow]) -> tuple[str, Callable[[ActRow], str]]:
+def _periods(rows: ActColumns) -> str:
     """Years, or months when the acts fall within two years (a year per bar says little)."""
-    years = {row.year for row in rows if row.year}
-    if 0 < len(years) <= 2:
-        return "month", lambda row: row.month
-    return "year", lambda row: row.year
+    years = set(rows.column("year")) - {""}
+    return "month" if 0 < len(years) <= 2 else "year"
 
 
 OTHER = "…"
@@ -136,11 +132,11 @@ def _top(counts: dict[str, int], other: str) -> dict[str, int]:
     return top
 
 
-def _published_series(rows: list[ActRow], dimension: str) -> gate.GatedSeries | None:
+def _published_series(rows: ActColumns, dimension: str) -> gate.GatedSeries | None:
     """The acts per value of one dimension (the commonest and "other") as published: one
     computation for the chart and for the list beside it, so that the two cannot differ in
     what they hide. None when the series may not stand beside the published total."""
-    counts = _top({key[0]: n for key, n in tally(rows, dimension).counts.items()}, OTHER)
+    counts = _top({key[0]: n for key, n in rows.counts(dimension).items()}, OTHER)
     published = gate.gate_series(list(counts), list(counts.values()))
     # The over-time chart publishes the total: these small counts would follow.
     return published if gate.beside_a_published_total(published, len(rows)) else None
@@ -151,7 +147,7 @@ PUBLISHED_LISTS = {"perpetrator_group": "perpetrator_type", "region": "region",
                    "gender_identity": "gender_identity"}
 
 
-def _published_groups(rows: list[ActRow], asked: search.Asked,
+def _published_groups(rows: ActColumns, asked: search.Asked,
                       labels: ValueLabels) -> list[dict[str, object]]:
     """The lists beside the charts "as it would be published": the very series the charts
     publish, with the same numbers hidden. Other facets would be further tables of the same
@@ -180,20 +176,21 @@ def _published_groups(rows: list[ActRow], asked: search.Asked,
 
 
 def _series_chart(
-    rows: list[ActRow], dimension: str, title: str, gated: bool, labels: ValueLabels
-) -> charts.Chart:
-    counts = _top({key[0]: n for key, n in tally(rows, dimension).counts.items()}, OTHER)
+    rows: ActColumns, dimension: str, title: str, gated: bool, labels: ValueLabels
+) -> bytes:
+    counts = _top({key[0]: n for key, n in rows.counts(dimension).items()}, OTHER)
     categories = list(counts)
     values: list[int | None] = [counts[c] for c in categories]
     note = ""
     if gated and categories:
         published = _published_series(rows, dimension)
         if published is None:
-            return charts.horizontal_bars([], [], title, no_data=TOO_FEW())
+            return charts.svg_of(charts.horizontal_bars, [], [], title, no_data=TOO_FEW())
         values, note = list(published.counts), published.note
     names = [_("Other") if c == OTHER else labels(dimension, c) for c in categories]
-    return charts.horizontal_bars(names, values, title, suppressed_note=legend_note(note),
-                                  no_data=_("No acts match these filters."))
+    return charts.svg_of(charts.horizontal_bars, names, values, title,
+                         suppressed_note=legend_note(note),
+                         no_data=_("No acts match these filters."))
 
 
 @dataclass
@@ -222,16 +219,15 @@ def _breakdown(request: HttpRequest) -> str:
     return wanted if wanted in BREAKDOWNS else "act_group"
 
 
-def _time_table(rows: list[ActRow], gated: bool, by: str = "act_group") -> _TimeTable:
-    _unit, period_of = _periods(rows)
-    known = [row for row in rows if period_of(row)]
-    periods = sorted({period_of(row) for row in known})
-    counts = Counter(row.value(by) for row in known)
+def _time_table(rows: ActColumns, gated: bool, by: str = "act_group") -> _TimeTable:
+    known = [(value, period) for value, period
+             in zip(rows.column(by), rows.column(_periods(rows)), strict=True) if period]
+    periods = sorted({period for _value, period in known})
+    counts = Counter(value for value, _period in known)
     # At most eight categories (and "other"): more colours than that cannot be told apart.
     top = {value for value, _n in counts.most_common(MOST_CATEGORIES)}
-    groups = sorted({row.value(by) if row.value(by) in top else OTHER for row in known})
-    counted = Counter((row.value(by) if row.value(by) in top else OTHER, period_of(row))
-                      for row in known)
+    counted = Counter((value if value in top else OTHER, period) for value, period in known)
+    groups = sorted({value for value, _period in counted})
     table = [[counted[g, p] for p in periods] for g in groups]
     if gated and periods and groups:
         published = gate.gate_table(groups, periods, table)
@@ -241,22 +237,19 @@ def _time_table(rows: list[ActRow], gated: bool, by: str = "act_group") -> _Time
     return _TimeTable(periods, groups, [list(row) for row in table], totals, "")
 
 
-def _over_time(rows: list[ActRow], gated: bool, labels: ValueLabels, by: str) -> charts.Chart:
-    time = _time_table(rows, gated, by)
+def _over_time(time: _TimeTable, labels: ValueLabels, by: str) -> bytes:
     series = stacked_with_hidden(
         {(_("Other") if g == OTHER else labels(by, g)): time.cells[i]
          for i, g in enumerate(time.groups)},
         time.totals, _("Not shown in detail (small numbers)"))
-    return charts.bars_over_time(time.periods, series, str(BREAKDOWNS[by]),
-                                 suppressed_note=legend_note(time.note),
-                                 no_data=_("No acts with a known date match these filters."))
+    return charts.svg_of(charts.bars_over_time, time.periods, series, str(BREAKDOWNS[by]),
+                         suppressed_note=legend_note(time.note),
+                         no_data=_("No acts with a known date match these filters."))
 
 
-def _timeline(rows: list[ActRow], asked: search.Asked, gated: bool, keyring: Keyring,
-              by: str) -> charts.Chart:
+def _timeline(time: _TimeTable, asked: search.Asked, keyring: Keyring) -> bytes:
     # The very table the over-time chart draws (same breakdown): gated twice, two tables
     # with one margin could each reveal what the other hides.
-    time = _time_table(rows, gated, by)
     countries: list[str | None] = [*asked.filters.get("country", [])] or [None]
     milestones = [
         (when, f"{law.title}: {label}", stage)
@@ -264,10 +257,10 @@ def _timeline(rows: list[ActRow], asked: search.Asked, gated: bool, keyring: Key
         for law in laws_for(country, keyring)
         for when, stage, label in law.stages
     ]
-    return charts.timeline(time.periods, time.totals, milestones,
-                           _("Acts over time, with the stages of laws"),
-                           suppressed_note=legend_note(time.note),
-                           no_data=_("No acts with a known date match these filters."))
+    return charts.svg_of(charts.timeline, time.periods, time.totals, milestones,
+                         _("Acts over time, with the stages of laws"),
+                         suppressed_note=legend_note(time.note),
+                         no_data=_("No acts with a known date match these filters."))
 
 
 @capability_required(Capability.BUILD_REPORTS)
@@ -288,10 +281,14 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
 def _drawn(request: HttpRequest, name: str, asked: search.Asked, gated: bool) -> bytes:
     rows, _left_out, keyring = _rows(request, asked, gated)
     labels = ValueLabels(keyring)
-    if name == "over_time":
-        drawn = _over_time(rows, gated, labels, _breakdown(request))
-    elif name == "timeline":
-        drawn = _timeline(rows, asked, gated, keyring, _breakdown(request))
+    if name in ("over_time", "timeline"):
+        by = _breakdown(request)
+        working = workingset.for_session(str(request.session.session_key), keyring)
+        # One table for both charts of the page (and the same gating of it).
+        time = working.derived(("dashboard-time", asked.params(), gated, by),
+                               lambda: _time_table(rows, gated, by))
+        drawn = (_over_time(time, labels, by) if name == "over_time"
+                 else _timeline(time, asked, keyring))
     else:
         dimension, title = {
             "by_perpetrator": ("perpetrator_group", _("Acts by perpetrator")),
@@ -299,4 +296,4 @@ def _drawn(request: HttpRequest, name: str, asked: search.Asked, gated: bool) ->
             "by_victim": ("gender_identity", _("Acts by the victim's gender identity")),
         }[name]
         drawn = _series_chart(rows, dimension, title, gated, labels)
-    return drawn.svg
+    return drawn

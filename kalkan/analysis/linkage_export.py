@@ -103,7 +103,7 @@ def _code(value: Any) -> str:
 
 def export(working: WorkingSet, keyring: Keyring, scope: dict[str, list[str]],
            secret: linkage.Secret, *, actor_id: int | None) -> Exported:
-    rows = act_rows(working, search.asked(_params(scope)).query(), keyring, detail=True)
+    rows = act_rows(working, search.asked(_params(scope)).query(), keyring)
     victims = sorted({row.victim for row in rows if row.victim})
     allowed = consent.consenting(victims, consent.STATISTICS, keyring)
     persons = list(Person.objects.filter(pk__in=sorted(allowed)).select_related("content_key"))

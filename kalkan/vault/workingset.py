@@ -290,6 +290,7 @@ class WorkingSet:
         # rows, who consents now) is kept for one generation (derived()).
         self.generation = 0
         self._derived: dict[Hashable, tuple[int, Any]] = {}
+        self._carried: dict[Hashable, tuple[int, Any]] = {}
 
     def columns(self) -> _Columns:
         """The NumPy mirror of the facets, made on first use."""
@@ -474,11 +475,44 @@ class WorkingSet:
                 self._derived[key] = (generation, value)
         return value
 
-    def each_of_kind(self, kind: str) -> list[tuple[int, dict[str, str]]]:
-        """(revision, fields) of every record of a kind, oldest first."""
+    def carried(self, key: Hashable, bring_up_to_date: Callable[[T | None], T]) -> T:
+        """As `derived`, for a value that is cheaper to bring up to date from the one of an
+        earlier generation than to make anew (who consents now: from the statements added
+        since). `bring_up_to_date(None)` makes it anew; it must not change the value it is
+        given (another request may be reading it)."""
         with self.lock:
-            return [(revision, json.loads(fields)) for revision, fields in self.db.execute(
-                "SELECT revision, fields FROM records WHERE kind = ? ORDER BY revision", (kind,))]
+            generation = self.generation
+            kept = self._carried.get(key)
+            if kept is not None and kept[0] == generation:
+                return cast(T, kept[1])
+        value = bring_up_to_date(None if kept is None else cast(T, kept[1]))
+        with self.lock:
+            if self.generation == generation:
+                if len(self._carried) >= DERIVED_KEPT:
+                    self._carried.pop(next(iter(self._carried)))
+                self._carried[key] = (generation, value)
+        return value
+
+    def fields_of_kind(self, kind: str, names: tuple[str, ...], *, after: int = -1
+                       ) -> list[tuple[int, tuple[str, ...]]]:
+        """(revision, some fields) of every record of a kind (of a revision above `after`),
+        oldest first: SQLite reads them out of the JSON, without parsing the rest of each
+        record in Python."""
+        columns = _json_columns(names)
+        with self.lock:
+            return [(revision, tuple(str(value) for value in values))
+                    for revision, *values in self.db.execute(
+                        f"SELECT revision, {columns} FROM records "  # noqa: S608
+                        "WHERE kind = ? AND revision > ? ORDER BY revision", (kind, after))]
+
+    def tally_of_kind(self, kind: str) -> tuple[int, int]:
+        """How many records of a kind the set holds, and the sum of their revisions: both
+        stay as they were only while no record of the kind was replaced or removed."""
+        with self.lock:
+            count, total = self.db.execute(
+                "SELECT count(*), coalesce(sum(revision), 0) FROM records WHERE kind = ?",
+                (kind,)).fetchone()
+        return int(count), int(total)
 
     def search(self, words: str, kind: str | None = None, limit: int = 100) -> list[str]:
         """Record ids matching all the words (each as a prefix), best first."""
@@ -564,26 +598,40 @@ class WorkingSet:
         per dimension (a facet name, and which of its values count — e.g. only top-level
         act types). A record with none of them gets "", with several "*"."""
         with self.lock:
-            columns = self.columns()
-            hits, _ranked = self._hits(query, columns)
-            numbers = np.flatnonzero(hits)
-            picked: list[list[str]] = []
-            for name, allowed in dimensions.items():
-                facet = columns.facets.get(name)
-                labels = np.full(len(hits), "", dtype=object)
-                if facet is not None:
-                    kept = np.array([i for i, value in enumerate(facet.values)
-                                     if allowed is None or allowed(value)], dtype=np.int32)
-                    rows = hits[facet.n] & np.isin(facet.v, kept)
-                    chosen_n, chosen_v = facet.n[rows], facet.v[rows]
-                    labels[chosen_n] = np.array(facet.values, dtype=object)[chosen_v]
-                    # A record's values of one facet are distinct: more than one row is
-                    # more than one value.
-                    several = np.bincount(chosen_n, minlength=len(hits)) > 1
-                    labels[several] = "*"
-                picked.append(labels[numbers].tolist())
+            numbers, labels = self._labelled(query, dimensions)
             ids = self._ids(numbers.tolist())
+        picked = [column.tolist() for column in labels.values()]
         return ids, list(zip(*picked, strict=True)) if picked else [() for _ in ids]
+
+    def tabulate_columns(
+        self, query: Query, dimensions: dict[str, Callable[[str], bool] | None]
+    ) -> dict[str, np.ndarray]:
+        """As `tabulate`, without the ids and as one NumPy array of values per dimension
+        (records oldest first): counting a whole dashboard needs no object per record."""
+        with self.lock:
+            return self._labelled(query, dimensions)[1]
+
+    def _labelled(self, query: Query, dimensions: dict[str, Callable[[str], bool] | None]
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        columns = self.columns()
+        hits, _ranked = self._hits(query, columns)
+        numbers = np.flatnonzero(hits)
+        picked: dict[str, np.ndarray] = {}
+        for name, allowed in dimensions.items():
+            facet = columns.facets.get(name)
+            labels = np.full(len(hits), "", dtype=object)
+            if facet is not None:
+                kept = np.array([i for i, value in enumerate(facet.values)
+                                 if allowed is None or allowed(value)], dtype=np.int32)
+                rows = hits[facet.n] & np.isin(facet.v, kept)
+                chosen_n, chosen_v = facet.n[rows], facet.v[rows]
+                labels[chosen_n] = np.array(facet.values, dtype=object)[chosen_v]
+                # A record's values of one facet are distinct: more than one row is more
+                # than one value.
+                several = np.bincount(chosen_n, minlength=len(hits)) > 1
+                labels[several] = "*"
+            picked[name] = labels[numbers]
+        return numbers, picked
 
     def _ids(self, numbers: list[int]) -> list[str]:
         found: dict[int, str] = {}
@@ -598,10 +646,7 @@ class WorkingSet:
         self, record_ids: list[str], names: tuple[str, ...]
     ) -> dict[str, tuple[str, ...]]:
         """Some fields of many records at once (SQLite reads them out of the JSON)."""
-        if not all(name.isidentifier() for name in names):
-            raise ValueError(f"field names are identifiers: {names}")
-        columns = ", ".join(f"coalesce(json_extract(fields, '$.\"{name}\"'), '')"
-                            for name in names)
+        columns = _json_columns(names)
         out: dict[str, tuple[str, ...]] = {}
         with self.lock:
             for start in range(0, len(record_ids), 10_000):
@@ -784,6 +829,9 @@ def catch_up(
     done = 0
     since = working_set.revision
     bound = committed_revision()
+    if not compartments_only and bound <= since:
+        # Nothing newer anywhere: no query per source (each page asks, often several times).
+        return forget_removed(working_set)
     for source in SOURCES:
         manager = source.model._default_manager
         if compartments_only:
@@ -1172,6 +1220,13 @@ def if_ready(session_key: str, keyring: Keyring) -> WorkingSet | None:
         return for_session(session_key, keyring)
     except Preparing:
         return None
+
+
+def _json_columns(names: tuple[str, ...]) -> str:
+    """SQL that reads these fields out of a record's JSON ("" where one is absent)."""
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"field names are identifiers: {names}")
+    return ", ".join(f"coalesce(json_extract(fields, '$.\"{name}\"'), '')" for name in names)
 
 
 def for_session(session_key: str, keyring: Keyring) -> WorkingSet:

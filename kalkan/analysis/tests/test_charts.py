@@ -304,3 +304,23 @@ def test_charts_can_be_drawn_in_parallel_threads():
         futures = [(make.__name__, pool.submit(draw, make)) for make in ALL * 2]
         for name, future in futures:
             assert future.result() == expected[name], name
+
+
+def test_a_chart_drawn_again_from_the_same_input_is_not_drawn_twice(monkeypatch):
+    """svg_of keeps what it drew by the input: the same counts and labels give the kept
+    bytes; one count more is drawn anew (a kept chart never shows old numbers)."""
+    drawn: list[tuple[object, ...]] = []
+    real = charts.horizontal_bars
+
+    def counted(*args: Any, **kwargs: Any) -> charts.Chart:
+        drawn.append(args)
+        return real(*args, **kwargs)
+
+    counted.__name__ = "horizontal_bars"
+    labels = ["Бишкек", "Ош облусу (svg_of test)"]
+    first = charts.svg_of(counted, labels, [12, 7], "Acts by region")
+    again = charts.svg_of(counted, labels, [12, 7], "Acts by region")
+    assert again == first and len(drawn) == 1
+    changed = charts.svg_of(counted, labels, [12, 8], "Acts by region")
+    assert changed != first and len(drawn) == 2
+    assert changed == real(labels, [12, 8], "Acts by region").svg

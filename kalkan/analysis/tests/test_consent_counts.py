@@ -177,3 +177,62 @@ def test_a_withdrawn_un_submission_consent_takes_the_summary_out_of_the_next_dra
                    how="by phone", keyring=withdrawn, by=chingiz.user)
     after = _prepared(withdrawn)
     assert before.summaries[0].id not in {s.id for s in after.summaries}
+
+
+def test_dashboard_columns_count_what_the_rows_of_drafts_count(withdrawn):
+    """The dashboards' columns (read from the facets) and the drafts' rows (an object per
+    act) give the same counts in every dimension, before and after consent, the community
+    whom nobody can be asked for counted in both."""
+    from kalkan.analysis import statistics
+    from kalkan.vault.workingset import Query
+
+    working = workingset.for_session("columns-agree", withdrawn)
+    query = Query(kind="act")
+    rows = statistics.act_rows(working, query, withdrawn)
+    columns = statistics.act_columns(working, query, withdrawn)
+    kept_rows, left_rows = statistics.with_consent(working, rows, withdrawn)
+    kept_columns, left_columns = statistics.columns_with_consent(working, columns, withdrawn)
+    assert len(columns) == len(rows) > 20
+    assert left_columns == left_rows == len(ASSAULTS)
+    for dimension in [*statistics.DIMENSIONS, "month", "victim"]:
+        for got, expected in ((columns, rows), (kept_columns, kept_rows)):
+            want = statistics.tally(expected, "victim" if dimension == "victim" else dimension)
+            assert got.counts(dimension) == want.counts, dimension
+    assert kept_columns.counts("act_group", "year") == statistics.tally(
+        kept_rows, "act_group", "year").counts
+
+
+def test_who_consents_is_brought_up_to_date_from_the_statements_added(withdrawn, chingiz,
+                                                                      monkeypatch):
+    """After a new statement only the statements added since are read; a statement the set
+    forgets (moved out of reach) makes it count anew, so the older statement decides
+    again."""
+    from kalkan.records.models import ConsentEntry
+
+    working = workingset.for_session("consent-carried", withdrawn)
+    person = Person.objects.select_related("content_key").order_by("pk")[0]
+    ids = [str(p.pk) for p in Person.objects.all()]
+    consent.record(person, "media", given=True, on=date(2026, 4, 1), how="by phone",
+                   keyring=withdrawn, by=chingiz.user)
+    working = workingset.for_session("consent-carried", withdrawn)
+    assert str(person.pk) in consent.consenting(ids, "media", withdrawn, working)
+
+    reads: list[int] = []
+    real = working.fields_of_kind
+
+    def read(kind: str, names: tuple[str, ...], *, after: int = -1) -> object:
+        reads.append(after)
+        return real(kind, names, after=after)
+
+    monkeypatch.setattr(working, "fields_of_kind", read)
+    withdrawal = consent.record(person, "media", given=False, on=date(2026, 4, 2),
+                                how="by phone", keyring=withdrawn, by=chingiz.user)
+    working = workingset.for_session("consent-carried", withdrawn)
+    assert str(person.pk) not in consent.consenting(ids, "media", withdrawn, working)
+    assert reads and reads[0] > -1 and -1 not in reads  # only what was added
+
+    working.remove(str(withdrawal.pk))  # e.g. sealed into a case this keyring cannot open
+    assert ConsentEntry.objects.filter(pk=withdrawal.pk).exists()
+    reads.clear()
+    assert str(person.pk) in consent.consenting(ids, "media", withdrawn, working)
+    assert -1 in reads  # counted anew

@@ -290,7 +290,6 @@ class WorkingSet:
         # rows, who consents now) is kept for one generation (derived()).
         self.generation = 0
         self._derived: dict[Hashable, tuple[int, Any]] = {}
-        self._carried: dict[Hashable, tuple[int, Any]] = {}
 
     def columns(self) -> _Columns:
         """The NumPy mirror of the facets, made on first use."""
@@ -462,18 +461,7 @@ class WorkingSet:
         """What `compute()` gives, computed once while the records do not change (per
         generation): five charts of one dashboard page share one pass over the acts. The
         value lives in memory beside the set, and goes with it."""
-        with self.lock:
-            generation = self.generation
-            kept = self._derived.get(key)
-            if kept is not None and kept[0] == generation:
-                return cast(T, kept[1])
-        value = compute()
-        with self.lock:
-            if self.generation == generation:
-                if len(self._derived) >= DERIVED_KEPT:
-                    self._derived.pop(next(iter(self._derived)))
-                self._derived[key] = (generation, value)
-        return value
+        return self.carried(key, lambda _previous: compute())
 
     def carried(self, key: Hashable, bring_up_to_date: Callable[[T | None], T]) -> T:
         """As `derived`, for a value that is cheaper to bring up to date from the one of an
@@ -482,15 +470,16 @@ class WorkingSet:
         given (another request may be reading it)."""
         with self.lock:
             generation = self.generation
-            kept = self._carried.get(key)
+            kept = self._derived.get(key)
             if kept is not None and kept[0] == generation:
                 return cast(T, kept[1])
         value = bring_up_to_date(None if kept is None else cast(T, kept[1]))
         with self.lock:
             if self.generation == generation:
-                if len(self._carried) >= DERIVED_KEPT:
-                    self._carried.pop(next(iter(self._carried)))
-                self._carried[key] = (generation, value)
+                self._derived.pop(key, None)  # newest last: the oldest goes first
+                if len(self._derived) >= DERIVED_KEPT:
+                    self._derived.pop(next(iter(self._derived)))
+                self._derived[key] = (generation, value)
         return value
 
     def fields_of_kind(self, kind: str, names: tuple[str, ...], *, after: int = -1

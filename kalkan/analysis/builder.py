@@ -667,6 +667,34 @@ def document(prepared: Prepared, review: Review, *, appendix: bool = False,
         return _document(prepared, review, appendix, today or date.today())
 
 
+def draw_figures(prepared: Prepared) -> None:
+    """Draw the draft's charts ahead (kept by their input: charts.png_of), so that the first
+    download after a preparation does not wait for them; the review does not change them."""
+    with translation.override(prepared.asked.language):
+        _figures(prepared)
+
+
+def _figures(prepared: Prepared) -> list[Block]:
+    figures: list[Block] = []
+    if prepared.by_period:
+        series = stacked_with_hidden(prepared.by_period, prepared.period_totals,
+                                     _("Not shown by type (small numbers)"))
+        png = charts.png_of(
+            charts.bars_over_time, prepared.periods, series, _("Acts by type and year"),
+            suppressed_note=legend_note(prepared.period_note), no_data=_("No acts in this period."))
+        figures.append(Figure(_("Acts by type and year"), png))
+    milestones = [(when, f"{law.title}: {label}", stage)
+                  for law in prepared.laws for when, stage, label in law.stages]
+    if prepared.period_totals:
+        png = charts.png_of(
+            charts.timeline, prepared.periods, prepared.period_totals, milestones,
+            _("Acts per year and the stages of laws"),
+            suppressed_note=legend_note(prepared.period_note),
+            no_data=_("No acts in this period."))
+        figures.append(Figure(_("Acts per year and the stages of laws"), png))
+    return figures
+
+
 def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -> Draft:
     asked = prepared.asked
     language = asked.language
@@ -704,22 +732,7 @@ def _document(prepared: Prepared, review: Review, appendix: bool, today: date) -
             "%(count)d tables are left out: together with tables published before, they "
             "would let a hidden number be worked out.",
             len(prepared.withheld)) % {"count": len(prepared.withheld)}, "note"))
-    if prepared.by_period:
-        series = stacked_with_hidden(prepared.by_period, prepared.period_totals,
-                                     _("Not shown by type (small numbers)"))
-        chart = charts.bars_over_time(
-            prepared.periods, series, _("Acts by type and year"),
-            suppressed_note=legend_note(prepared.period_note), no_data=_("No acts in this period."))
-        blocks.append(Figure(_("Acts by type and year"), chart.png))
-    milestones = [(when, f"{law.title}: {label}", stage)
-                  for law in prepared.laws for when, stage, label in law.stages]
-    if prepared.period_totals:
-        chart = charts.timeline(
-            prepared.periods, prepared.period_totals, milestones,
-            _("Acts per year and the stages of laws"),
-            suppressed_note=legend_note(prepared.period_note),
-            no_data=_("No acts in this period."))
-        blocks.append(Figure(_("Acts per year and the stages of laws"), chart.png))
+    blocks += _figures(prepared)
     if review.estimate:
         blocks += estimate_texts.draft_section(review.estimate)
     blocks += _legislation(prepared)

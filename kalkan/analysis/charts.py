@@ -146,18 +146,30 @@ def svg_of(draw: Callable[..., Chart], *args: Any, **kwargs: Any) -> bytes:
     dashboard costs, and most changes to the records leave a given chart's numbers as they
     were: a change elsewhere, or a consent that no bar shows, redraws nothing. Kept in
     memory only; what is kept are counts and the labels of vocabularies and laws."""
-    key = hashlib.sha256(repr((draw.__name__, args, sorted(kwargs.items()))).encode()
+    return _kept("svg", draw, args, kwargs)
+
+
+def png_of(draw: Callable[..., Chart], *args: Any, **kwargs: Any) -> bytes:
+    """`draw(*args, **kwargs).png`, drawn once for the same input (as `svg_of`): a draft's
+    charts for each format downloaded, and again after a review."""
+    return _kept("png", draw, args, kwargs)
+
+
+def _kept(form: str, draw: Callable[..., Chart], args: tuple[Any, ...],
+          kwargs: dict[str, Any]) -> bytes:
+    key = hashlib.sha256(repr((form, draw.__name__, args, sorted(kwargs.items()))).encode()
                          ).hexdigest()
     with _drawn_lock:
         if key in _drawn:
             _drawn.move_to_end(key)
             return _drawn[key]
-    svg = draw(*args, **kwargs).svg
+    chart = draw(*args, **kwargs)
+    drawn: bytes = chart.svg if form == "svg" else chart.png
     with _drawn_lock:
-        _drawn[key] = svg
+        _drawn[key] = drawn
         while len(_drawn) > DRAWN_KEPT:
             _drawn.popitem(last=False)
-    return svg
+    return drawn
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,13 @@ def _prepared_and_checked(
         ("draft", asked, outside_the_working_set(published=False)),
         lambda: builder.prepare(working, asked, organisation))
     return working.derived(("draft-checked", asked, outside_the_working_set()),
-                           lambda: _checked(prepared, organisation))
+                           lambda: _drawn_ahead(_checked(prepared, organisation)))
+
+
+def _drawn_ahead(checked: tuple[builder.Prepared, list[tuple[str, bool, register.Disclosure]]]
+                 ) -> tuple[builder.Prepared, list[tuple[str, bool, register.Disclosure]]]:
+    builder.draw_figures(checked[0])  # the first download does not wait for the charts
+    return checked
 
 
 def _working(request: HttpRequest, keyring: Keyring) -> workingset.WorkingSet:

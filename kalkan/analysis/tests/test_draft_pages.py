@@ -222,3 +222,33 @@ def test_a_download_is_made_again_only_when_the_draft_changed(client, chingiz, c
                        ).status_code == 302
     changed = client.post(f"{location}download/", {"format": "md"}).content.decode()
     assert note in changed and len(made) == 3
+
+
+@override_settings(KALKAN_PUBLICATION_THRESHOLD=5, KALKAN_PUBLICATION_K=5)
+def test_the_charts_of_a_draft_are_drawn_with_its_preparation(client, chingiz, corpus,
+                                                              monkeypatch):  # noqa: F811
+    """The first download does not wait for the charts: the page that prepared the draft
+    drew them; the downloaded file embeds exactly those."""
+    import functools
+
+    from kalkan.analysis import charts
+
+    monkeypatch.setattr(charts, "_drawn", type(charts._drawn)())  # nothing kept yet
+    log_in(client, chingiz)
+    location = _new_draft(client)
+    page = client.get(location).content.decode()
+    assert client.post(f"{location}review/", _review_form(page)).status_code == 302
+    drawn: list[str] = []
+    for name in ("bars_over_time", "timeline"):
+        real = getattr(charts, name)
+
+        @functools.wraps(real)
+        def counted(*args: object, _real=real, **kwargs: object) -> charts.Chart:
+            drawn.append(_real.__name__)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(charts, name, counted)
+    response = client.post(f"{location}download/", {"format": "docx"})
+    assert response.status_code == 200 and drawn == []
+    pictures = [part for part in Document(io.BytesIO(response.content)).inline_shapes]
+    assert len(pictures) == 2

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import math
 import re
 import struct
@@ -157,8 +158,10 @@ def png_of(draw: Callable[..., Chart], *args: Any, **kwargs: Any) -> bytes:
 
 def _kept(form: str, draw: Callable[..., Chart], args: tuple[Any, ...],
           kwargs: dict[str, Any]) -> bytes:
-    key = hashlib.sha256(repr((form, draw.__name__, args, sorted(kwargs.items()))).encode()
-                         ).hexdigest()
+    # The input as text (a lazily translated string as its text, not its repr, which names
+    # a memory address another string may reuse); mappings keep their order, as the legend.
+    key = hashlib.sha256(json.dumps([form, draw.__name__, args, sorted(kwargs.items())],
+                                    default=str, ensure_ascii=False).encode()).hexdigest()
     with _drawn_lock:
         if key in _drawn:
             _drawn.move_to_end(key)

@@ -49,22 +49,19 @@ def _asked(request: HttpRequest) -> tuple[search.Asked, bool]:
     return search.asked(request.GET), request.GET.get("gated") == "1"
 
 
-def _rows(request: HttpRequest, asked: search.Asked, gated: bool,
-          *, left_out: bool = False) -> tuple[ActColumns, int, Keyring]:
-    """The acts the page counts (published: only those with consent), how many acts the
-    published view leaves out for want of consent (asked for, or published), and the
-    keyring."""
-    keyring = keyring_required(request)
-    working = workingset.for_session(str(request.session.session_key), keyring)
+def _rows(working: workingset.WorkingSet, keyring: Keyring, asked: search.Asked, gated: bool,
+          *, left_out: bool = False) -> tuple[ActColumns, int]:
+    """The acts the page counts (published: only those with consent), and how many acts the
+    published view leaves out for want of consent (asked for, or published)."""
     # The page and its five charts ask for the same acts: one pass over the facet columns
     # (and the consent ledger) per query while nothing changes.
     rows = working.derived(("dashboard", asked.params()),
                            lambda: act_columns(working, asked.query(), keyring))
     if not (gated or left_out):
-        return rows, 0, keyring
+        return rows, 0
     allowed, without = working.derived(("dashboard-consent", asked.params()),
                                        lambda: columns_with_consent(working, rows, keyring))
-    return (allowed if gated else rows), without, keyring
+    return (allowed if gated else rows), without
 
 
 @capability_required(Capability.BUILD_REPORTS)
@@ -74,7 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     asked, gated = _asked(request)
     working = workingset.for_session(str(request.session.session_key), keyring)
     found = working.find(asked.query())
-    rows, left_out, _keyring = _rows(request, asked, gated, left_out=True)
+    rows, left_out = _rows(working, keyring, asked, gated, left_out=True)
     record("analysis.dashboard", actor_id=request.user.pk,
            details={"acts": found.total, "filters": len(asked.filters), "gated": gated})
     labels = search.Labels(keyring)
@@ -274,16 +271,17 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     # Drawn once per query, language and state of the records (a page shown again, or to a
     # colleague with the same keys, costs nothing).
     key = ("chart", name, request.GET.urlencode(), get_language(), outside_the_working_set())
-    return HttpResponse(working.derived(key, lambda: _drawn(request, name, asked, gated)),
-                        content_type="image/svg+xml")
+    return HttpResponse(
+        working.derived(key, lambda: _drawn(request, working, keyring, name, asked, gated)),
+        content_type="image/svg+xml")
 
 
-def _drawn(request: HttpRequest, name: str, asked: search.Asked, gated: bool) -> bytes:
-    rows, _left_out, keyring = _rows(request, asked, gated)
+def _drawn(request: HttpRequest, working: workingset.WorkingSet, keyring: Keyring, name: str,
+           asked: search.Asked, gated: bool) -> bytes:
+    rows, _left_out = _rows(working, keyring, asked, gated)
     labels = ValueLabels(keyring)
     if name in ("over_time", "timeline"):
         by = _breakdown(request)
-        working = workingset.for_session(str(request.session.session_key), keyring)
         # One table for both charts of the page (and the same gating of it).
         time = working.derived(("dashboard-time", asked.params(), gated, by),
                                lambda: _time_table(rows, gated, by))

@@ -151,11 +151,7 @@ def columns_with_consent(working: WorkingSet, acts: ActColumns,
     now or cannot be asked (a community: found by the persons' "kind" facet), and how many
     acts were left out."""
     victims = acts.column("victim")
-    # The persons nobody can be asked for are few (communities): their ids from the facet.
-    kinds = {person: kind for kind in consent.NOBODY_TO_ASK
-             for person in working.tabulate(Query(kind="person", filters={"kind": [kind]}),
-                                            {})[0]}
-    allowed = consent.countable({v for v in victims if v}, kinds, keyring, working=working)
+    allowed = _countable(working, victims, keyring)
     kept = np.fromiter((victim in allowed for victim in victims), dtype=bool,
                        count=len(victims))
     return acts.where(kept), len(victims) - int(kept.sum())
@@ -166,11 +162,19 @@ def with_consent(working: WorkingSet, rows: list[ActRow],
     """The acts that counts leaving the organisation may include (their victim consents to
     anonymised statistics now, or nobody can be asked: kalkan.records.consent.countable),
     and how many acts were left out."""
-    victims = sorted({row.victim for row in rows if row.victim})
-    kinds = {pk: kind for pk, (kind,) in working.fields_of(victims, ("kind",)).items()}
-    allowed = consent.countable(victims, kinds, keyring, working=working)
+    allowed = _countable(working, [row.victim for row in rows], keyring)
     kept = [row for row in rows if row.victim in allowed]
     return kept, len(rows) - len(kept)
+
+
+def _countable(working: WorkingSet, victims: list[str], keyring: Keyring) -> set[str]:
+    """Of these victims, those whose acts counts may include (consent.countable). The
+    persons nobody can be asked for are few (communities): their ids come from the
+    persons' "kind" facet, not from reading every victim's record."""
+    kinds = {person: kind for kind in consent.NOBODY_TO_ASK
+             for person in working.tabulate(Query(kind="person", filters={"kind": [kind]}),
+                                            {})[0]}
+    return consent.countable({v for v in victims if v}, kinds, keyring, working=working)
 
 
 def left_out_note(count: int) -> str:

@@ -165,6 +165,8 @@ def _consenting_in(working: WorkingSet, purpose: str) -> frozenset[str]:
 
 def _newest(working: WorkingSet, purpose: str, previous: _Newest | None) -> _Newest:
     tally = working.tally_of_kind(KIND)
+    if previous is not None and previous.tally == tally:
+        return previous  # no statement added, replaced or removed since
     added = working.fields_of_kind(KIND, _FIELDS, after=previous.seen) if previous else []
     if previous is None or (previous.tally[0] + len(added),
                             previous.tally[1] + sum(r for r, _f in added)) != tally:

@@ -18,6 +18,11 @@ def log_in(page, demo, username: str, passphrase: str) -> None:
     page.fill("#id_passphrase", passphrase)
     page.fill("#id_code", demo.code(username))
     page.click("main button[type=submit]")
+    # The first login after the server starts decrypts the records into memory: the
+    # "Preparing your records" page reloads itself (no script) and leads on when they are
+    # ready. A person waits for it; so does the test.
+    page.wait_for_url(lambda url: "/staff/preparing/" not in url, timeout=120_000)
+    page.wait_for_load_state()
 
 
 def test_it_logs_in_and_switches_to_kyrgyz(page_context, demo):

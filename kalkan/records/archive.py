@@ -8,8 +8,9 @@ What it carries: the version-1 tables of kalkan.records.exchange (events, acts, 
 persons, sources, interventions, chain links, consent ledger; real names only with
 `include_identity`), and evidence items (sealed metadata and links), their chain of custody,
 the evidence files, laws with their stages, deadlines and links to events and acts, and the
-local vocabulary terms. Merged-away events and persons are not carried (their records live
-on in what they were merged into).
+local vocabulary terms, and the events and persons merged into others (their own fields, and
+what they were merged into: a merge is history the documentation keeps, and the import keeps
+it too).
 
 The ZIP. `kalkan-archive.json`, in the clear, says the format, the version, the archive's
 random id and how the archive key is locked: sealed to a partner's X25519 public key (a
@@ -33,13 +34,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import secrets
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any, BinaryIO, cast
@@ -86,7 +88,7 @@ VERSION = 2
 HEADER = "kalkan-archive.json"
 MANIFEST = "manifest.json"
 EXTRA_TABLES = ("evidence", "custody", "laws", "law_stages", "law_deadlines", "law_links",
-                "local_terms")
+                "local_terms", "merged_events", "merged_persons")
 TABLES = exchange.TABLES + EXTRA_TABLES
 # What one table may unpack to, at most (it is held in memory while checked; a ZIP bomb in a
 # plaintext archive stops here).
@@ -202,6 +204,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _extra_rows(keyring: Keyring, tables: dict[str, list[dict[str, Any]]], by: User | None,
+                *, include_identity: bool = False,
                 ) -> tuple[dict[str, list[dict[str, Any]]], list[EvidenceItem]]:
     """The rows of the tables version 1 does not carry, and the items whose files go along.
     Writes an "exported" custody entry for every file, before the custody table is read, so
@@ -267,7 +270,44 @@ def _extra_rows(keyring: Keyring, tables: dict[str, list[dict[str, Any]]], by: U
             "id": str(term.pk), "vocabulary": term.vocabulary, "code": term.code,
             "parent": term.parent, "labels": _opened(term, keyring, "labels")["labels"],
             "active": (term.vocabulary, term.code) not in retired})
+
+    for gone, f in _merged(Event, exported["events"], keyring, "details"):
+        rows["merged_events"].append({
+            "id": str(gone.pk), "into": str(gone.merged_into_id), "title": f["title"],
+            "description": f["description"], "details": f["details"]})
+    for gone, f in _merged(Person, exported["persons"], keyring, "profile", "identity"):
+        rows["merged_persons"].append({
+            "id": str(gone.pk), "into": str(gone.merged_into_id), "pseudonym": f["pseudonym"],
+            "profile": f["profile"], **({"identity": f["identity"]} if include_identity else {})})
     return rows, with_files
+
+
+def _merged(model: type[Event] | type[Person], exported: set[str], keyring: Keyring,
+            *json_fields: str) -> list[tuple[Any, dict[str, Any]]]:
+    """The records merged away whose survivor (at the end of a chain of merges) is in the
+    archive, each with its fields; an earlier merge before a later one, so an import can
+    link each to a record it has made."""
+    into = {str(pk): str(target) for pk, target in
+            model.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into")}
+
+    def survivor(pk: str) -> str:
+        seen = {pk}
+        while pk in into and into[pk] not in seen:
+            pk = into[pk]
+            seen.add(pk)
+        return pk
+
+    def depth(pk: str) -> int:  # how many merges from the survivor: the nearest first
+        steps = 0
+        while pk in into and steps < len(into):
+            pk, steps = into[pk], steps + 1
+        return steps
+
+    wanted = [pk for pk in into if survivor(pk) in exported]
+    records = readable_by(model.objects.filter(pk__in=wanted), keyring) \
+        .select_related("content_key")
+    return [(record, _opened(record, keyring, *json_fields))
+            for record in sorted(records, key=lambda r: (depth(str(r.pk)), r.revision))]
 
 
 class _Sink:
@@ -301,7 +341,7 @@ def archive_chunks(
     manifest at the end."""
     tables, _report = exchange._collect(keyring, purpose=None, events=None,
                                         include_identity=include_identity)
-    extra, with_files = _extra_rows(keyring, tables, by)
+    extra, with_files = _extra_rows(keyring, tables, by, include_identity=include_identity)
     tables.update(extra)
     archive_id = str(uuid.uuid4())
     key, locked = _lock_key(lock, archive_id)
@@ -553,6 +593,32 @@ def _check_extra(opened: Opened, records: exchange.ImportResult) -> list[str]:
             if table == "custody" and row.get("action") not in Custody.Action.values:
                 errors.append(str(ArchiveError(name, _("unknown custody action “%(action)s”")
                                                % {"action": row.get("action")}, number)))
+    for table, survivors, texts, objects in (
+            ("merged_events", "events", ("title", "description"), ("details",)),
+            ("merged_persons", "persons", ("pseudonym",), ("profile", "identity"))):
+        name = f"tables/{table}.jsonl"
+        merged_into = {str(row.get("id")): str(row.get("into"))
+                       for _n, row in opened.tables.get(table, [])}
+        for number, row in opened.tables.get(table, []):
+            into = str(row.get("into"))
+            if into not in ids[survivors] | ids[table]:
+                errors.append(str(ArchiveError(name, _(
+                    "%(column)s %(id)s is not in %(file)s") % {
+                    "column": "into", "id": into, "file": f"tables/{survivors}.jsonl"},
+                    number)))
+                continue
+            seen = {str(row.get("id"))}
+            while into in merged_into and into not in seen:
+                seen.add(into)
+                into = merged_into[into]
+            if into in seen:
+                errors.append(str(ArchiveError(name, _("the merges go round in a circle"),
+                                               number)))
+            if not (all(isinstance(row.get(k, ""), str) for k in texts)
+                    and all(isinstance(row.get(k) or {}, dict) for k in objects)):
+                errors.append(str(ArchiveError(name, _(
+                    "is not a record merged into another (its fields are not text and "
+                    "objects)"), number)))
     for number, row in opened.tables.get("evidence", []):
         if row.get("file") and row["file"] not in opened.manifest["entries"]:
             errors.append(str(ArchiveError("tables/evidence.jsonl", _(
@@ -762,3 +828,44 @@ def _create_extra(opened: Opened, ids: dict[str, dict[str, str]], keyring: Keyri
                 RetiredTerm.objects.get_or_create(vocabulary=row["vocabulary"],
                                                   code=row["code"])
         keep("local_terms", row["id"], term)
+
+    _create_merged(rows, ids, keyring, keep)
+
+
+def _create_merged(rows: dict[str, list[dict[str, Any]]], ids: dict[str, dict[str, str]],
+                   keyring: Keyring, keep: Callable[[str, str, Any], None]) -> None:
+    """The records merged into others, sealed beside their survivor (the same key: only
+    records under one key are merged), then pointed at what they were merged into."""
+    text = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
+    for table, model, survivors in (("merged_events", Event, "events"),
+                                    ("merged_persons", Person, "persons")):
+        into = {row["id"]: str(row["into"]) for row in rows[table]}
+
+        def final(old: str, into: dict[str, str] = into, survivors: str = survivors) -> str:
+            for _step in range(len(into) + 1):  # checked: every chain ends at a survivor
+                if old in ids[survivors]:
+                    return old
+                old = into[old]
+            raise ValueError("a chain of merges goes round in a circle")
+
+        found = model.objects.select_related("content_key__compartment").in_bulk(
+            {ids[survivors][final(row["id"])] for row in rows[table]})
+        for row in rows[table]:
+            survivor = found[uuid.UUID(ids[survivors][final(row["id"])])]
+            compartment = survivor.content_key.compartment
+            if isinstance(survivor, Event):
+                record: SealedRecord
+                record, key = new_sealed(Event, keyring, compartment,
+                                         coded_by=survivor.coded_by)
+                write(record, key, title=row.get("title") or "",
+                      description=row.get("description") or "",
+                      details=text(row.get("details") or {}))
+            else:
+                record, key = new_sealed(Person, keyring, compartment)
+                write(record, key, pseudonym=row.get("pseudonym") or "",
+                      profile=text(row.get("profile") or {}),
+                      identity=text(row.get("identity") or {}))
+            keep(table, row["id"], record)
+        for row in rows[table]:
+            target = ids[survivors].get(row["into"]) or ids[table][row["into"]]
+            model.objects.filter(pk=ids[table][row["id"]]).update(merged_into_id=target)

@@ -68,6 +68,8 @@ TABLE_LABELS = {
     "law_deadlines": gettext_lazy("Deadlines"),
     "law_links": gettext_lazy("Links to laws"),
     "local_terms": gettext_lazy("Local vocabulary terms"),
+    "merged_events": gettext_lazy("Events merged into others"),
+    "merged_persons": gettext_lazy("Persons merged into others"),
 }
 
 

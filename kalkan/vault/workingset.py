@@ -168,7 +168,8 @@ class _Facet:
     def order(self) -> np.ndarray:
         if self._order is None:
             ranks = np.empty(len(self.values), dtype=np.int32)
-            ranks[np.argsort(np.array(self.values, dtype=object), kind="stable")] = np.arange(
+            # As text (compared in C by code point, as Python compares str), not as objects.
+            ranks[np.argsort(np.array(self.values, dtype=str), kind="stable")] = np.arange(
                 len(self.values), dtype=np.int32)
             self._order = ranks
         return self._order
@@ -255,9 +256,11 @@ class _Columns:
             return []
         counted = np.bincount(facet.v[mask[facet.n]], minlength=len(facet.values))
         present = np.flatnonzero(counted)
-        # Most first, then by value, as the page lists them.
-        ordered = sorted(present.tolist(), key=lambda i: (-int(counted[i]), facet.values[i]))
-        return [(facet.values[i], int(counted[i])) for i in ordered]
+        # Most first, then by value, as the page lists them (sorted in NumPy: a facet such
+        # as "people" has a value per victim).
+        ordered = present[np.lexsort((facet.order()[present], -counted[present]))]
+        return list(zip([facet.values[i] for i in ordered.tolist()],
+                        counted[ordered].tolist(), strict=True))
 
     def sort_keys(self, name: str, newest: bool) -> np.ndarray:
         """Per record, the rank of its highest (newest) or lowest value of a facet; records

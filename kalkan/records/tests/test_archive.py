@@ -20,7 +20,7 @@ from django.utils import translation
 from kalkan.analysis import laws
 from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage
 from kalkan.core.testing import log_in
-from kalkan.records import archive, evidence, exchange, local_terms, services
+from kalkan.records import archive, duplicates, evidence, exchange, local_terms, services
 from kalkan.records.models import (
     Act,
     ChainLink,
@@ -70,7 +70,20 @@ def populated(corpus, chingiz):  # noqa: F811
     local_terms.add("act_types", parent="", keyring=keys,
                     labels={"en": "Forced filming", "ru": "Принудительная съёмка",
                             "ky": "Мажбурлап тартуу", "kk": "Мәжбүрлеп түсіру"})
-    return {**corpus, "filmed": filmed}
+    # The same detention reported twice, merged; and a chain: a second duplicate merged into
+    # the first, which was later merged into the survivor. One person entered twice, merged.
+    twice = services.new_event(keys, chingiz.user, title="Detained in Tokmok (hotline)",
+                               description="Second report of the same night.",
+                               details={"place": {"code": "kg.chuy", "detail": ""}})
+    thrice = services.new_event(keys, chingiz.user, title="Tokmok, March (from a partner)",
+                                details={"place": {"code": "kg.chuy", "detail": ""}})
+    duplicates.merge_events(twice, thrice)
+    duplicates.merge_events(event, twice)
+    again = services.new_person(keys, pseudonym="Timur (hotline)",
+                                profile={"kind": "individual"},
+                                identity={"names": ["Тимур К."], "contacts": [], "notes": ""})
+    duplicates.merge_persons(corpus["timur"], again)
+    return {**corpus, "filmed": filmed, "twice": twice, "thrice": thrice, "again": again}
 
 
 def export(keys, by, lock) -> bytes:
@@ -101,6 +114,11 @@ def empty_the_instance() -> None:
         model._default_manager.all().delete()
 
 
+def events() -> tuple[int, int]:
+    """The events, and of them those merged into another (the populated instance: 2 and 2)."""
+    return Event.objects.count(), Event.objects.filter(merged_into__isnull=False).count()
+
+
 def counts() -> list[int]:
     return [m._default_manager.count() for m in (Event, Act, Person, EvidenceItem, Custody, Law,
                                                   LawLink, LocalTerm)]
@@ -115,7 +133,10 @@ def test_the_round_trip_into_an_empty_instance_reproduces_everything(populated, 
         "interventions": 1, "links": 1, "consents": 3, "evidence": 2,
         # added, viewed, exported for the file; added for the description
         "custody": 4, "laws": 1, "law_stages": 1, "law_deadlines": 1, "law_links": 1,
-        "local_terms": 1}
+        "local_terms": 1, "merged_events": 2, "merged_persons": 1}
+    # The nearer merge first: an import links each to a record it has already made.
+    assert [row["id"] for row in first["merged_events"]] == [
+        str(populated["twice"].pk), str(populated["thrice"].pk)]
     assert [c["action"] for c in first["custody"]].count("exported") == 1
     custody_before = [(c.action, c.at, c.by_id) for c in Custody.objects.order_by("at", "pk")]
 
@@ -138,6 +159,14 @@ def test_the_round_trip_into_an_empty_instance_reproduces_everything(populated, 
             want = [{k: v for k, v in r.items() if k != "id"} for r in want]
             got = [{k: v for k, v in r.items() if k != "id"} for r in got]
         assert got == want, table
+
+    # The merges, as they were: the duplicate points at the survivor, the chain stays a chain.
+    merged = {str(e.pk): str(e.merged_into_id) for e in Event.objects.filter(
+        merged_into__isnull=False)}
+    assert merged == {ids[str(populated["twice"].pk)]: ids[str(populated["event"].pk)],
+                      ids[str(populated["thrice"].pk)]: ids[str(populated["twice"].pk)]}
+    assert Person.objects.get(pk=ids[str(populated["again"].pk)]).merged_into_id \
+        == Person.objects.get(pk=ids[str(populated["timur"].pk)]).pk
 
     # The file, byte for byte, sealed under the new item's key.
     item = EvidenceItem.objects.get(pk=ids[str(populated["filmed"].pk)])
@@ -257,6 +286,45 @@ def test_a_dangling_reference_names_member_and_row(populated, chingiz):
     assert counts() == before
 
 
+def forged_merges(plain: bytes, change: Any) -> bytes:
+    opened = archive.open_archive(io.BytesIO(plain))
+    rows = [row for _n, row in opened.tables["merged_events"]]
+    change(rows)
+    content = b"".join(json.dumps(r).encode() + b"\n" for r in rows)
+    manifest = opened.manifest
+    manifest["entries"]["tables/merged_events.jsonl"]["sha256"] = \
+        hashlib.sha256(content).hexdigest()
+    return rewrite(rewrite(plain, "tables/merged_events.jsonl", lambda _c: content),
+                   "manifest.json", lambda _c: json.dumps(manifest).encode())
+
+
+def test_a_merge_into_nothing_or_in_a_circle_is_refused(populated, chingiz):
+    keys = populated["keys"]
+    plain = export(keys, chingiz.user, archive.Lock.plaintext())
+
+    def dangling(rows: list[dict[str, Any]]) -> None:
+        rows[0]["into"] = "5d0c6f5e-0000-4000-8000-000000000000"
+
+    def circle(rows: list[dict[str, Any]]) -> None:
+        rows[0]["into"] = rows[1]["id"]  # twice into thrice, thrice into twice
+
+    def not_text(rows: list[dict[str, Any]]) -> None:
+        rows[1]["title"] = ["a", "list"]
+
+    before = counts()
+    for change, message in (
+            (dangling, "tables/merged_events.jsonl row 1: into "
+                       "5d0c6f5e-0000-4000-8000-000000000000 is not in tables/events.jsonl"),
+            (circle, "tables/merged_events.jsonl row 1: the merges go round in a circle\n"
+                     "tables/merged_events.jsonl row 2: the merges go round in a circle"),
+            (not_text, "tables/merged_events.jsonl row 2: is not a record merged into another "
+                       "(its fields are not text and objects)")):
+        result = archive.import_archive(io.BytesIO(forged_merges(plain, change)), keys,
+                                        chingiz.user)
+        assert result.errors == message.split("\n"), change.__name__
+        assert counts() == before
+
+
 def test_nothing_readable_in_an_encrypted_archive(chingiz):
     keys = chingiz.keyring()
     words = {name: canary(name) for name in ("pseudonym", "title", "act", "law", "file")}
@@ -302,14 +370,14 @@ def test_the_command_exports_everything_and_imports_it_elsewhere(populated, chin
     empty_the_instance()
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{chingiz.passphrase}\n{PASSPHRASE}\n"))
     call_command("records", "import", "--as", "chingiz", str(path), stdout=out)
-    assert Event.objects.count() == 2 and EvidenceItem.objects.count() == 2
+    assert events() == (4, 2) and EvidenceItem.objects.count() == 2
     assert "Imported 2 events" in out.getvalue()
     err = io.StringIO()
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{chingiz.passphrase}\n{PASSPHRASE}\n"))
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("records", "import", "--as", "chingiz", str(path), stdout=out, stderr=err)
     assert "was imported here before" in err.getvalue()
-    assert Event.objects.count() == 2
+    assert events() == (4, 2)
 
 
 def test_the_command_imports_a_version_1_export(corpus, chingiz, monkeypatch,  # noqa: F811
@@ -355,7 +423,7 @@ def test_the_page_streams_an_archive_and_imports_it(populated, chingiz):
     response = client.post(URL + "archive/import/", {"file": upload, "passphrase": PASSPHRASE})
     assert response.status_code == 200, response.content.decode()[:3000]
     assert b"Archive imported" in response.content
-    assert Event.objects.count() == 2 and EvidenceItem.objects.count() == 2
+    assert events() == (4, 2) and EvidenceItem.objects.count() == 2
 
 
 def test_a_plaintext_archive_needs_a_fresh_login(populated, chingiz):
@@ -381,7 +449,7 @@ def test_a_partner_archive_through_the_page(populated, chingiz, bota):
     upload.name = "a.kalkan"
     key_text = f"# a key file\n{base64.b64encode(secret).decode()}\n"
     response = client.post(URL + "archive/import/", {"file": upload, "secret_key": key_text})
-    assert response.status_code == 200 and Event.objects.count() == 2
+    assert response.status_code == 200 and events() == (4, 2)
     responder = log_in(Client(), bota)
     assert responder.post(URL + "archive/export/", {"lock": "none"}).status_code == 403
 

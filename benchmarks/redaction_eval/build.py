@@ -27,7 +27,8 @@ SOURCE = HERE / "source"
 OUTPUT = HERE / "narratives.jsonl"
 # split name: (folder of the hand-written source, the JSONL built from it)
 SPLITS = {"hand-written": (SOURCE, OUTPUT),
-          "heldout": (HERE / "heldout", HERE / "heldout.jsonl")}
+          **{name: (HERE / name, HERE / f"{name}.jsonl")
+             for name in ("heldout", "heldout2", "heldout3")}}
 
 # The short codes used while writing, and the Finding.kind each stands for.
 CODES = {"n": "person", "t": "phone", "e": "email", "h": "handle", "i": "id_number",

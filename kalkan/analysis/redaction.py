@@ -450,22 +450,23 @@ _ADDRESS_SOURCES = [
 # or the two numbers joined by a dash ("34-17").
 _PLACE_NAME = rf"[{_UP}][\w'’]*(?:-[{_UP}\d][\w'’]*)*"
 _SECOND_WORD = (r"(?:\s(?i:хан\w*|датка|жырау|батыр\w*|баатыр\w*|би|ата|ақын|акын|жолу|жолы"
-                r"|datka|khan|batyr|baatyr|ata))")
-_DISTRICT_TYPE = (r"(?i:ш/а|ж/м|мкр\.?|мкрн\.?|м-н|кичи\s+району|шағын\s+аудан[ыі]?|mkr\.?"
+                r"|datka|khan|batyr|baatyr|ata|bi|zholu|zholy|jolu|joly|zhyrau|jyrau))")
+_DISTRICT_TYPE = (r"(?i:ш/а|ж/м|жм|мкр\.?|мкрн\.?|м-н|кичи\s+району|шағын\s+аудан[ыі]?|mkr\.?"
                   r"|microdistrict|микрорайон|жилмассив)")
 _NUMBERED_DISTRICT = rf"{_PLACE_NAME}-\d{{1,2}}[а-яa-z]?(?!\w)"
-_IN_DISTRICT_STREET = (rf"(?:,?\s(?:\d{{1,2}}-(?:(?i:тар)\s)?(?i:көчө|көше)\w*"
+_IN_DISTRICT_STREET = (rf"(?:,?\s(?:\d{{1,2}}[-\s]?(?:(?i:тар)\s)?(?i:көчө|көше)\w*"
                        rf"|{_PLACE_NAME}{_SECOND_WORD}?\s{_STREET_AFTER}))")
 _BUILDING = (r"(?:,?\s*(?i:д\.|дом|dom|bldg\.?|building|house|үй)\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?"
-             r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?-?\s?(?i:үй)(?!\w)"
+             r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?-?\s?(?i:үй|дом|dom|д\.)(?!\w)"
              r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,3})?-\d{1,4}(?![\d\w-]))")
 _APARTMENT = (r"(?:,?\s*(?i:кв\.?|kv\.?|квартира|apt\.?|apartment|flat|батир|пәтер)\s*\d{1,4}"
-              r"(?!\w)|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|кв)\w*)")
+              r"(?!\w)|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|кв|kv|kvartira|pater)\w*"
+              r"|,\s*\d{1,4}\s?(?i:п|p)\.)")
 _ADDRESS_SOURCES += [
     # "Сайран ш/а, 14-үй, 9-пәтер", "ш/а Самал, 3-үй", "12-мкр, 8-үй", "mkr asanbai 22 apt 40",
     # "Арча-Бешик ж/м, Жибек Жолу көч., 412", "Бакай-Ата ж/м, 3-тар көчө, 9"
     rf"(?<!\w)(?:{_PLACE_NAME}{_SECOND_WORD}?\s?{_DISTRICT_TYPE}|{_DISTRICT_TYPE}\s?{_PLACE_NAME}"
-    rf"|\d{{1,2}}-?{_DISTRICT_TYPE})(?!\w){_IN_DISTRICT_STREET}?"
+    rf"|\d{{1,2}}[-\s]?{_DISTRICT_TYPE})(?!\w){_IN_DISTRICT_STREET}?"
     rf"(?:{_BUILDING}|,?\s*\d{{1,4}}[а-яa-z]?(?:/\d{{1,4}})?(?![\d\w]))(?:{_APARTMENT})?",
     # "Аламедин-1, 34-17", "Восток-5, 12-үй, 44-батир", "Жетысу-3, дом 41, кв 88"
     rf"(?<!\w){_NUMBERED_DISTRICT},?{_BUILDING}(?:{_APARTMENT})?",
@@ -485,11 +486,13 @@ _STREET_LIKE_NAME = re.compile(
     r"|[a-z'-]{3,}(?:ov|ev|ova|eva|in|ina|skaya|skogo))$")
 _BARE_STREET = re.compile(
     rf"(?<!\w)((?:{_PLACE_NAME}){_SECOND_WORD}?)\s(\d{{1,4}}[а-яa-z]?"
-    rf"(?:/\d{{1,4}})?)(?![\w.,:]\d)(?!\w)(?:{_APARTMENT})?")
+    rf"(?:/\d{{1,4}})?)(?![\w.,:]\d)(?!\w)({_APARTMENT})?")
 _ADDRESS_CUE = re.compile(
     r"(?i:(?:^|\s)(?:на|по|по\s+адресу|адрес\w*|at|on|in|address|lives|дареги|дарек|"
     r"мекенжай\w*|тұратын\s+жері|турган\s+жери|жашаган\s+жери|проживаю|проживает"
-    r"|живу|живёт|живет|adresi|mekenjayi|mekenjaiy|mekenjaıy)\s*:?\s*)$")
+    r"|живу|живёт|живет|adresi|mekenjayi|mekenjaiy|mekenjaıy|turatyn\s+zher\w*"
+    r"|turgan\s+jer\w*|jashagan\s+jer\w*|zhatyrmyn|jatam|turam|живу\s+на|lives?\s+(?:at|on))"
+    r"\s*:?\s*(?:[A-ZА-ЯЁ]\w+,\s*)?)$")
 _NOT_HOUSE_NUMBER = re.compile(
     r"\s?-?\s?(?:(?:жаш|жас|жыл|год|руб|долл|тыс|мин|час|сағ|саат|раз|человек|тенге|сом|year"
     r"|hour|minute|day|people|time|январ|феврал|март|апрел|ма[йяю]|июн|июл|август|сентябр"
@@ -515,7 +518,14 @@ _MONTHS = (
     r"|шілде\w*|тамыз\w*|қыркүйек\w*|қазан\w*|қараша\w*|желтоқсан\w*|january|february|march"
     r"|april|may|june|july|august|september|october|november|december|jan\.?|feb\.?|mar\.?"
     r"|apr\.?|jun\.?|jul\.?|aug\.?|sep\.?|sept\.?|oct\.?|nov\.?|dec\.?"
+    # typed in Latin letters, as Kyrgyz and Kazakh often are: "20-yanvarda", "14 mamyrda"
+    r"|yanvar\w*|fevral\w*|aprel\w*|iyun\w*|iyul\w*|avgust\w*|sentyabr\w*|oktyabr\w*"
+    r"|noyabr\w*|dekabr\w*|qantar\w*|kantar\w*|aqpan\w*|akpan\w*|nauryz\w*|sauir\w*"
+    r"|mamyr\w*|mausym\w*|shilde\w*|tamyz\w*|qyrkuiek\w*|kyrkuiek\w*|qazan\w*|kazan\w*"
+    r"|qarasha\w*|karasha\w*|zheltoqsan\w*|zheltoksan\w*"
 )
+# Year words, in Cyrillic and in Latin letters ("1999-jyly", "2003 zhyly").
+_YEAR_WORD = (r"жылдын|жылы|жылғы|ж\.|jyldyn|jyly|jylgy|zhyldyn|zhyly|zhylgy|jyldan|zhyldan")
 _YEAR = r"(?:19|20)\d\d"
 _DATE = re.compile(
     rf"(?<![\w.])(?:"
@@ -525,24 +535,29 @@ _DATE = re.compile(
     rf"|(?:0?[1-9]|[12]\d|3[01])(?:-?(?:st|nd|rd|th|й|го))?\s(?:of\s)?(?:{_MONTHS})\s{_YEAR}"
     rf"(?:\s?(?:года|год|г\.|жылы|ж\.))?"
     rf"|(?:{_MONTHS})\s(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s{_YEAR}"
-    rf"|{_YEAR}[-\s]?(?:жылдын|жылы|жылғы|ж\.)\s(?:0?[1-9]|[12]\d|3[01])[-\s]?(?:{_MONTHS})"
-    rf"|{_YEAR}(?:-?\s?(?:года|году|год|г\.|жылы|жылдын|жылғы|ж\.|y\.))?"
+    rf"|{_YEAR}[-\s]?(?:{_YEAR_WORD})\s(?:0?[1-9]|[12]\d|3[01])[-\s]?(?:{_MONTHS})"
+    rf"|{_YEAR}(?:-?\s?(?:года|году|год|г\.|y\.|{_YEAR_WORD}))?"
+    # a year of birth in two digits: "95 года рождения", "95 г.р." (the span is the year)
+    rf"|[4-9]\d(?=\s?(?:года\s+рождения|г\.\s?р\.|г\.р\.))"
     rf")(?![\w])",
     re.IGNORECASE,
 )
 _BIRTH = re.compile(
     r"(?<!\w)(?:родил(?:ся|ась|ись)|рождени[яе]|рожд\.|д\.\s?р\.|д/р|г\.\s?р\.|гр\.|ДР"
-    r"|туулга\w*|туул\.|туған\w*|туылған\w*|туғам\w*|т\.\s?ж\.|born|b\.|DOB|D\.O\.B\.|date\s+of\s+birth"
+    r"|туулга\w*|туул\.|туған\w*|туылған\w*|туғам\w*|т\.\s?ж\.|tuulga\w*|tugan\w*"
+    r"|tuylgan\w*|tugam\w*|born|b\.|DOB|D\.O\.B\.|date\s+of\s+birth"
     r"|birth\s?date|birthday)(?!\w)",
     re.IGNORECASE,
 )
 # What may stand between a date and the birth word after it: "1995 г.р.", "(1995 года
 # рождения)", "1995-жылы туулган".
-_BIRTH_FILLER = re.compile(r"[\s,.()\-]*(?:года|год|г\.|жылы|ж\.|y\.)?[\s,.()\-]*"
+_BIRTH_FILLER = re.compile(r"[\s,.()\-]*(?:года|год|г\.|жылы|ж\.|y\.|jyly|zhyly)?[\s,.()\-]*"
                            # "1998 жылы 21 қарашада Түркістанда туған": where, in between
                            r"(?:[A-ZА-ЯӘҒҚҢӨҰҮҺІ]\w+(?:да|де|та|те|нда|нде)\s)?",
                            re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…]\s|\n")
+# After "туған", "туулган": the word "day" ("туған күнім", "туулган күнүн").
+_BIRTHDAY = re.compile(r"\s+(?i:күн|кун)\w*")
 
 # --- names ----------------------------------------------------------------------------------
 
@@ -590,6 +605,8 @@ _TURKIC = tuple(sorted({
     "дан", "ден", "дон", "тан", "тен", "тон", "нан", "нен", "нон", "ндан", "нден",
     "мен", "бен", "пен", "менен", "менан", "ныкы", "дыкы", "тыкы",
     "на", "не", "дай", "дей", "тай", "тей",
+    # "I am …" ("мен Ильхаммын", folded): the predicate's person ending
+    "мын", "мин", "мун", "пын", "пин", "пун", "бын", "бин", "бун",
 }, key=len, reverse=True))
 # Russian case endings, for the lemma of a given name ("Азамату" → "азамат", "Зарины" →
 # "зарина", "Дмитрия" → "дмитрий").
@@ -755,7 +772,8 @@ def _is_place(word: str, lex: _Lexicon) -> bool:
         if any(stem in lex.places for stem in _strip_turkic(word, minimum=2)):
             return True
         if any(word.endswith(ending) and word[: -len(ending)] + restore in lex.places
-               for ending in ("а", "е", "у", "ом", "ой", "ы", "и") for restore in ("", "а")):
+               for ending in ("а", "е", "у", "ю", "ом", "ой", "ей", "ы", "и")
+               for restore in ("", "а", "я")):  # "Германии", "в алмате"
             return True
         # Several endings in a row: "Бишкектеги", "Шымкенттенмін" ("I am from Shymkent").
         return any(word[:n] in lex.places and word[n:].startswith(_TURKIC)
@@ -775,9 +793,18 @@ class _Token:
     cased: bool  # whether the narrative uses capital letters at all
 
 
+# The case endings a connector takes ("уулуна", "кызынын", "uulunun"): only these, so that
+# a given name that begins like one ("Ulukbek", "Улукбек") stays a name.
+_CONNECTOR_ENDING = re.compile(
+    r"(?:н|нын|нин|нун|нүн|ның|нің|на|не|га|ге|ға|ке|ка|ны|ни|ну|нү|ні|да|де|дан|ден|дын|дин"
+    r"|дун|дүн|мен|менен|n|nyn|nin|nun|na|ne|ga|ge|ny|ni|nu|da|de|dan|den|dyn|din|dun|men"
+    r"|menen)?")
+
+
 def _is_connector(low: str) -> bool:
     """уулу, кызы, ұлы, қызы (folded), also with a case ending ("уулуна", "кызынын")."""
-    return any(low.startswith(c) and len(low) - len(c) <= 4 for c in _CONNECTORS)
+    return any(low.startswith(c) and _CONNECTOR_ENDING.fullmatch(low, len(c))
+               for c in _CONNECTORS)
 
 
 _ACRONYM_WITH_ENDING = re.compile(rf"[{_UP}]{{2,}}-?[a-zа-яёәғқңөұүһі]")
@@ -826,7 +853,8 @@ def _label(word: str, lex: _Lexicon, cased: bool = True) -> int:
         return _WEAK
     if _GIVEN_ENDING.match(low if latin else next(iter(_strip_turkic(low, 4)), low)):
         return _STRONG
-    if _NOT_NAME_END.search(low):
+    # (a Russian word's ending; "Сейітқали", with its Kazakh letters, is no Russian verb)
+    if _NOT_NAME_END.search(low) and not (_KAZAKH_ONLY.search(word) or _KYRGYZ.search(word)):
         return _OTHER
     return _UNKNOWN
 
@@ -855,7 +883,9 @@ def _is_cased(text: str) -> bool:
 _CUE_BEFORE_STRONG = re.compile(
     r"(?i:(?<!\w)(?:зовите\s+меня|меня\s+зовут|его\s+зовут|её\s+зовут|ее\s+зовут|зовут"
     r"|назвал(?:ся|ась)|представил(?:ся|ась)|по\s+кличке|кличка|прозвище|по\s+прозвищу"
-    r"|call\s+(?:me|her|him|them)|known\s+(?:only\s+)?as|only\s+as|a\.?k\.?a\.?|uses"
+    r"|call(?:s|ed)?\s+(?:me|her|him|them|himself|herself)|known\s+(?:only\s+)?as|only\s+as"
+    r"|a\.?k\.?a\.?|uses|(?:man|woman|guy|girl|boy|person|someone|somebody)\s+(?:called|named)"
+    r"|named|называл[иа]?|звали|имя\s+(?:вроде|типа|кажется)?|(?<!\w)name\s*:?"
     r"|preferred\s+name\s*:|my\s+name\s+is|(?<!\w)name\s+is|аты|атым|есімім|есімі|ысмым"
     r"|менин\s+атым)\s*[«\"“']?)$")
 _CUE_AFTER_STRONG = re.compile(
@@ -875,12 +905,17 @@ _CUE_BEFORE_WEAK = re.compile(
     r"|girlfriend|boyfriend|husband|wife|son|daughter|colleague|neighbou?r|эжеси|агасы|иниси"
     r"|карындашы|досу|досум|курбум|ағасы|әпкесі|інісі|досы|досым|құрбым|сіңлісі|жездеси"
     r"|жездесі|күйөөсү|күйеуі|аялы|әйелі|жолдошу|жұбайым|апасы|атасы|анасы|әкесі"
+    r"|агам|ағам|эжем|иним|інім|синдим|сіңлім|жолдошум|күйөөм|күйеуім|курбум|ағайым"
+    r"|досубуз|досыбыз|tell|told|ask|asked"
     r"|it'?s|it’s|its\s+me|this\s+is|это|я|бул|бұл|мен|men|hi|hey|hello|привет|салам|салем"
     r"|сәлем|salam|salem|dear|with|and|и|менен|мен|жана|және)\s*,?\s+)$")
 _CUE_AFTER_WEAK = re.compile(
     r"(?i:,?\s+(?:байке\w*|bayke|baike|ага|аға\w*|aga|agai|ағай|эже\w*|eje|apa|апа|апай\w*"
     r"|apai|ака|aka|экөө\w*|екеу\w*|ekoo\w*|ekeu\w*|где|where|кайда\w*|қайда\w*"
-    r"|сен\s+(?:кайда|қайда)\w*|its|it'?s|бул|бұл|это)(?!\w))")
+    r"|сен\s+(?:кайда|қайда)\w*|its|it'?s|бул|бұл|это|привет|салам|салем|сәлем)(?!\w)"
+    # "Sula's brother": a possessive before a kinship word
+    r"|['’]s\s+(?:brother|sister|mum|mom|dad|father|mother|friend|boyfriend|girlfriend"
+    r"|husband|wife|uncle|aunt|cousin|partner|family|parents)(?!\w))")
 # A chat's speakers: the word before the colon at the start of two lines or more.
 _SPEAKER = re.compile(rf"(?m)^[\s\[\]\d:.\-–—]*({_LETTER}+(?:[-'’]{_LETTER}+)?):\s")
 # A vocative at the start of a quoted message: «Бекарыс, жұмаға дейін …», "Nurbek, 50k by …"
@@ -1113,7 +1148,8 @@ def _names_in_lower_case(run: list[_Token], i: int) -> list[tuple[int, int]]:
             paired = any(0 <= m < len(run) and labels[m] in (_STRONG, _WEAK, _CONNECTOR)
                          for m in (k - 1, k + 1))
             keep[k] = paired or token.after_title or (lemma is not None and len(lemma) >= 4) or (
-                base is not None and len(base) >= 7) or _GIVEN_ENDING.match(low) is not None
+                base is not None and len(base) >= 7) or _GIVEN_ENDING.match(low) is not None \
+                or (token.word[0].isupper() and not token.sentence_start)
             if base is not None and k > 0 and labels[k - 1] == _UNKNOWN:
                 keep[k - 1] = True  # "arseyit iliyasuly": the given name before it
         elif labels[k] == _WEAK:
@@ -1251,15 +1287,30 @@ def _echoes(tokens: list[_Token], merged: list[list[int]]) -> list[_Span]:
     inside = {k for first, last in merged for k in range(first, last + 1)}
     keys = {key for k in inside if tokens[k].label not in (_CONNECTOR, _INITIAL)
             for key in [_name_key(tokens[k].word)] if key and len(key) >= 2}
+    # The given names found, as written (folded): the stems of their short forms.
+    given = {_lookup(tokens[k].word) for k in inside if tokens[k].label not in (
+        _CONNECTOR, _INITIAL) and _surname_base(_lookup(tokens[k].word)) is None}
+    stop = _lexicon().stop
     spans = []
     for k, token in enumerate(tokens):
-        if k in inside or len(token.word) < 2 or (token.cased and not token.word[0].isupper()) \
-                or (not token.cased and len(token.word) < 4):
+        if k in inside or len(token.word) < 2 or (
+                not token.cased and len(token.word) < 4 and not token.word[0].isupper()):
             continue
-        if token.label == _OTHER and _lookup(token.word) in _lexicon().stop:
+        low = _lookup(token.word)
+        if low in stop:
             continue
         key = _name_key(token.word)
+        if token.cased and not token.word[0].isupper():
+            # A name found in the narrative, typed again in lower case ("Стаса" … "стас
+            # сидит у меня"): only the same name, not a near one, and not a short word.
+            if len(token.word) >= 4 and key and key in keys:
+                spans.append(_Span(token.start, token.end, "person"))
+            continue
         if key and any(_keys_match(key, known) for known in keys):
+            spans.append(_Span(token.start, token.end, "person"))
+        elif token.word[0].isupper() and len(low) >= 3 and any(
+                name.startswith(low) and len(name) >= len(low) + 2 for name in given):
+            # The short form of a name found ("Ксю" of "Ксюша", "Rus" of "Ruslan").
             spans.append(_Span(token.start, token.end, "person"))
     return spans
 
@@ -1395,8 +1446,8 @@ def _addresses(text: str, cased: bool = True) -> Iterable[_Span]:
                                                         _NOT_HOUSE_NUMBER.match(
                                                             text, match.start() + len(value))):
                 yield _Span(match.start(), match.start() + len(value), "address")
-    if not cased:
-        return
+    # A capitalised name and a number: also in a narrative typed mostly in lower case, where
+    # a capital letter says even more.
     lex = _lexicon()
     for match in _BARE_STREET.finditer(text):
         name = match.group(1)
@@ -1406,8 +1457,11 @@ def _addresses(text: str, cased: bool = True) -> Iterable[_Span]:
         words = [_lookup(word) for word in _WORD.findall(name)]
         if any(word in lex.stop or word in _MONTH_WORDS for word in words):
             continue
-        if not (_STREET_LIKE_NAME.match(words[0]) or len(words) > 1
-                or _ADDRESS_CUE.search(text, max(0, match.start() - 30), match.start())):
+        # The flat ("Абая 150, кв 47") or a building's second number ("Тунгуч 11/3") says it
+        # is a dwelling; otherwise the name must read as a street's, or a cue come before it.
+        if not (match.group(3) or "/" in match.group(2) or _STREET_LIKE_NAME.match(words[0])
+                or len(words) > 1
+                or _ADDRESS_CUE.search(text, max(0, match.start() - 40), match.start())):
             continue
         value = _ADDRESS_TRIM.sub("", match.group())
         yield _Span(match.start(), match.start() + len(value), "address")
@@ -1452,6 +1506,10 @@ def _birth_dates(text: str, persons: list[_Span]) -> Iterable[_Span]:
         return
     taken: set[int] = set()
     for keyword in _BIRTH.finditer(text):
+        # "туған күнімді сұрады, 1994 жылғы 3 наурыз деп айттым": a birthday asked and told
+        # may have a verb and a comma between it and the date.
+        birthday = bool(_BIRTHDAY.match(text, keyword.end())) \
+            or keyword.group().lower() == "birthday"
         best: tuple[int, int] | None = None
         for index, (start, end) in enumerate(dates):
             if index in taken:
@@ -1460,8 +1518,8 @@ def _birth_dates(text: str, persons: list[_Span]) -> Iterable[_Span]:
                 # "родился 03.04.1995", "дата рождения: 3 апреля 1995", "born in 1995"
                 distance = start - keyword.end()
                 between = text[keyword.end():start]
-                if distance > 40 or re.search(r"[(),;]", between) \
-                        or len(re.findall(r"[^\W\d_]+", between)) > 2:
+                if distance > 40 or re.search(r"[();]" if birthday else r"[(),;]", between) \
+                        or len(re.findall(r"[^\W\d_]+", between)) > (4 if birthday else 2):
                     continue
             elif end <= keyword.start():
                 # "1995 г.р.", "1995-жылы туулган", "03.04.1995 туған": right before it

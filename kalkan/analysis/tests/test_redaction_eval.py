@@ -1,9 +1,9 @@
 """The hand-written redaction evaluation set (benchmarks/redaction_eval) is well-formed: every
 label is found in its narrative where it says, its kind is one redaction.find reports, the
 JSONL is what the hand-written source builds, and the set is as large and as balanced as
-issue 17 asks. And redaction.find does no worse on it, and on its held-out split, than it
-did when its recall work was done (benchmarks/redaction.py prints the full figures; these
-floors only catch a change that loses names or lets personal data through)."""
+issue 17 asks. And redaction.find does no worse on the main set than it did when its recall
+work was done, and meets issue 17's goals on every held-out split (benchmarks/redaction.py
+prints the full figures)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
 from kalkan.analysis.redaction import KINDS, find
 
 EVAL = Path(__file__).resolve().parents[3] / "benchmarks" / "redaction_eval"
+# The held-out splits, each written after the one before (README.md).
+HELD_OUT = ("heldout", "heldout2", "heldout3")
 
 
 def _build() -> ModuleType:
@@ -33,8 +37,8 @@ def _narratives(name: str = "narratives.jsonl") -> list[dict[str, Any]]:
 
 
 def _both() -> list[dict[str, Any]]:
-    """The evaluation set and its held-out split (README.md)."""
-    return _narratives() + _narratives("heldout.jsonl")
+    """The evaluation set and its held-out splits (README.md)."""
+    return _narratives() + [item for name in HELD_OUT for item in _narratives(f"{name}.jsonl")]
 
 
 def test_every_label_is_found_in_its_narrative_where_it_says():
@@ -74,8 +78,9 @@ def test_the_jsonl_is_what_the_hand_written_source_builds():
     build = _build()
     assert (EVAL / "narratives.jsonl").read_text(encoding="utf-8") == build.render(
         build.narratives())
-    assert (EVAL / "heldout.jsonl").read_text(encoding="utf-8") == build.render(
-        build.narratives("heldout"))
+    for name in HELD_OUT:
+        assert (EVAL / f"{name}.jsonl").read_text(encoding="utf-8") == build.render(
+            build.narratives(name)), name
 
 
 def test_the_set_is_large_balanced_and_covers_every_kind():
@@ -89,12 +94,15 @@ def test_the_set_is_large_balanced_and_covers_every_kind():
     assert len({item["id"] for item in narratives}) == len(narratives)
 
 
-def test_the_held_out_split_is_apart_and_covers_every_language():
-    held_out = _narratives("heldout.jsonl")
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_each_held_out_split_is_apart_and_covers_every_language(name):
+    held_out = _narratives(f"{name}.jsonl")
     assert len(held_out) >= 40
     languages = Counter(item["language"] for item in held_out)
     assert set(languages) == {"ru", "ky", "kk", "en"} and min(languages.values()) >= 10
-    assert not {item["id"] for item in held_out} & {item["id"] for item in _narratives()}
+    others = [item["id"] for other in ("narratives", *HELD_OUT) if other != name
+              for item in _narratives(f"{other}.jsonl")]
+    assert not {item["id"] for item in held_out} & set(others)
 
 
 def _figures(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -136,10 +144,12 @@ def test_redaction_keeps_its_recall_on_the_hand_written_set():
     assert figures["precision"] >= 0.95
 
 
-def test_redaction_keeps_its_recall_on_the_held_out_split():
-    # Lower floors: nothing was tuned against these narratives (README.md).
-    figures = _figures(_narratives("heldout.jsonl"))
-    assert figures["names"] >= 0.93
-    assert min(figures["by_language"].values()) >= 0.9, figures["by_language"]
-    assert figures["leaked"] <= 0.025
-    assert figures["precision"] >= 0.95
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_redaction_meets_the_goals_on_each_held_out_split(name):
+    # Issue 17's goals, on every split (README.md says which were measured before the
+    # recogniser was changed for them).
+    figures = _figures(_narratives(f"{name}.jsonl"))
+    assert figures["names"] >= 0.95
+    assert min(figures["by_language"].values()) >= 0.93, figures["by_language"]
+    assert figures["leaked"] <= 0.02
+    assert figures["precision"] >= 0.9

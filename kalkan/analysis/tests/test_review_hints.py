@@ -3,7 +3,17 @@ reads to look where the tool is weakest."""
 
 from __future__ import annotations
 
+import pytest
+from django.utils import translation
+
 from kalkan.analysis import redaction, review_hints
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    # The reasons are translated: these tests read them in English whatever ran before.
+    with translation.override("en"):
+        yield
 
 
 def _why(text: str) -> dict[str, str]:

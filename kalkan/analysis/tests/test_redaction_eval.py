@@ -20,7 +20,10 @@ from kalkan.analysis.redaction import KINDS, find
 
 EVAL = Path(__file__).resolve().parents[3] / "benchmarks" / "redaction_eval"
 # The held-out splits, each written after the one before (README.md).
-HELD_OUT = ("heldout", "heldout2", "heldout3")
+HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4")
+# heldout4 is kept unseen (README.md): nobody has read its misses, and the recogniser does
+# not meet the goals on it yet; it has floors a little below its figures instead.
+MEETS_THE_GOALS = ("heldout", "heldout2", "heldout3")
 
 
 def _build() -> ModuleType:
@@ -144,7 +147,7 @@ def test_redaction_keeps_its_recall_on_the_hand_written_set():
     assert figures["precision"] >= 0.95
 
 
-@pytest.mark.parametrize("name", HELD_OUT)
+@pytest.mark.parametrize("name", MEETS_THE_GOALS)
 def test_redaction_meets_the_goals_on_each_held_out_split(name):
     # Issue 17's goals, on every split (README.md says which were measured before the
     # recogniser was changed for them).
@@ -153,3 +156,13 @@ def test_redaction_meets_the_goals_on_each_held_out_split(name):
     assert min(figures["by_language"].values()) >= 0.93, figures["by_language"]
     assert figures["leaked"] <= 0.02
     assert figures["precision"] >= 0.9
+
+
+def test_redaction_keeps_its_recall_on_the_unseen_split():
+    # Its first and only figures (2026-12-03): names 0.931 (ru 0.909, ky 1.000, kk 0.935,
+    # en 0.878), leaked 5.58 %, precision 0.949.
+    figures = _figures(_narratives("heldout4.jsonl"))
+    assert figures["names"] >= 0.92
+    assert min(figures["by_language"].values()) >= 0.86, figures["by_language"]
+    assert figures["leaked"] <= 0.06
+    assert figures["precision"] >= 0.93

@@ -1,5 +1,10 @@
 """Server-rendered charts: SVG for web pages, PNG for DOCX/PDF drafts.
 
+The dashboard's three kinds (bars over time, horizontal bars, the timeline) and the empty
+chart are drawn twice from one layout: directly as SVG for pages (kalkan.analysis.chart_svg,
+milliseconds) and by matplotlib as PNG for documents. What follows on matplotlib is about
+the PNG, and the SVG of the estimation page's two charts.
+
     chart = bars_over_time(["2024-01", "2024-02"], {"Нападение": [3, None]}, "Инциденты",
                            suppressed_note="Менее 5 — скрыто", no_data="Нет данных")
     chart.svg   # bytes: inline into a page (or serve as image/svg+xml)
@@ -51,6 +56,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+
+from kalkan.analysis import chart_svg
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with the common forms of
 # colour blindness. Ordered so the first few are also distinct in greyscale print.
@@ -106,12 +113,23 @@ _TITLE_CHARS_PER_INCH = 8.0  # the title is larger and bold
 
 
 class Chart:
-    """One chart, rendered lazily: a page needs only `svg`, a document only `png`."""
+    """One chart, rendered lazily: a page needs only `svg`, a document only `png`.
 
-    def __init__(self, figure: Figure, title: str, dpi: int = PNG_DPI) -> None:
-        self.figure = figure
+    The PNG is matplotlib's rendering of `figure`. The SVG of the dashboard's three charts is
+    drawn directly (`drawn_svg`, kalkan.analysis.chart_svg: milliseconds, where matplotlib
+    takes a fifth of a second a chart), the others' is matplotlib's; `figure` is made only
+    when something asks for it."""
+
+    def __init__(self, figure: Figure | Callable[[], Figure], title: str, dpi: int = PNG_DPI,
+                 *, drawn_svg: Callable[[], str] | None = None) -> None:
+        self._figure = figure
+        self._drawn_svg = drawn_svg
         self.title = title
         self.dpi = dpi
+
+    @cached_property
+    def figure(self) -> Figure:
+        return self._figure if isinstance(self._figure, Figure) else self._figure()
 
     @property
     def size_px(self) -> tuple[int, int]:
@@ -129,6 +147,8 @@ class Chart:
 
     @cached_property
     def svg(self) -> bytes:
+        if self._drawn_svg is not None:
+            return self._drawn_svg().encode("utf-8")
         buffer = BytesIO()
         metadata: dict[str, Any] = {"Date": None, "Creator": None, "Format": None, "Type": None}
         self.figure.savefig(buffer, format="svg", metadata=metadata)
@@ -211,6 +231,17 @@ def bars_over_time(
     columns = _legend_columns(legend_labels, width)
     legend_rows = math.ceil(legend_entries / columns)
     layout = _Layout(width, height or DEFAULT_HEIGHT_IN + 0.22 * max(0, legend_rows - 2))
+    return Chart(
+        lambda: _bars_over_time_figure(periods, series, title, layout, columns,
+                                       suppressed_note, has_suppressed),
+        title, dpi, drawn_svg=lambda: _bars_over_time_svg(
+            periods, series, title, layout, columns, suppressed_note, has_suppressed))
+
+
+def _bars_over_time_figure(periods: Sequence[str], series: Mapping[str, Sequence[int | None]],
+                           title: str, layout: _Layout, columns: int, suppressed_note: str,
+                           has_suppressed: bool) -> Figure:
+    legend_labels = [_plain(name) for name in series]
     figure, axes = _figure(layout, title)
 
     totals = [sum(values[i] or 0 for values in series.values()) for i in range(len(periods))]
@@ -243,7 +274,7 @@ def bars_over_time(
     axes.set_ylim(0, max(bottoms) * 1.08 or 1)
     figure.legend(handles=handles, loc="outside lower center", ncols=columns,
                   fontsize=FONT_SIZE - 0.5, frameon=False)
-    return Chart(figure, title, dpi)
+    return figure
 
 
 def horizontal_bars(
@@ -270,11 +301,20 @@ def horizontal_bars(
     has_suppressed = any(value is None for value in values)
     extra = 0.35 if has_suppressed and suppressed_note else 0.0
     layout = _Layout(width, height or max(2.4, 1.0 + 0.2 * lines + 0.18 * len(labels) + extra))
+    return Chart(
+        lambda: _horizontal_bars_figure(wrapped, values, title, layout, suppressed_note, color),
+        title, dpi, drawn_svg=lambda: _horizontal_bars_svg(
+            wrapped, values, title, layout, suppressed_note, color))
+
+
+def _horizontal_bars_figure(wrapped: Sequence[str], values: Sequence[int | None], title: str,
+                            layout: _Layout, suppressed_note: str, color: str) -> Figure:
+    has_suppressed = any(value is None for value in values)
     figure, axes = _figure(layout, title)
 
     largest = max((v for v in values if v is not None), default=0)
     marker = _marker_size(largest)
-    y = list(range(len(labels)))
+    y = list(range(len(wrapped)))
     numbers = [float(v) if v is not None else 0.0 for v in values]
     axes.barh(y, numbers, height=0.7, color=color)
     suppressed = [i for i, v in enumerate(values) if v is None]
@@ -293,7 +333,7 @@ def horizontal_bars(
     if has_suppressed and suppressed_note:
         figure.legend(handles=[_suppressed_handle(suppressed_note)], loc="outside lower center",
                       fontsize=FONT_SIZE - 0.5, frameon=False)
-    return Chart(figure, title, dpi)
+    return figure
 
 
 def timeline(
@@ -332,6 +372,18 @@ def timeline(
     legend_lines = sum(label.count("\n") + 1 for label in wrapped)
     legend_lines += 1 if has_suppressed and suppressed_note else 0
     layout = _Layout(width, height or DEFAULT_HEIGHT_IN + 0.2 * legend_lines)
+    return Chart(
+        lambda: _timeline_figure(periods, counts, milestones, placed, wrapped, title, layout,
+                                 suppressed_note),
+        title, dpi, drawn_svg=lambda: _timeline_svg(
+            periods, counts, milestones, placed, wrapped, title, layout, suppressed_note))
+
+
+def _timeline_figure(periods: Sequence[str], counts: Sequence[int | None],
+                     milestones: Sequence[tuple[str, str, str]],
+                     placed: Sequence[tuple[float, str]], wrapped: Sequence[str], title: str,
+                     layout: _Layout, suppressed_note: str) -> Figure:
+    has_suppressed = any(value is None for value in counts)
     figure, axes = _figure(layout, title)
 
     x = list(range(len(periods)))
@@ -374,7 +426,7 @@ def timeline(
     if handles:
         figure.legend(handles=handles, loc="outside lower left", ncols=1,
                       fontsize=FONT_SIZE - 0.5, frameon=False, handlelength=3.2)
-    return Chart(figure, title, dpi)
+    return figure
 
 
 # -- drawing helpers -------------------------------------------------------------------
@@ -398,6 +450,11 @@ def _figure(layout: _Layout, title: str) -> tuple[Figure, Axes]:
 
 def _empty(title: str, no_data: str, width: float, height: float, dpi: int) -> Chart:
     """A chart with nothing to plot says so in words the caller chose."""
+    return Chart(lambda: _empty_figure(title, no_data, width, height), title, dpi,
+                 drawn_svg=lambda: _empty_svg(title, no_data, width, height))
+
+
+def _empty_figure(title: str, no_data: str, width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), layout="constrained")
     if title:
         figure.suptitle(_plain(_wrap(title, int(width * _TITLE_CHARS_PER_INCH))),
@@ -407,7 +464,7 @@ def _empty(title: str, no_data: str, width: float, height: float, dpi: int) -> C
     axes.text(0.5, 0.5, _plain(_wrap(no_data, int(width * _CHARS_PER_INCH * 0.7))),
               ha="center", va="center", fontsize=FONT_SIZE + 1, color="#555555",
               transform=axes.transAxes)
-    return Chart(figure, title, dpi)
+    return figure
 
 
 def _categorical_x(axes: Axes, periods: Sequence[str], width: float) -> None:
@@ -472,6 +529,284 @@ def _check_lengths(expected: int, lengths: dict[str, int]) -> None:
     for name, length in lengths.items():
         if length != expected:
             raise ValueError(f"{name!r} has {length} values for {expected} periods or labels")
+
+
+# -- the same charts drawn directly as SVG (kalkan.analysis.chart_svg) -----------------
+# The layout follows the matplotlib figure's: title on top, the legend below, ticks as
+# MaxNLocator places them; sizes in points (72 to the inch).
+
+_TICK_SIZE = FONT_SIZE - 0.5
+_LEGEND_ROW = 13.0
+
+
+def _svg_title(canvas: chart_svg.Canvas, title: str, width: float) -> float:
+    """The wrapped, bold title; returns where what is below it may begin."""
+    if not title:
+        return 10.0
+    lines = _wrap(title, int(width * _TITLE_CHARS_PER_INCH)).split("\n")
+    last = canvas.lines(canvas.width / 2, 6 + TITLE_SIZE, lines, size=TITLE_SIZE, bold=True,
+                        anchor="middle", colour=TEXT_COLOR)
+    return last + 10
+
+
+def _svg_ticks(top: float, length: float) -> list[float]:
+    """Whole-number ticks from 0 to top, as many as fit the axis's length."""
+    locator = MaxNLocator(nbins=max(2, min(8, int(length / 34))), integer=True, min_n_ticks=1)
+    return [float(t) for t in locator.tick_values(0, top) if 0 <= t <= top * (1 + 1e-9)]
+
+
+def _tick_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _svg_box(canvas: chart_svg.Canvas, x: float, y: float, width: float, height: float,
+             style: dict[str, str]) -> None:
+    canvas.rect(x, y, width, height, fill=style["fill"], stroke=style.get("stroke", ""),
+                stroke_width=0.8 if style.get("stroke") else 0.0, hatch=style.get("hatch", ""),
+                hatch_colour=style.get("hatch_colour", ""))
+
+
+def _svg_dashes(style: dict[str, Any]) -> tuple[float, ...]:
+    """matplotlib's (offset, (on, off, …)) dash pattern, scaled by the width as it does."""
+    pattern = style["linestyle"]
+    if pattern == "solid":
+        return ()
+    return tuple(d * style["linewidth"] for d in pattern[1])
+
+
+def _svg_legend_boxes(canvas: chart_svg.Canvas, entries: list[tuple[str, dict[str, str]]],
+                      columns: int, top: float) -> None:
+    """Swatches and labels in rows of `columns`, centred under the plot."""
+    column_width = (canvas.width - 20) / columns
+    for number, (label, style) in enumerate(entries):
+        row, column = divmod(number, columns)
+        x = 10 + column * column_width
+        y = top + row * _LEGEND_ROW
+        _svg_box(canvas, x + 4, y + 1.5, 14, 7, style)
+        canvas.text(x + 23, y + 8.5, label, size=_TICK_SIZE, colour=TEXT_COLOR)
+
+
+def _svg_value_axis(canvas: chart_svg.Canvas, left: float, top: float, right: float,
+                    bottom: float, largest: float) -> Callable[[float], float]:
+    """Horizontal grid lines with their counts on the left, and the two axis lines; returns
+    where a count falls (y)."""
+    def y_of(value: float) -> float:
+        return bottom - value / largest * (bottom - top)
+
+    for tick in _svg_ticks(largest, bottom - top):
+        canvas.line(left, y_of(tick), right, y_of(tick), stroke=GRID_COLOR)
+        canvas.line(left - 3.5, y_of(tick), left, y_of(tick), stroke=TEXT_COLOR)
+        canvas.text(left - 5.5, y_of(tick) + _TICK_SIZE * 0.35, _tick_text(tick),
+                    size=_TICK_SIZE, anchor="end", colour=TEXT_COLOR)
+    return y_of
+
+
+def _svg_spines(canvas: chart_svg.Canvas, left: float, top: float, right: float,
+                bottom: float) -> None:
+    canvas.line(left, top, left, bottom, stroke=TEXT_COLOR)
+    canvas.line(left, bottom, right, bottom, stroke=TEXT_COLOR)
+
+
+def _svg_periods(canvas: chart_svg.Canvas, periods: Sequence[str], x_of: Callable[[float], float],
+                 bottom: float, width: float) -> None:
+    """The period under each bar, as often as the labels fit side by side (as
+    `_categorical_x`)."""
+    longest = max((len(p) for p in periods), default=1)
+    fit = max(2, int(width * 0.85 * _CHARS_PER_INCH / (longest + 2)))
+    step = math.ceil(len(periods) / fit)
+    for i, period in enumerate(periods):
+        canvas.line(x_of(i), bottom, x_of(i), bottom + 3, stroke=TEXT_COLOR)
+        if i % step == 0:
+            canvas.text(x_of(i), bottom + 4 + _TICK_SIZE, period, size=_TICK_SIZE,
+                        anchor="middle", colour=TEXT_COLOR)
+
+
+def _value_width(ticks: list[float]) -> float:
+    return max((chart_svg.text_width(_tick_text(t), _TICK_SIZE) for t in ticks), default=8.0)
+
+
+def _bars_over_time_svg(periods: Sequence[str], series: Mapping[str, Sequence[int | None]],
+                        title: str, layout: _Layout, columns: int, suppressed_note: str,
+                        has_suppressed: bool) -> str:
+    canvas = chart_svg.Canvas(layout.width * 72, layout.height * 72)
+    top = _svg_title(canvas, title, layout.width)
+    entries = []
+    for index, name in enumerate(series):
+        texture = _CYCLE_HATCHES[(index // len(PALETTE)) % len(_CYCLE_HATCHES)]
+        entries.append((name, {"fill": PALETTE[index % len(PALETTE)], "hatch": texture,
+                               "hatch_colour": "#ffffff"}))
+    if has_suppressed and suppressed_note:
+        entries.append((suppressed_note, {"fill": "#ffffff", "stroke": SUPPRESSED_EDGE,
+                                          "hatch": SUPPRESSED_HATCH}))
+    legend_top = canvas.height - 6 - math.ceil(len(entries) / columns) * _LEGEND_ROW
+    bottom = legend_top - 8 - _TICK_SIZE - 6
+    totals = [sum(values[i] or 0 for values in series.values()) for i in range(len(periods))]
+    marker = _marker_size(max(totals, default=0))
+    stacked = [sum((v if v is not None else marker) for v in (values[i] for values in
+                                                              series.values()))
+               for i in range(len(periods))]
+    largest = max(stacked) * 1.08 or 1.0
+    left = 12 + _value_width(_svg_ticks(largest, bottom - top))
+    right = canvas.width - 12
+    y_of = _svg_value_axis(canvas, left, top, right, bottom, largest)
+    slot = (right - left) / len(periods)
+
+    def x_of(i: float) -> float:
+        return left + (i + 0.5) * slot
+
+    bar = 0.78 * slot
+    bottoms = [0.0] * len(periods)
+    for index, values in enumerate(series.values()):
+        colour = PALETTE[index % len(PALETTE)]
+        texture = _CYCLE_HATCHES[(index // len(PALETTE)) % len(_CYCLE_HATCHES)]
+        for i, value in enumerate(values):
+            height = float(value) if value is not None else 0.0
+            low, high = y_of(bottoms[i]), y_of(bottoms[i] + height)
+            canvas.rect(x_of(i) - bar / 2, high, bar, low - high, fill=colour, stroke="#ffffff",
+                        stroke_width=0.6, hatch=texture, hatch_colour="#ffffff")
+            if value is None:
+                # On top of this category's segment, hatched in its colour: hidden, not zero.
+                top_of = y_of(bottoms[i] + marker)
+                canvas.rect(x_of(i) - bar / 2, top_of, bar, low - top_of, fill="#ffffff",
+                            stroke=colour, stroke_width=0.8, hatch=SUPPRESSED_HATCH,
+                            hatch_colour=colour)
+            bottoms[i] += height + (marker if value is None else 0.0)
+    _svg_spines(canvas, left, top, right, bottom)
+    _svg_periods(canvas, periods, x_of, bottom, layout.width)
+    _svg_legend_boxes(canvas, entries, columns, legend_top)
+    return canvas.svg(title)
+
+
+def _horizontal_bars_svg(wrapped: Sequence[str], values: Sequence[int | None], title: str,
+                         layout: _Layout, suppressed_note: str, color: str) -> str:
+    canvas = chart_svg.Canvas(layout.width * 72, layout.height * 72)
+    top = _svg_title(canvas, title, layout.width)
+    has_suppressed = any(value is None for value in values)
+    legend = has_suppressed and bool(suppressed_note)
+    legend_top = canvas.height - 6 - (_LEGEND_ROW if legend else 0)
+    bottom = legend_top - 8 - _TICK_SIZE - 6
+    largest = max((v for v in values if v is not None), default=0)
+    marker = _marker_size(largest)
+    most = max(largest, marker) * 1.15 or 1.0
+    label_width = max(chart_svg.text_width(line, _TICK_SIZE)
+                      for label in wrapped for line in label.split("\n"))
+    left = min(12 + label_width, canvas.width * 0.45)
+    counts_room = max((chart_svg.text_width(str(v), _TICK_SIZE) for v in values
+                       if v is not None), default=0.0)
+    right = canvas.width - 12 - max(0.0, counts_room - 0.13 * (canvas.width - left))
+
+    def x_of(value: float) -> float:
+        return left + value / most * (right - left)
+
+    ticks = _svg_ticks(most, right - left)
+    for tick in ticks:
+        canvas.line(x_of(tick), top, x_of(tick), bottom, stroke=GRID_COLOR)
+        canvas.line(x_of(tick), bottom, x_of(tick), bottom + 3, stroke=TEXT_COLOR)
+        canvas.text(x_of(tick), bottom + 4 + _TICK_SIZE, _tick_text(tick), size=_TICK_SIZE,
+                    anchor="middle", colour=TEXT_COLOR)
+    slot = (bottom - top) / len(wrapped)
+    for i, (label, value) in enumerate(zip(wrapped, values, strict=True)):
+        middle = top + (i + 0.5) * slot
+        bar = 0.7 * slot
+        if value is None:
+            canvas.rect(left, middle - bar / 2, x_of(marker) - left, bar, fill="#ffffff",
+                        stroke=SUPPRESSED_EDGE, stroke_width=0.8, hatch=SUPPRESSED_HATCH)
+        else:
+            canvas.rect(left, middle - bar / 2, x_of(value) - left, bar, fill=color)
+            canvas.text(x_of(value) + 3, middle + _TICK_SIZE * 0.35, str(value),
+                        size=_TICK_SIZE, colour=TEXT_COLOR)
+        lines = label.split("\n")
+        first = middle + _TICK_SIZE * 0.35 - (len(lines) - 1) * _TICK_SIZE * 1.25 / 2
+        canvas.lines(left - 5, first, lines, size=_TICK_SIZE, anchor="end", colour=TEXT_COLOR)
+    _svg_spines(canvas, left, top, right, bottom)
+    if legend:
+        entry = (suppressed_note, {"fill": "#ffffff", "stroke": SUPPRESSED_EDGE,
+                                   "hatch": SUPPRESSED_HATCH})
+        _svg_legend_boxes(canvas, [entry], 1, legend_top)
+    return canvas.svg(title)
+
+
+def _timeline_svg(periods: Sequence[str], counts: Sequence[int | None],
+                  milestones: Sequence[tuple[str, str, str]],
+                  placed: Sequence[tuple[float, str]], wrapped: Sequence[str], title: str,
+                  layout: _Layout, suppressed_note: str) -> str:
+    canvas = chart_svg.Canvas(layout.width * 72, layout.height * 72)
+    title_bottom = _svg_title(canvas, title, layout.width)
+    levels: list[int] = []
+    for position, _side in placed:
+        levels.append(sum(1 for (other, _s) in placed[:len(levels)]
+                          if abs(other - position) < 0.9))
+    top = title_bottom + (15 * max(levels) + 16 if levels else 0)
+    has_suppressed = any(value is None for value in counts)
+    entries: list[tuple[list[str], dict[str, Any] | None]] = []
+    for number, ((_when, _label, kind), text) in enumerate(zip(milestones, wrapped,
+                                                               strict=True), start=1):
+        lines = text.split("\n")
+        entries.append(([f"{number}  {lines[0]}", *lines[1:]],
+                        MILESTONE_STYLES.get(_kind(kind), _OTHER_MILESTONE)))
+    if has_suppressed and suppressed_note:
+        entries.append(([suppressed_note], None))
+    legend_height = sum(len(lines) for lines, _style in entries) * 12.5
+    legend_top = canvas.height - 6 - legend_height
+    bottom = legend_top - 8 - _TICK_SIZE - 6
+    numbers = [float(v) if v is not None else 0.0 for v in counts]
+    marker = _marker_size(max(numbers, default=0.0))
+    largest = max(max(numbers, default=0.0), marker) * 1.05 or 1.0
+    left = 12 + _value_width(_svg_ticks(largest, bottom - top))
+    right = canvas.width - 12
+    y_of = _svg_value_axis(canvas, left, top, right, bottom, largest)
+    span = len(periods) + 0.2  # from -0.6 to n - 0.4, as the figure's limits
+
+    def x_of(position: float) -> float:
+        return left + (position + 0.6) / span * (right - left)
+
+    bar = 0.78 * (right - left) / span
+    for i, value in enumerate(counts):
+        if value is None:
+            canvas.rect(x_of(i) - bar / 2, y_of(marker), bar, y_of(0) - y_of(marker),
+                        fill="#ffffff", stroke=SUPPRESSED_EDGE, stroke_width=0.8,
+                        hatch=SUPPRESSED_HATCH)
+        else:
+            canvas.rect(x_of(i) - bar / 2, y_of(value), bar, y_of(0) - y_of(value),
+                        fill=TIMELINE_BAR_COLOR)
+    for number, ((position, side), (_when, _label, kind), level) in enumerate(
+            zip(placed, milestones, levels, strict=True), start=1):
+        style = MILESTONE_STYLES.get(_kind(kind), _OTHER_MILESTONE)
+        x = x_of(position)
+        canvas.line(x, top, x, bottom, stroke=style["color"], width=style["linewidth"],
+                    dashes=_svg_dashes(style))
+        tag = {"before": f"◂ {number}", "after": f"{number} ▸"}.get(side, str(number))
+        size = FONT_SIZE - 1
+        baseline = top - 6 - 15 * level
+        width = chart_svg.text_width(tag, size)
+        canvas.rect(x - width / 2 - 2, baseline - size * 0.85, width + 4, size * 1.15,
+                    fill="#ffffff", stroke=style["color"], stroke_width=0.8, rounded=2)
+        canvas.text(x, baseline, tag, size=size, anchor="middle", colour=TEXT_COLOR)
+    _svg_spines(canvas, left, top, right, bottom)
+    _svg_periods(canvas, periods, lambda i: x_of(i), bottom, layout.width)
+    y = legend_top
+    for lines, line_style in entries:
+        middle = y + 5.5
+        if line_style is None:
+            _svg_box(canvas, 14, middle - 3.5, 20, 7, {"fill": "#ffffff",
+                                                       "stroke": SUPPRESSED_EDGE,
+                                                       "hatch": SUPPRESSED_HATCH})
+        else:
+            canvas.line(12, middle, 44, middle, stroke=line_style["color"],
+                        width=line_style["linewidth"], dashes=_svg_dashes(line_style))
+        canvas.lines(50, y + 9, lines, size=_TICK_SIZE, colour=TEXT_COLOR, leading=1.3)
+        y += len(lines) * 12.5
+    return canvas.svg(title)
+
+
+def _empty_svg(title: str, no_data: str, width: float, height: float) -> str:
+    canvas = chart_svg.Canvas(width * 72, height * 72)
+    top = _svg_title(canvas, title, width)
+    lines = _wrap(no_data, int(width * _CHARS_PER_INCH * 0.7)).split("\n")
+    size = FONT_SIZE + 1
+    first = (top + canvas.height) / 2 - (len(lines) - 1) * size * 1.25 / 2 + size * 0.35
+    canvas.lines(canvas.width / 2, first, lines, size=size, anchor="middle", colour="#555555")
+    return canvas.svg(title)
 
 
 # -- milestones on a period axis -------------------------------------------------------

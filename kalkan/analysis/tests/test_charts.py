@@ -324,3 +324,34 @@ def test_a_chart_drawn_again_from_the_same_input_is_not_drawn_twice(monkeypatch)
     changed = charts.svg_of(counted, labels, [12, 8], "Acts by region")
     assert changed != first and len(drawn) == 2
     assert changed == real(labels, [12, 8], "Acts by region").svg
+
+
+# -- the SVG a page shows (drawn directly, not by matplotlib) ---------------------------
+
+
+@pytest.mark.parametrize(("make", "hidden"), [(stacked, 1), (by_region, 1), (legislation, 2)])
+def test_the_page_svg_hatches_every_suppressed_cell_and_its_legend_entry(make, hidden):
+    root = parse(make().svg)
+    rects = list(root.iter(SVG + "rect"))
+    # A hidden cell is a white box with the hatch laid over it (and so is its legend swatch).
+    hatched_boxes = [r for r, over in zip(rects, rects[1:], strict=False)
+                     if r.get("fill") == "#ffffff" and (over.get("fill") or "").startswith("url(#")
+                     and over.get("x") == r.get("x") and over.get("y") == r.get("y")]
+    assert len(hatched_boxes) == hidden + 1
+
+
+def test_the_page_svg_draws_one_bar_per_count():
+    root = parse(by_region().svg)
+    bars = [r for r in root.iter(SVG + "rect") if r.get("fill") == charts.PALETTE[0]]
+    assert len(bars) == 3  # 40, 12 and 3; the hidden one is hatched, not blue
+    widths = sorted(float(r.get("width") or 0) for r in bars)
+    assert widths[2] / widths[0] == pytest.approx(40 / 3, rel=0.01)
+
+
+def test_the_page_svg_gives_each_stage_its_own_line():
+    root = parse(legislation().svg)
+    lines = {(p.get("stroke"), p.get("stroke-dasharray")) for p in root.iter(SVG + "path")
+             if p.get("stroke") in {s["color"] for s in charts.MILESTONE_STYLES.values()}
+             and float(p.get("stroke-width") or 0) > 1}
+    # six stages on the plot, each also in the legend with the same look
+    assert len(lines) == 6

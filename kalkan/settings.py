@@ -196,6 +196,9 @@ VAULT_SWEEP_SECONDS = 60
 # The first unlock in a process builds the working set in a thread of its own: the person
 # sees how far it is and can use the pages that do without it; nobody else waits.
 WORKING_SET_IN_BACKGROUND = True
+# An archive import runs in a thread of its own (kalkan.records.import_jobs): the page says
+# how far it is instead of one request that lasts minutes.
+IMPORT_IN_BACKGROUND = True
 # Receipts (83 random bits) go through a keyed hash (docs/threat-model.md, "Receipts"). These
 # are the Argon2id limits of mailboxes made before that (receipt_scheme 1), still found.
 RECEIPT_OPSLIMIT = 2

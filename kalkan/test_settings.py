@@ -42,6 +42,8 @@ VAULT_SWEEP_SECONDS = 0
 # Built in the request in tests (the test database is one transaction); the tests of the
 # background build turn it on.
 WORKING_SET_IN_BACKGROUND = False
+# The same for archive imports (a test turns it on to see the thread run one).
+IMPORT_IN_BACKGROUND = False
 
 # SQLite tests use a database file in the data directory, so that the canary test can search
 # every byte Kalkan wrote to disk (database, WAL, files).

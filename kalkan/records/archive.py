@@ -470,10 +470,22 @@ def _unlock(header: dict[str, Any], archive_id: str, secret_key: bytes | None,
     raise ArchiveError(HEADER, _("unknown kind of lock “%(kind)s”") % {"kind": kind})
 
 
+# How far an import is: (stage, done, total), stage one of "opening" (members decrypted and
+# checked), "checking" (rows and references), "storing" (rows), "files" (evidence files).
+Progress = Callable[[str, int, int], None]
+
+
+def _unreported(stage: str, done: int, total: int) -> None:
+    return None
+
+
 def open_archive(source: IO[bytes], *, secret_key: bytes | None = None,
-                 passphrase: str | None = None) -> Opened:
-    """Open and check the whole archive: key, manifest, every member's checksum and rows.
-    Raises ArchiveError naming the member, the row and the problem; stores nothing."""
+                 passphrase: str | None = None, members: bool = True,
+                 progress: Progress = _unreported) -> Opened:
+    """Open and check the whole archive: key, manifest, every member's checksum and rows
+    (with `members=False`, only the key and the manifest: a quick answer to "does this key
+    open it?"). Raises ArchiveError naming the member, the row and the problem; stores
+    nothing."""
     try:
         archive = zipfile.ZipFile(source)
         names = set(archive.namelist())
@@ -517,7 +529,10 @@ def open_archive(source: IO[bytes], *, secret_key: bytes | None = None,
     for name in sorted(names - set(entries) - {HEADER, MANIFEST}):
         raise ArchiveError(name, _("is not in the manifest"))
     tables: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for name, entry in sorted(entries.items()):
+    if not members:
+        return Opened(archive, archive_id, key, manifest, tables)
+    for number, (name, entry) in enumerate(sorted(entries.items())):
+        progress("opening", number, len(entries))
         if name not in names:
             raise ArchiveError(name, _("is in the manifest but not in the archive"))
         digest = hashlib.sha256()
@@ -635,12 +650,13 @@ def _compartment_of(records: Sequence[SealedRecord]) -> Compartment | None:
 
 def import_archive(
     source: IO[bytes], keyring: Keyring, by: User | None, *, secret_key: bytes | None = None,
-    passphrase: str | None = None,
+    passphrase: str | None = None, progress: Progress = _unreported,
 ) -> ArchiveImport:
     """Check all of the archive, then create all of it in one transaction, or nothing."""
     result = ArchiveImport()
     try:
-        opened = open_archive(source, secret_key=secret_key, passphrase=passphrase)
+        opened = open_archive(source, secret_key=secret_key, passphrase=passphrase,
+                              progress=progress)
     except ArchiveError as refused:
         result.errors.append(str(refused))
         return result
@@ -650,6 +666,7 @@ def import_archive(
             "duplicate every record") % {"id": opened.archive_id})))
         return result
 
+    progress("checking", 0, 1)
     read = exchange._Read()
     for table in exchange.TABLES:
         read.tables[table] = []
@@ -665,11 +682,12 @@ def import_archive(
     try:
         with transaction.atomic():
             if _plain_family(plan):
-                ids = _bulk_create(read.tables, keyring, by)
+                ids = _bulk_create(read.tables, keyring, by, progress)
             else:  # restricted cases or intake reports: through the services, row by row
+                progress("storing", 0, 1)
                 exchange._create(read.tables, plan, keyring, by, records)
                 ids = records.ids
-            _create_extra(opened, ids, keyring, written)
+            _create_extra(opened, ids, keyring, written, progress)
             ImportedArchive.objects.create(archive=opened.archive_id, by=by,
                                            at=timezone.now())
     except (ValueError, PermissionError) as refused:
@@ -698,14 +716,19 @@ def _plain_family(plan: Any) -> bool:
 
 
 def _bulk_create(tables: dict[str, exchange.Located], keyring: Keyring, by: User | None,
-                 ) -> dict[str, dict[str, str]]:
+                 progress: Progress = _unreported) -> dict[str, dict[str, str]]:
     """The version-1 tables sealed and inserted a thousand rows at a time, with the same
     fields as kalkan.records.services and kalkan.records.consent write one by one."""
     ids: dict[str, dict[str, str]] = {}
+    total = sum(len(rows) for rows in tables.values())
+    stored = 0
 
     def insert(table: str, model: type[SealedRecord], rows: list[tuple[dict[str, str],
                                                                        dict[str, Any]]]) -> None:
+        nonlocal stored
+        progress("storing", stored, total)
         new = bulk_create_sealed(model, keyring, rows)
+        stored += len(rows)
         ids[table] = {row["id"]: str(pk) for (_at, row), pk in zip(tables[table], new,
                                                                     strict=True)}
 
@@ -760,7 +783,7 @@ def _bulk_create(tables: dict[str, exchange.Located], keyring: Keyring, by: User
 
 
 def _create_extra(opened: Opened, ids: dict[str, dict[str, str]], keyring: Keyring,
-                  written: list[str]) -> None:
+                  written: list[str], progress: Progress = _unreported) -> None:
     rows = {table: [row for _n, row in opened.tables.get(table, [])] for table in EXTRA_TABLES}
     made: dict[str, dict[str, Any]] = {}
 
@@ -776,7 +799,8 @@ def _create_extra(opened: Opened, ids: dict[str, dict[str, str]], keyring: Keyri
     events = {old: found[uuid.UUID(ids["events"][old])] for old in wanted}
     users = {u.username: u for u in User.objects.filter(
         username__in={row["by"] for row in rows["custody"] if row.get("by")})}
-    for row in rows["evidence"]:
+    for number, row in enumerate(rows["evidence"]):
+        progress("files", number, len(rows["evidence"]))
         linked = [events[e] for e in row["events"]]
         item, key = new_sealed(EvidenceItem, keyring, _compartment_of(linked))
         if row.get("file"):

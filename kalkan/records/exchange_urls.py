@@ -12,4 +12,5 @@ urlpatterns = [
     path("import/", views.import_records, name="import"),
     path("archive/export/", views.archive_export, name="archive_export"),
     path("archive/import/", views.archive_import, name="archive_import"),
+    path("archive/import/<str:job_id>/", views.archive_import_job, name="archive_import_job"),
 ]

@@ -21,12 +21,18 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,7 +46,7 @@ from kalkan.accounts.roles import Capability
 from kalkan.audit.services import record
 from kalkan.core.bodies import takes_files
 from kalkan.core.csrf import csrf_protect
-from kalkan.records import archive, consent, exchange
+from kalkan.records import archive, consent, exchange, import_jobs
 from kalkan.vault.models import Compartment
 from kalkan.vault.session import keyring_required
 
@@ -70,6 +76,15 @@ TABLE_LABELS = {
     "local_terms": gettext_lazy("Local vocabulary terms"),
     "merged_events": gettext_lazy("Events merged into others"),
     "merged_persons": gettext_lazy("Persons merged into others"),
+}
+
+
+# What an archive import is doing (kalkan.records.archive.Progress), as its page says it.
+IMPORT_STAGES = {
+    "opening": gettext_lazy("Decrypting and checking the archive's files"),
+    "checking": gettext_lazy("Checking every row and every link between rows"),
+    "storing": gettext_lazy("Storing the records, sealed"),
+    "files": gettext_lazy("Storing the evidence files, sealed"),
 }
 
 
@@ -421,11 +436,36 @@ def archive_import(request: HttpRequest, upload: MemoryOnlyUpload) -> HttpRespon
     if not form.is_valid():
         return _page(request, archive_import_form=form, status=400)
     keyring = keyring_required(request)
-    result = archive.import_archive(
-        form.cleaned_data["file"], keyring, acting_user(request),
-        secret_key=form.cleaned_data["secret_key"],
-        passphrase=form.cleaned_data["passphrase"] or None)
-    record("records.archive_import", actor_id=request.user.pk, details={
-        "ok": result.ok, "files": result.files,
-        **{table: n for table, n in result.created.items() if n}})
-    return _page(request, archive_result=result, status=200 if result.ok else 400)
+    archive_file = form.cleaned_data["file"]
+    secret_key = form.cleaned_data["secret_key"]
+    passphrase = form.cleaned_data["passphrase"] or None
+    try:
+        # A wrong key, a foreign or a newer archive is said at once; the rest in the job.
+        archive.open_archive(archive_file, secret_key=secret_key, passphrase=passphrase,
+                             members=False)
+    except archive.ArchiveError as refused:
+        return _page(request, archive_result=archive.ArchiveImport(errors=[str(refused)]),
+                     status=400)
+    archive_file.seek(0)
+    # The job's own copy: Django closes the uploaded file when this request ends.
+    job = import_jobs.start(io.BytesIO(archive_file.read()), keyring, acting_user(request), secret_key=secret_key,
+                            passphrase=passphrase, language=get_language())
+    if job is None:
+        return _page(request, archive_import_form=ArchiveImportForm(), status=409, problem=_(
+            "Another archive is being imported. Try again when it has finished: two imports "
+            "at once would only wait for each other."))
+    return redirect("exchange:archive_import_job", job_id=job.id)
+
+
+@capability_required(Capability.CODE_RECORDS)
+@require_GET
+def archive_import_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    """How far an archive import is (the page refreshes itself), then its result."""
+    job = import_jobs.of(job_id, acting_user(request))
+    if job is None:
+        raise Http404
+    if job.result is None:
+        return render(request, "records/archive_import_job.html", {
+            "job": job, "stage": IMPORT_STAGES.get(job.stage, ""),
+            "refresh": request.get_full_path()})
+    return _page(request, archive_result=job.result, status=200 if job.result.ok else 400)

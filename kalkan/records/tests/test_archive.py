@@ -8,6 +8,7 @@ import base64
 import hashlib
 import io
 import json
+import threading
 import zipfile
 from datetime import date
 from typing import Any
@@ -20,7 +21,15 @@ from django.utils import translation
 from kalkan.analysis import laws
 from kalkan.analysis.models import Law, LawDeadline, LawLink, LawStage
 from kalkan.core.testing import log_in
-from kalkan.records import archive, duplicates, evidence, exchange, local_terms, services
+from kalkan.records import (
+    archive,
+    duplicates,
+    evidence,
+    exchange,
+    import_jobs,
+    local_terms,
+    services,
+)
 from kalkan.records.models import (
     Act,
     ChainLink,
@@ -421,6 +430,10 @@ def test_the_page_streams_an_archive_and_imports_it(populated, chingiz):
     assert b"does not open this archive" in wrong.content and Event.objects.count() == 0
     upload.seek(0)
     response = client.post(URL + "archive/import/", {"file": upload, "passphrase": PASSPHRASE})
+    # The import runs as a job (here in the request: tests turn the thread off); the page
+    # that follows shows its result.
+    assert response.status_code == 302 and "/archive/import/" in response["Location"]
+    response = client.get(response["Location"])
     assert response.status_code == 200, response.content.decode()[:3000]
     assert b"Archive imported" in response.content
     assert events() == (4, 2) and EvidenceItem.objects.count() == 2
@@ -448,7 +461,8 @@ def test_a_partner_archive_through_the_page(populated, chingiz, bota):
     upload = io.BytesIO(data)
     upload.name = "a.kalkan"
     key_text = f"# a key file\n{base64.b64encode(secret).decode()}\n"
-    response = client.post(URL + "archive/import/", {"file": upload, "secret_key": key_text})
+    response = client.post(URL + "archive/import/", {"file": upload, "secret_key": key_text},
+                           follow=True)
     assert response.status_code == 200 and events() == (4, 2)
     responder = log_in(Client(), bota)
     assert responder.post(URL + "archive/export/", {"lock": "none"}).status_code == 403
@@ -480,3 +494,65 @@ def _failing_for(model, real):
             raise ValueError("the disk went away")
         return real(record, key, **fields)
     return write
+
+
+@pytest.fixture
+def held_import(monkeypatch, settings):
+    """Archive imports in a thread, each held at its start until the test lets it go."""
+    settings.IMPORT_IN_BACKGROUND = True
+    go, started = threading.Event(), threading.Event()
+    real = archive.import_archive
+
+    def held(*args: Any, **kwargs: Any) -> archive.ArchiveImport:
+        kwargs["progress"]("opening", 3, 17)
+        started.set()
+        assert go.wait(120)  # the test lets it go (a run never hangs for good)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(archive, "import_archive", held)
+    yield go, started
+    go.set()
+
+
+def test_an_import_runs_as_a_job_whose_page_says_how_far_it_is(
+        transactional_db, held_import, populated, chingiz, bota):
+    go, started = held_import
+    client = log_in(Client(), chingiz)
+    data = streamed(client.post(URL + "archive/export/", {"lock": "passphrase",
+                                                          "passphrase": PASSPHRASE}))
+    empty_the_instance()
+    upload = io.BytesIO(data)
+    upload.name = "a.kalkan"
+    response = client.post(URL + "archive/import/", {"file": upload, "passphrase": PASSPHRASE})
+    assert response.status_code == 302
+    job_page = response["Location"]
+    assert started.wait(60)
+    waiting = client.get(job_page)
+    assert waiting.status_code == 200
+    assert b"Importing the archive" in waiting.content
+    assert b'http-equiv="refresh"' in waiting.content and b"3 of 17" in waiting.content
+    # One import at a time; nobody else sees this one.
+    upload.seek(0)
+    second = client.post(URL + "archive/import/", {"file": upload, "passphrase": PASSPHRASE})
+    assert second.status_code == 409 and b"Another archive is being imported" in second.content
+    assert log_in(Client(), bota).get(job_page).status_code in (403, 404)
+    go.set()
+    job = import_jobs.of(job_page.rstrip("/").rsplit("/", 1)[1], chingiz.user)
+    assert job is not None and job.finished.wait(120)
+    done = client.get(job_page)
+    assert done.status_code == 200 and b"Archive imported" in done.content
+    assert events() == (4, 2) and EvidenceItem.objects.count() == 2
+
+
+def test_a_wrong_key_is_said_at_once_and_starts_no_job(populated, chingiz):
+    client = log_in(Client(), chingiz)
+    data = streamed(client.post(URL + "archive/export/", {"lock": "passphrase",
+                                                          "passphrase": PASSPHRASE}))
+    upload = io.BytesIO(data)
+    upload.name = "a.kalkan"
+    before = counts()
+    response = client.post(URL + "archive/import/", {"file": upload,
+                                                     "passphrase": "not the passphrase"})
+    assert response.status_code == 400
+    assert b"does not open this archive" in response.content
+    assert import_jobs.running() is None and counts() == before

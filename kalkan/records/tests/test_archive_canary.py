@@ -82,7 +82,7 @@ def test_nothing_readable_anywhere_after_an_archive_round_trip(chingiz, monkeypa
     upload.name = "a.kalkan"
     key_text = base64.b64encode(secret).decode()
     response = client.post("/en/staff/exchange/archive/import/",
-                           {"file": upload, "secret_key": key_text})
+                           {"file": upload, "secret_key": key_text}, follow=True)
     assert response.status_code == 200
     assert Event.objects.count() == 1 and EvidenceItem.objects.count() == 1
     # The test can fail: the imported records do hold the words.

@@ -448,8 +448,9 @@ def archive_import(request: HttpRequest, upload: MemoryOnlyUpload) -> HttpRespon
                      status=400)
     archive_file.seek(0)
     # The job's own copy: Django closes the uploaded file when this request ends.
-    job = import_jobs.start(io.BytesIO(archive_file.read()), keyring, acting_user(request), secret_key=secret_key,
-                            passphrase=passphrase, language=get_language())
+    job = import_jobs.start(io.BytesIO(archive_file.read()), keyring, acting_user(request),
+                            secret_key=secret_key, passphrase=passphrase,
+                            language=get_language())
     if job is None:
         return _page(request, archive_import_form=ArchiveImportForm(), status=409, problem=_(
             "Another archive is being imported. Try again when it has finished: two imports "

@@ -462,11 +462,12 @@ def archive_import(request: HttpRequest, upload: MemoryOnlyUpload) -> HttpRespon
 @require_GET
 def archive_import_job(request: HttpRequest, job_id: str) -> HttpResponse:
     """How far an archive import is (the page refreshes itself), then its result."""
-    job = import_jobs.of(job_id, acting_user(request))
+    job = import_jobs.of(job_id)
     if job is None:
         raise Http404
     if job.result is None:
         return render(request, "records/archive_import_job.html", {
             "job": job, "stage": IMPORT_STAGES.get(job.stage, ""),
             "refresh": request.get_full_path()})
-    return _page(request, archive_result=job.result, status=200 if job.result.ok else 400)
+    # 200 either way: the page answers; a refused archive is its content, not a bad request.
+    return _page(request, archive_result=job.result)

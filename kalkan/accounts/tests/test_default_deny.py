@@ -8,6 +8,7 @@ really runs (a made-up id would be refused with 404 by any view, guarded or not)
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from kalkan.desk import referrals
 from kalkan.desk import services as desk
 from kalkan.intake.models import Evidence, Report
 from kalkan.intake.services import Submission, submit_report
-from kalkan.records import evidence
+from kalkan.records import evidence, import_jobs
 from kalkan.records import services as records
 from kalkan.records.models import SavedSearch
 from kalkan.vault import crypto
@@ -126,6 +127,7 @@ WHO_MAY: dict[str, tuple[Capability | str, dict[str, str]]] = {
     "exchange:import": (Capability.CODE_RECORDS, {}),
     "exchange:archive_export": (Capability.EXPORT_RECORDS, {}),
     "exchange:archive_import": (Capability.CODE_RECORDS, {}),
+    "exchange:archive_import_job": (Capability.CODE_RECORDS, {"job_id": "import_job"}),
     "laws:list": (Capability.TRACK_LEGISLATION, {}),
     "laws:new": (Capability.TRACK_LEGISLATION, {}),
     "laws:law": (Capability.TRACK_LEGISLATION, {"pk": "law"}),
@@ -198,6 +200,7 @@ class World:
     deadline: str
     law_link: str
     draft: str
+    import_job: str
 
 
 @pytest.fixture
@@ -236,13 +239,17 @@ def world(amir, bota, chingiz, dana, erlan) -> World:
     link = laws.link_event(law, event, keys, amir.user, relation="justified_by")
     draft = new_draft(keys, chingiz.user, Asked(mechanism="upr", country="kg",
                                                  year_from=2022, year_to=2026))
+    # A finished import (of something that is no archive: refused, nothing stored).
+    job = import_jobs.start(io.BytesIO(b"not an archive"), keys, chingiz.user,
+                            secret_key=None, passphrase=None, language="en")
+    assert job is not None and job.finished.is_set()
     return World(
         member=dana.user.pk, report=str(report.pk), loose_report=str(loose.pk),
         upload=str(upload.pk), case=str(case.pk), task=str(task.pk), partner=str(partner.pk),
         saved_search=str(saved.pk), event=str(event.pk), act=str(act.pk),
         involvement=str(involvement.pk), victim=str(victim.pk), item=str(item.pk),
         law=str(law.pk), stage=str(stage.pk), deadline=str(deadline.pk), law_link=str(link.pk),
-        draft=str(draft.pk),
+        draft=str(draft.pk), import_job=job.id,
     )
 
 

@@ -271,22 +271,24 @@ def _extra_rows(keyring: Keyring, tables: dict[str, list[dict[str, Any]]], by: U
             "parent": term.parent, "labels": _opened(term, keyring, "labels")["labels"],
             "active": (term.vocabulary, term.code) not in retired})
 
-    for gone, f in _merged(Event, exported["events"], keyring, "details"):
+    for gone, into, f in _merged(Event, exported["events"], keyring, "details"):
         rows["merged_events"].append({
-            "id": str(gone.pk), "into": str(gone.merged_into_id), "title": f["title"],
+            "id": str(gone.pk), "into": into, "title": f["title"],
             "description": f["description"], "details": f["details"]})
-    for gone, f in _merged(Person, exported["persons"], keyring, "profile", "identity"):
+    for gone, into, f in _merged(Person, exported["persons"], keyring, "profile", "identity"):
         rows["merged_persons"].append({
-            "id": str(gone.pk), "into": str(gone.merged_into_id), "pseudonym": f["pseudonym"],
+            "id": str(gone.pk), "into": into, "pseudonym": f["pseudonym"],
             "profile": f["profile"], **({"identity": f["identity"]} if include_identity else {})})
     return rows, with_files
 
 
 def _merged(model: type[Event] | type[Person], exported: set[str], keyring: Keyring,
-            *json_fields: str) -> list[tuple[Any, dict[str, Any]]]:
+            *json_fields: str) -> list[tuple[Any, str, dict[str, Any]]]:
     """The records merged away whose survivor (at the end of a chain of merges) is in the
-    archive, each with its fields; an earlier merge before a later one, so an import can
-    link each to a record it has made."""
+    archive, each with what it goes into in the archive and its fields, the nearer merge
+    first. "Into" is the nearest record of the chain the archive holds: a link in the
+    middle that these keys cannot open is passed over, so the archive never names a row it
+    does not carry."""
     into = {str(pk): str(target) for pk, target in
             model.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into")}
 
@@ -304,9 +306,17 @@ def _merged(model: type[Event] | type[Person], exported: set[str], keyring: Keyr
         return steps
 
     wanted = [pk for pk in into if survivor(pk) in exported]
-    records = readable_by(model.objects.filter(pk__in=wanted), keyring) \
-        .select_related("content_key")
-    return [(record, _opened(record, keyring, *json_fields))
+    records = list(readable_by(model.objects.filter(pk__in=wanted), keyring)
+                   .select_related("content_key"))
+    carried = exported | {str(record.pk) for record in records}
+
+    def nearest(pk: str) -> str:
+        target = into[pk]
+        while target not in carried:
+            target = into[target]  # the chain ends at the survivor, which is carried
+        return target
+
+    return [(record, nearest(str(record.pk)), _opened(record, keyring, *json_fields))
             for record in sorted(records, key=lambda r: (depth(str(r.pk)), r.revision))]
 
 

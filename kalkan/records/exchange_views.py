@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -464,7 +463,10 @@ def archive_import_job(request: HttpRequest, job_id: str) -> HttpResponse:
     """How far an archive import is (the page refreshes itself), then its result."""
     job = import_jobs.of(job_id)
     if job is None:
-        raise Http404
+        # Jobs live in the server's memory: after a restart the page says so, in words.
+        return _page(request, status=404, problem=_(
+            "This import is not known here (the server may have restarted during it). An "
+            "import that did not finish stored nothing: import the archive again."))
     if job.result is None:
         return render(request, "records/archive_import_job.html", {
             "job": job, "stage": IMPORT_STAGES.get(job.stage, ""),

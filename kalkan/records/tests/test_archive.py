@@ -536,7 +536,8 @@ def test_an_import_runs_as_a_job_whose_page_says_how_far_it_is(
     second = client.post(URL + "archive/import/", {"file": upload, "passphrase": PASSPHRASE})
     assert second.status_code == 409 and b"Another archive is being imported" in second.content
     assert log_in(Client(), bota).get(job_page).status_code == 403
-    assert client.get(URL + "archive/import/not-a-job/").status_code == 404
+    unknown = client.get(URL + "archive/import/not-a-job/")
+    assert unknown.status_code == 404 and b"This import is not known here" in unknown.content
     go.set()
     job = import_jobs.of(job_page.rstrip("/").rsplit("/", 1)[1])
     assert job is not None and job.finished.wait(120)

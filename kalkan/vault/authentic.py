@@ -103,6 +103,11 @@ def _label(row: models.Model) -> str:
     return row._meta.label_lower
 
 
+def mac_of(label: str, row: Any) -> bytes:
+    """The MAC a row of the table `label` with these values gets (before it exists)."""
+    return mac(label, *_PARTS[label](row))
+
+
 def stamp(row: models.Model) -> bytes:
     """Set (and return) the row's MAC over its current values; the caller saves it."""
     label = _label(row)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import F, QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -394,6 +395,108 @@ def read_values(
         yield record_id, revision, row[2 + keys + len(fields) :], opened
 
 
+def _insert_statement(model: type[Any]) -> tuple[list[Any], str, Any]:
+    fields = [f for f in model._meta.concrete_fields if f.column]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    # Table and column names from the model, quoted; every value is a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)))
+    return fields, sql, connection
+
+
+def insert_many(model: type[Any], objects: list[Any]) -> None:
+    """INSERT rows whose ids are already set, as one prepared statement run for each row
+    (executemany). Django's bulk_create builds one statement of every row's placeholders and
+    prepares each value through its compiler: at 100,000 rows that was 40 % of an archive
+    import. The values are prepared by the same field methods, so what lands is the same."""
+    if not objects:
+        return
+    fields, sql, connection = _insert_statement(model)
+    rows = []
+    for obj in objects:
+        if obj.pk is None:
+            raise ValueError("insert_many needs ids set before the insert")
+        rows.append(tuple(f.get_db_prep_save(f.pre_save(obj, True), connection)
+                          for f in fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _insert_values(model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """INSERT rows given as column values by attribute name (`event_id`, not `event`); a
+    column left out takes the field's default. No model instance is made: at 100,000 records
+    making them was a fifth of an archive import."""
+    fields, sql, connection = _insert_statement(model)
+    columns = [(f.attname, _preparer(f, connection), f) for f in fields]
+    prepared = []
+    for values in rows:
+        prepared.append(tuple(
+            prepare(values[name]) if name in values else f.get_db_prep_save(f.get_default(),
+                                                                             connection)
+            for name, prepare, f in columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
+
+
+def _preparer(field: Any, connection: Any) -> Any:
+    """How a value of this column goes to the database. Ids (UUIDs, and foreign keys to
+    them) are most of a sealed record's plain columns; Django's general path for them was a
+    tenth of an import, so they are converted here as Django does: a UUID on PostgreSQL, 32
+    hex digits elsewhere. Sealed fields likewise."""
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, models.UUIDField):
+        native = connection.features.has_native_uuid_field
+
+        def uuid_value(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, uuid.UUID):
+                value = uuid.UUID(str(value))
+            return value if native else value.hex
+        return uuid_value
+    if isinstance(field, models.BinaryField):  # the sealed fields: as BinaryField does
+        binary = connection.Database.Binary
+        return lambda value: None if value is None else binary(value)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _by_attname(model: type[Any], plain: dict[str, Any]) -> dict[str, Any]:
+    """Plain fields by attribute name: a related object given by field name becomes its id."""
+    out = {}
+    for name, value in plain.items():
+        field = model._meta.get_field(name)
+        if field.is_relation and field.attname != name:
+            out[field.attname] = None if value is None else value.pk
+        else:
+            out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class _NewKey:
+    """A content key row about to be inserted, as the MAC and the fields' associated data
+    read it (the same attributes as a ContentKey)."""
+
+    pk: uuid.UUID
+    epoch_id: int
+    sealed_in_epoch: int
+    wrapped: bytes
+    by_intake: bool = False
+    compartment_id: None = None
+    fields_version: int = 2
+
+    def columns(self, mac: bytes) -> dict[str, Any]:
+        return {"id": self.pk, "epoch_id": self.epoch_id,
+                "sealed_in_epoch": self.sealed_in_epoch, "wrapped": self.wrapped,
+                "by_intake": self.by_intake, "compartment_id": self.compartment_id,
+                "fields_version": self.fields_version, "mac": mac}
+
+
 def bulk_create_sealed(
     model: type[R],
     keyring: Keyring,
@@ -410,6 +513,7 @@ def bulk_create_sealed(
         raise PermissionError("bulk sealing needs the current epoch's key")
     wrap_key = _epoch_wrap_key(keyring.org_secrets[epoch.number])
     today = timezone.now().date()
+    label = ContentKey._meta.label_lower
     ids: list[Any] = []
     source = iter(rows)
     while chunk := list(itertools.islice(source, batch)):
@@ -421,27 +525,20 @@ def bulk_create_sealed(
             for offset, row in enumerate(chunk):
                 sealed, plain = row if isinstance(row, tuple) else (row, {})
                 key = crypto.random_key()
-                content_key = ContentKey(
-                    epoch=epoch, sealed_in_epoch=epoch.number, by_intake=False
-                )
-                content_key.wrapped = crypto.wrap_key(
-                    wrap_key, key, _key_aad(content_key.id, epoch.number)
-                )
-                authentic.stamp(content_key)
-                record = model(
-                    content_key=content_key,
-                    revision=first + offset,
-                    **{"created_on": today, **plain},
-                )
+                key_id = uuid.uuid4()
+                new_key = _NewKey(key_id, epoch.pk, epoch.number, crypto.wrap_key(
+                    wrap_key, key, _key_aad(key_id, epoch.number)))
+                keys.append(new_key.columns(authentic.mac_of(label, new_key)))
+                record_id = uuid.uuid4()
+                values = {"created_on": today, **_by_attname(model, plain), "id": record_id,
+                          "content_key_id": key_id, "revision": first + offset}
                 for name, value in sealed.items():
-                    setattr(
-                        record,
-                        name,
-                        crypto.encrypt(key, value.encode("utf-8"), field_aad(record, name)),
-                    )
-                keys.append(content_key)
-                records.append(record)
-            ContentKey.objects.bulk_create(keys)
-            model._default_manager.bulk_create(records)
-        ids.extend(record.id for record in records)
+                    if name not in model.SEALED_FIELDS:
+                        raise ValueError(f"{model.__name__}.{name} is not a sealed field")
+                    values[name] = crypto.encrypt(key, value.encode("utf-8"), _field_aad(
+                        model, str(record_id), new_key, name))  # type: ignore[arg-type]
+                records.append(values)
+            _insert_values(ContentKey, keys)
+            _insert_values(model, records)
+        ids.extend(values["id"] for values in records)
     return ids

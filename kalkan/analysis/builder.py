@@ -68,6 +68,10 @@ KIND_LABELS = {
     "place": gettext_lazy("Place more precise than the summary shows"),
 }
 PURPOSE = "un_submission"
+# A selection for publication (kalkan.analysis.publication) is asked for, reviewed and gated
+# as a draft is; its summaries need the consent to publication ("media") instead.
+PUBLICATION = "publication"
+PUBLICATION_PURPOSE = "media"
 # The languages a reviewer may say a story is written in (those a draft can be in).
 NARRATIVE_LANGUAGES = ("ru", "ky", "kk", "en")
 
@@ -103,8 +107,28 @@ class Asked:
         return cls(**{**data, "act_groups": tuple(data.get("act_groups", ()))})
 
     @property
+    def for_publication(self) -> bool:
+        return self.mechanism == PUBLICATION
+
+    @property
+    def purpose(self) -> str:
+        """The consent a case summary of this selection needs."""
+        return PUBLICATION_PURPOSE if self.for_publication else PURPOSE
+
+    @property
     def chosen_mechanism(self) -> Mechanism:
+        if self.for_publication:
+            return publication_as_mechanism()
         return mechanisms()[self.mechanism]
+
+
+def publication_as_mechanism() -> Mechanism:
+    """A publication named as the mechanisms are, in four languages; it engages no treaty."""
+    labels = {}
+    for language in NARRATIVE_LANGUAGES:
+        with translation.override(language):
+            labels[language] = _("Publication (Uwazi CSV, JSON for the press)")
+    return Mechanism(PUBLICATION, (), labels)
 
 
 def new_draft(keyring: Keyring, by: User | None, asked: Asked) -> ReportDraft:
@@ -535,13 +559,14 @@ def withhold(prepared: Prepared, tables: Iterable[str]) -> Prepared:
 
 def _summaries(rows: list[ActRow], asked: Asked, keyring: Keyring, counted: set[str],
                working: WorkingSet) -> tuple[list[Summary], gate.AnonymisedSummaries | None, int]:
-    """Case summaries of the victims who consented to a UN submission, k-anonymous over every
+    """Case summaries of the victims who consented to a UN submission (or, for a publication,
+    to publication), k-anonymous over every
     act in scope; returns them, what the gate decided, and how many of the acts the tables
     count (`counted`) have no summary for want of consent."""
     # From the working set's copy of the consent ledger (decrypted once when it was built):
     # reading the ledger again here was most of a draft's preparation at 100,000 acts.
-    allowed = consent.consenting({row.victim for row in rows if row.victim}, PURPOSE, keyring,
-                                 working)
+    allowed = consent.consenting({row.victim for row in rows if row.victim}, asked.purpose,
+                                 keyring, working)
     candidates = [row for row in rows if row.victim in allowed and row.year]
     without_consent = sum(1 for row in rows if row.id in counted and row.victim not in allowed)
     if not candidates:
@@ -820,17 +845,29 @@ def _case_summaries(prepared: Prepared, review: Review) -> list[Block]:
             blocks += _story(summary, review, language)
     if not shown:
         blocks.append(Paragraph(_("No case summary can be published for this selection.")))
-    left_out = len(prepared.summaries) - len(shown)
-    notes = list(prepared.statement)
-    if prepared.without_consent:
-        notes.append(_("Acts of people who did not agree to a UN submission are counted in "
-                       "the tables but have no summary."))
-    if left_out:
-        notes.append(_("Reviewers left out %(count)d further summaries.") % {"count": left_out})
+    notes = held_back_notes(prepared, review)
     if notes:
         blocks.append(Heading(_("What was held back, and why"), 2))
         blocks.append(Bullets(notes))
     return blocks
+
+
+def held_back_notes(prepared: Prepared, review: Review) -> list[str]:
+    """What was held back of the case summaries, and why, in the active language."""
+    left_out = sum(1 for s in prepared.summaries if review.left_out(s))
+    notes = list(prepared.statement)
+    if prepared.without_consent and prepared.asked.for_publication:
+        notes.append(ngettext(
+            "%(count)d act in this selection has no summary: the person did not agree to "
+            "publication.",
+            "%(count)d acts in this selection have no summary: the people did not agree to "
+            "publication.", prepared.without_consent) % {"count": prepared.without_consent})
+    elif prepared.without_consent:
+        notes.append(_("Acts of people who did not agree to a UN submission are counted in "
+                       "the tables but have no summary."))
+    if left_out:
+        notes.append(_("Reviewers left out %(count)d further summaries.") % {"count": left_out})
+    return notes
 
 
 def _story(summary: Summary, review: Review, language: str) -> list[Block]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any, cast
 
 from django import forms
@@ -25,7 +26,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.roles import Capability
-from kalkan.analysis import builder, documents, estimate_texts, gate, register, review_hints
+from kalkan.analysis import (
+    builder,
+    documents,
+    estimate_texts,
+    gate,
+    publication,
+    register,
+    review_hints,
+)
 from kalkan.analysis.laws import COUNTRIES, country_name
 from kalkan.analysis.mechanisms import mechanisms
 from kalkan.analysis.models import ReportDraft
@@ -47,6 +56,11 @@ FORMATS = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
     "pdf": ("application/pdf", "pdf"),
     "md": ("text/markdown; charset=utf-8", "md"),
+}
+# A selection for publication leaves as these instead (kalkan.analysis.publication).
+PUBLICATION_FORMATS = {
+    "uwazi": ("application/zip", "zip"),
+    "json": ("application/json", "json"),
 }
 
 
@@ -83,7 +97,8 @@ class AskForm(forms.Form):
     def __init__(self, *args: Any, keyring: Keyring | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["mechanism"]).choices = [
-            (code, m.label()) for code, m in mechanisms().items()]
+            (code, m.label()) for code, m in mechanisms().items()] + [
+            (builder.PUBLICATION, builder.publication_as_mechanism().label())]
         cast(forms.ChoiceField, self.fields["country"]).choices = [
             (code, country_name(code)) for code in COUNTRIES]
         act_types = local_terms.current("act_types", keyring)
@@ -261,7 +276,9 @@ def draft_page(request: HttpRequest, pk: str) -> HttpResponse:
         "languages": [(code, vocabulary("language").label(code))
                       for code in builder.NARRATIVE_LANGUAGES],
         "draft_language": vocabulary("language").label(asked.language),
-        "formats": [("docx", "DOCX (Word)"), ("pdf", "PDF"), ("md", "Markdown")],
+        "formats": [("uwazi", _("ZIP for Uwazi's CSV import")),
+                    ("json", _("JSON for the press"))] if asked.for_publication
+        else [("docx", "DOCX (Word)"), ("pdf", "PDF"), ("md", "Markdown")],
         "refusals": [(caption, register.reason(problem, labels))
                      for caption, left_out, problem in refusals if left_out],
         "coarsenings": [(caption, register.reason(problem, labels))
@@ -339,6 +356,8 @@ def review(request: HttpRequest, pk: str) -> HttpResponseBase:
 def download(request: HttpRequest, pk: str) -> HttpResponseBase:
     draft, keyring = _draft(request, pk)
     asked, saved, saved_text = _opened_with_text(draft, keyring)
+    if asked.for_publication:
+        return _download_publication(request, draft, keyring, asked, saved)
     kind = request.POST.get("format", "")
     if kind not in FORMATS:
         messages.error(request, _("Choose DOCX, PDF or Markdown."))
@@ -373,6 +392,36 @@ def download(request: HttpRequest, pk: str) -> HttpResponseBase:
     content_type, extension = FORMATS[kind]
     response = HttpResponse(body, content_type=content_type)
     name = f"{asked.mechanism}-{asked.country}-{asked.year_from}-{asked.year_to}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+def _download_publication(request: HttpRequest, draft: ReportDraft, keyring: Keyring,
+                          asked: builder.Asked, saved: builder.Review) -> HttpResponseBase:
+    """The reviewed case summaries of a selection for publication, for Uwazi or the press.
+    No table leaves this way (only the summaries, which the gate made k-anonymous), so the
+    register of published tables is not involved; which acts were published is kept with
+    the draft, as a draft's provenance is."""
+    kind = request.POST.get("format", "")
+    if kind not in PUBLICATION_FORMATS:
+        messages.error(request, _("Choose the ZIP for Uwazi or the JSON for the press."))
+        return redirect("drafts:draft", pk=draft.pk)
+    prepared, _changes = _prepared_and_checked(request, asked, keyring)
+    today = timezone.localdate()
+    make = publication.uwazi_zip if kind == "uwazi" else publication.press_json
+    try:
+        body = make(prepared, saved, today)
+    except ValueError:
+        messages.error(request, _("Review every case summary before downloading the draft."))
+        return redirect("drafts:draft", pk=draft.pk)
+    key = open_content_key(draft.content_key, keyring)
+    write(draft, key,
+          provenance=json.dumps(builder.provenance(replace(prepared, tables=[]), saved)))
+    _log(request, "publication_downloaded", draft.pk, format=kind,
+         cases=sum(1 for s in prepared.summaries if not saved.left_out(s)))
+    content_type, extension = PUBLICATION_FORMATS[kind]
+    response = HttpResponse(body, content_type=content_type)
+    name = f"publication-{asked.country}-{asked.year_from}-{asked.year_to}"
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
 

@@ -857,11 +857,9 @@ def held_back_notes(prepared: Prepared, review: Review) -> list[str]:
     left_out = sum(1 for s in prepared.summaries if review.left_out(s))
     notes = list(prepared.statement)
     if prepared.without_consent and prepared.asked.for_publication:
-        notes.append(ngettext(
-            "%(count)d act in this selection has no summary: the person did not agree to "
-            "publication.",
-            "%(count)d acts in this selection have no summary: the people did not agree to "
-            "publication.", prepared.without_consent) % {"count": prepared.without_consent})
+        # No number: nothing gates it here, and with the cases published it would give the
+        # exact count of a selection that may be small.
+        notes.append(_("Acts of people who did not agree to publication have no summary."))
     elif prepared.without_consent:
         notes.append(_("Acts of people who did not agree to a UN submission are counted in "
                        "the tables but have no summary."))

@@ -95,7 +95,9 @@ def cases(prepared: builder.Prepared, review: builder.Review) -> list[Case]:
                                    "act_type", "perpetrator_type")}
             translated = review.translated_text(summary, language)
             same = numbers.get(summary.same_event_as) if summary.same_event_as else None
-            story = "" if same else (translated or review.text(summary))
+            # A summary of the same events as another has no story of its own (nor a
+            # translation, whatever a crafted review says): the page showed none to review.
+            story = "" if same or not summary.narrative else (translated or review.text(summary))
             number = numbers[summary.id]
             out.append(Case(
                 number=number,
@@ -116,6 +118,12 @@ def _date_range(year: str) -> str:
     return f"{parts[0]}-01-01:{parts[-1]}-12-31"
 
 
+def _cell(value: str) -> str:
+    """A value as a spreadsheet opens it as text, not as a formula: one starting with = + - @
+    (or a tab or carriage return) gets an apostrophe before it, as OWASP advises."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _csv(found: list[Case], language: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -124,14 +132,14 @@ def _csv(found: list[Case], language: str) -> bytes:
     titles = {case.number: case.title for case in found}
     yes, no = _("yes"), _("no")
     for case in found:
-        writer.writerow([
+        writer.writerow([_cell(value) for value in (
             case.title, _date_range(case.year), case.values["country"], case.values["region"],
             case.values["act_type"], case.values["perpetrator_type"], case.values["age_band"],
             case.values["gender_identity"], case.summary,
             languages.label(case.written_in, language) if case.written_in else "",
             (yes if case.translated else no) if case.summary else "",
             titles.get(case.same_events_as, "") if case.same_events_as else "",
-        ])
+        )])
     # A byte-order mark: spreadsheet programs then read the Cyrillic as UTF-8; Uwazi's
     # importer strips it.
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -118,3 +118,39 @@ def test_a_truncated_stored_file_is_detected(bota):
     path.write_bytes(path.read_bytes()[:70_000])
     with pytest.raises(crypto.Tampered):
         b"".join(open_file(b"k" * 32, "rec-1", 1, stored.name))
+
+
+def test_records_sealed_in_bulk_are_what_one_by_one_makes(bota):
+    """bulk_create_sealed (imports, demo data) inserts rows without model instances: what
+    lands must read, authenticate and be found exactly as a record written one by one."""
+    from django.utils import timezone
+
+    from kalkan.vault import authentic
+    from kalkan.vault.records import bulk_create_sealed
+
+    keyring = bota.keyring()
+    single = make_note(keyring, title="one by one")
+    first, second = bulk_create_sealed(Note, keyring, [
+        ({"title": "Жалоба", "body": "Задержан у вокзала в Кара-Суу"}, {"file_name": "a.pdf"}),
+        {"title": "second"},
+    ])
+    today = timezone.now().date()
+    for pk, expected in ((first, {"title": "Жалоба", "body": "Задержан у вокзала в Кара-Суу",
+                                  "file_meta": ""}),
+                         (second, {"title": "second", "body": "", "file_meta": ""})):
+        # Found by id, day, epoch and the key's join as Django stores them on this database.
+        stored = Note.objects.select_related("content_key").get(
+            pk=str(pk), created_on=today, content_key__epoch__number=1)
+        authentic.check(stored.content_key)
+        assert stored.content_key.fields_version == single.content_key.fields_version == 2
+        assert not stored.content_key.by_intake and stored.content_key.compartment_id is None
+        assert read(stored, open_content_key(stored.content_key, keyring)) == expected
+        assert stored.revision > single.revision
+    assert Note.objects.get(pk=first).file_name == "a.pdf"
+    assert Note.objects.get(pk=second).file_name == ""  # the field's default
+    # Their ciphertexts are bound to their own rows as any record's are.
+    a, b = Note.objects.get(pk=first), Note.objects.get(pk=second)
+    a.title = bytes(b.title)
+    a.save()
+    with pytest.raises(crypto.Tampered):
+        read(a, open_content_key(ContentKey.objects.get(pk=a.content_key_id), keyring))

@@ -119,6 +119,11 @@ _DATA = Path(__file__).with_name("data")
 # original: Natasha's model and the Russian name list know only the Russian alphabet.
 _FOLD = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
 _LOOKUP_FOLD = str.maketrans("әғқңөұүһіёӘҒҚҢӨҰҮҺІЁ", "агкноуухиеАГКНОУУХИЕ")
+# Kazakh in the Latin alphabet of 2021 ("Baqytjannyń", "Ǵalym"), Turkish and Uzbek letters:
+# their base letters, for case endings to be stripped.
+_LATIN_FOLD = str.maketrans({"á": "a", "ǵ": "g", "ı": "y", "ń": "n", "ó": "o", "ú": "u",
+                             "ý": "u", "ş": "sh", "ç": "ch", "ö": "o", "ü": "u", "ğ": "g",
+                             "ñ": "n", "ä": "a"})
 _CYRILLIC = re.compile(r"[А-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 _KAZAKH_ONLY = re.compile(r"[ӘәҒғҚқҰұҺһІі]")
 _KYRGYZ = re.compile(r"[ӨөҮүҢң]")
@@ -191,6 +196,8 @@ class _Lexicon:
     # The first three to five letters of given names (Cyrillic and skeletons) that begin two
     # names or more: "бек" (Бекзат, Бекжан), "сейт", "bol": the stems of short forms.
     stems: frozenset[str]
+    # Given names that are also English words ("Will", "Grace"), as skeletons.
+    ambiguous_latin: frozenset[str] = frozenset()
 
 
 _LOCK = threading.Lock()
@@ -264,6 +271,7 @@ def _load_lexicon() -> _Lexicon:
         places=frozenset(_place_words() | {p for _, p in _words_of(_DATA / "redaction_places.txt")}
                          | {skeleton(p) for _, p in _words_of(_DATA / "redaction_places.txt")}),
         stems=frozenset(_name_stems(first, first_latin)),
+        ambiguous_latin=frozenset(latin_ambiguous),
     )
 
 
@@ -391,22 +399,33 @@ _PLATE_LETTER = "ABEKMHOPCTYXАВЕКМНОРСТУХ"
 _PLATE_SOURCES = [
     r"(?<![\w])\d{2}\s?(?:KG\s?)?\d{3}\s?[A-Z]{3}(?![\w])",  # KG, 2014 on
     r"(?<![\w])\d{3}\s?[A-Z]{2,3}\s?\d{2}(?![\w])",  # KZ
+
     rf"(?<![\w])[{_PLATE_LETTER}]\s?\d{{4}}\s?[{_PLATE_LETTER}]{{2}}(?![\w])",  # KG, older
     rf"(?<![\w])[{_PLATE_LETTER}]\s?\d{{3}}\s?[{_PLATE_LETTER}]{{2}}\s?\d{{2,3}}(?![\w])",  # RU
     r"(?<![\w])[A-Z]\s?\d{3}\s?[A-Z]{2,3}\s?\d{2}(?![\w])",  # KZ, before 2012
 ]
 _NOT_PLATE = re.compile(r"USD|EUR|KGS|KZT|RUB|SOM|GBP|CNY|TRY|UZS|TJS", re.IGNORECASE)
+# A Kazakh plate with its letters typed in Cyrillic look-alikes ("719ВНА10"): capitals only,
+# and not a unit or a word in capitals ("100 СОМ 20").
+_CYRILLIC_PLATE = re.compile(r"(?<![\w])\d{3}\s?([АВЕКМНОРСТУХ]{2,3})\s?\d{2}(?![\w])")
+_NOT_CYRILLIC_PLATE = frozenset({"СОМ", "КМ", "СМ", "НА", "НЕ", "ОТ", "ТО", "МЕН", "СЕН", "ЕМУ",
+                                 "ВСЕ", "КТО", "ХА", "ОХ", "АХ", "ТЕХ", "ТЕМ", "НАС", "ВАС"})
 
 # Street types are matched in any case, names only with a capital letter.
 _STREET_BEFORE = (
     r"(?i:ул\.|ул(?=\s)|улиц[аеуы]|пр\.|пр-т|пр-кт|просп\.|проспект[аеу]?|пер\.|переул(?:ок|ке|ка)"
     r"|б-р|бул\.|бульвар[аеу]?|мкр\.?|мкрн\.?|микрорайон[аеу]?|м-н|ж/м|жилмассив[аеу]?"
-    r"|жк|шоссе|тракт|street|st\.|avenue|ave\.|microdistrict)"
+    r"|жк|шоссе|тракт|street|st\.|avenue|ave\.|microdistrict"
+    # typed in Latin letters: "ul. Mira 33", "prospekt Manasa 12"
+    r"|ul\.|ulitsa|ulica|prosp\.|prospekt)"
 )
 _STREET_AFTER = (
     r"(?i:көчөсү\w*|көч\.|көшесі\w*|көш\.|даңғылы\w*|проспектиси\w*|проспекті\w*"
     r"|кичи\s+району\w*|кичирайону\w*|шағын\s+аудан\w*|м-ны|бульвары\w*|тыкыры\w*"
-    r"|тұйығы\w*)"
+    r"|тұйығы\w*"
+    # Kyrgyz and Kazakh in Latin letters: "Kenesary koshesi 40", "Manas prospektisi 12"
+    r"|ko[sc]hes[iі]\w*|k[óö]shes[iі]\w*|kocho?su\w*|k[öó]ch[öó]s[üu]\w*|dang?g?h?yly\w*"
+    r"|dańǵyly\w*|prospektis[iі]\w*)"
 )
 _NAME_WORD = rf"[{_UP}][\w'’.-]*"
 # After a street type: up to three words ("Байтик Баатыра", "Джал-29", "8 Марта").
@@ -422,11 +441,12 @@ _STREET_NAME_BEFORE_TYPE = (
 )
 _HOUSE = (
     r"(?:,?\s*(?i:д\.|дом|house|h\.|үй|No\.?|№|bldg\.?|building)?\s*\d{1,4}(?:[а-яa-z](?!\w))?"
-    r"(?:/\d{1,4})?(?:-?\s?(?i:үй|й)(?!\w))?)"
+    r"(?:/\d{1,4})?(?:-?\s?(?i:үй|й|ui|úi|uy|üy)(?!\w))?)"
 )
 _FLAT = (
     r"(?:,?\s*(?i:кв\.|кв(?=\s)|квартир[аеуы]|кв-ра|apt\.?|apartment|flat|батир\w*|пәтер\w*"
-    r"|бөлмө|комн\.?)\s*\d{1,4}|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|квартира|кв\.?)\w*"
+    r"|бөлмө|комн\.?|kv\.|kv(?=\s)|kvartira|pater\w*|páter\w*|batir\w*)\s*\d{1,4}"
+    r"|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|квартира|кв\.?|pater|páter|batir|kvartira|kv\.?)\w*"
     r"|-\d{1,4}(?!\d))?"
 )
 _ENGLISH_STREET = (r"(?:Street|St\.|St(?![A-Za-z])|Avenue|Ave\.|Ave(?![A-Za-z])|Road|Rd\."
@@ -455,8 +475,12 @@ _DISTRICT_TYPE = (r"(?i:ш/а|ж/м|жм|мкр\.?|мкрн\.?|м-н|кичи\s+
                   r"|microdistrict|микрорайон|жилмассив)")
 _NUMBERED_DISTRICT = rf"{_PLACE_NAME}-\d{{1,2}}[а-яa-z]?(?!\w)"
 _IN_DISTRICT_STREET = (rf"(?:,?\s(?:\d{{1,2}}[-\s]?(?:(?i:тар)\s)?(?i:көчө|көше)\w*"
-                       rf"|{_PLACE_NAME}{_SECOND_WORD}?\s{_STREET_AFTER}))")
-_BUILDING = (r"(?:,?\s*(?i:д\.|дом|dom|bldg\.?|building|house|үй)\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?"
+                       rf"|{_PLACE_NAME}{_SECOND_WORD}?\s{_STREET_AFTER}"
+                       # "Samal microdistrict, 3rd street, house 21"
+                       rf"|\d{{1,2}}(?:st|nd|rd|th)?\s(?i:street|str\.|st\.|lane)"
+                       rf"|{_PLACE_NAME}\s(?i:street|str\.|st\.|lane)))")
+_BUILDING = (r"(?:,?\s*(?i:д\.|дом|dom|bldg\.?|bld\.?|building|house|үй)\s*\d{1,4}[а-яa-z]?"
+             r"(?:/\d{1,4})?"
              r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?-?\s?(?i:үй|дом|dom|д\.)(?!\w)"
              r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,3})?-\d{1,4}(?![\d\w-]))")
 _APARTMENT = (r"(?:,?\s*(?i:кв\.?|kv\.?|квартира|apt\.?|apartment|flat|батир|пәтер)\s*\d{1,4}"
@@ -466,7 +490,7 @@ _ADDRESS_SOURCES += [
     # "Сайран ш/а, 14-үй, 9-пәтер", "ш/а Самал, 3-үй", "12-мкр, 8-үй", "mkr asanbai 22 apt 40",
     # "Арча-Бешик ж/м, Жибек Жолу көч., 412", "Бакай-Ата ж/м, 3-тар көчө, 9"
     rf"(?<!\w)(?:{_PLACE_NAME}{_SECOND_WORD}?\s?{_DISTRICT_TYPE}|{_DISTRICT_TYPE}\s?{_PLACE_NAME}"
-    rf"|\d{{1,2}}[-\s]?{_DISTRICT_TYPE})(?!\w){_IN_DISTRICT_STREET}?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|-?й|-?ші|-?шы)?[-\s]?{_DISTRICT_TYPE})(?!\w){_IN_DISTRICT_STREET}?"
     rf"(?:{_BUILDING}|,?\s*\d{{1,4}}[а-яa-z]?(?:/\d{{1,4}})?(?![\d\w]))(?:{_APARTMENT})?",
     # "Аламедин-1, 34-17", "Восток-5, 12-үй, 44-батир", "Жетысу-3, дом 41, кв 88"
     rf"(?<!\w){_NUMBERED_DISTRICT},?{_BUILDING}(?:{_APARTMENT})?",
@@ -486,7 +510,13 @@ _STREET_LIKE_NAME = re.compile(
     r"|[a-z'-]{3,}(?:ov|ev|ova|eva|in|ina|skaya|skogo))$")
 _BARE_STREET = re.compile(
     rf"(?<!\w)((?:{_PLACE_NAME}){_SECOND_WORD}?)\s(\d{{1,4}}[а-яa-z]?"
-    rf"(?:/\d{{1,4}})?)(?![\w.,:]\d)(?!\w)({_APARTMENT})?")
+    rf"(?:/\d{{1,4}})?)(?![\w.,:]\d)(?!\w)({_APARTMENT})?"
+    # "Асанбае 10/2, 41": the flat's number alone after the building's
+    r"(,\s?\d{1,4}(?![\w/]|[.,:]\d))?")
+# A microdistrict or жилмассив before a street address: "ж/м Ак-Ордо, ул. Чынар 41".
+_DISTRICT_BEFORE = (rf"(?:{_DISTRICT_TYPE}\s?{_PLACE_NAME}|{_PLACE_NAME}\s?{_DISTRICT_TYPE}"
+                    rf"|\d{{1,2}}(?:st|nd|rd|th|-?й)?[-\s]?{_DISTRICT_TYPE}|{_NUMBERED_DISTRICT})"
+                    r",\s?$")
 _ADDRESS_CUE = re.compile(
     r"(?i:(?:^|\s)(?:на|по|по\s+адресу|адрес\w*|at|on|in|address|lives|дареги|дарек|"
     r"мекенжай\w*|тұратын\s+жері|турган\s+жери|жашаган\s+жери|проживаю|проживает"
@@ -509,6 +539,8 @@ _ADDRESSES = {cased: [re.compile(p, 0 if cased else re.IGNORECASE) for p in _ADD
               for cased in (True, False)}
 # An address ends with its last number, not with the comma or full stop after it.
 _ADDRESS_TRIM = re.compile(r"[\s,.-]+$")
+_DISTRICTS_BEFORE = {cased: re.compile(_DISTRICT_BEFORE, 0 if cased else re.IGNORECASE)
+                     for cased in (True, False)}
 
 # --- dates ----------------------------------------------------------------------------------
 
@@ -525,7 +557,9 @@ _MONTHS = (
     r"|qarasha\w*|karasha\w*|zheltoqsan\w*|zheltoksan\w*"
 )
 # Year words, in Cyrillic and in Latin letters ("1999-jyly", "2003 zhyly").
-_YEAR_WORD = (r"жылдын|жылы|жылғы|ж\.|jyldyn|jyly|jylgy|zhyldyn|zhyly|zhylgy|jyldan|zhyldan")
+# ("ж." but not "ж.т.", which is "жылы туған", a birth word)
+_YEAR_WORD = (r"жылдын|жылы|жылғы|ж\.(?!\s?т\.)|jyldyn|jyly|jylgy|zhyldyn|zhyly|zhylgy|jyldan"
+              r"|zhyldan")
 _YEAR = r"(?:19|20)\d\d"
 _DATE = re.compile(
     rf"(?<![\w.])(?:"
@@ -544,7 +578,7 @@ _DATE = re.compile(
 )
 _BIRTH = re.compile(
     r"(?<!\w)(?:родил(?:ся|ась|ись)|рождени[яе]|рожд\.|д\.\s?р\.|д/р|г\.\s?р\.|гр\.|ДР"
-    r"|туулга\w*|туул\.|туған\w*|туылған\w*|туғам\w*|т\.\s?ж\.|tuulga\w*|tugan\w*"
+    r"|туулга\w*|туул\.|туған\w*|туылған\w*|туғам\w*|т\.\s?ж\.|ж\.\s?т\.|tuulga\w*|tugan\w*"
     r"|tuylgan\w*|tugam\w*|born|b\.|DOB|D\.O\.B\.|date\s+of\s+birth"
     r"|birth\s?date|birthday)(?!\w)",
     re.IGNORECASE,
@@ -583,6 +617,16 @@ _NICKNAME_CUES = _folded({"кличке", "кличка", "прозвищу", "�
 _NAMED_AFTER = _folded({"деген", "аттуу", "есімді", "атты"})
 _STREET_WORDS = _folded({"street", "avenue", "көчөсү", "көшесі", "даңғылы", "проспектиси",
                            "проспектісі", "улица", "проспект", "көч", "көш"})
+# A park, square or street named after someone ("парк Панфилова", "сквер Айтматова", "Panfilov
+# park"): the name after such a word is the place's, not a person's in the narrative.
+_NAMESAKE_BEFORE = _folded({"парк", "парка", "парку", "парке", "парком", "сквер", "сквера",
+                              "скверу", "сквере", "площадь", "площади", "площадью", "бульвар",
+                              "бульвара", "бульваре", "бульвару", "проспект", "проспекта",
+                              "проспекте", "проспекту", "улица", "улицы", "улице", "улицу",
+                              "park", "square", "саябагы", "саябағы", "аянты", "паркы",
+                              "паркі"})
+# "Жаркын Жол", "Ак Жол", "Nur Zhol": an organisation or a party named "… road", not a person.
+_ROAD_WORDS = _folded({"жол", "jol", "zhol"})
 _QUOTED = re.compile(r"«[^»\n]{1,80}»|“[^”\n]{1,80}”|\"[^\"\n]{1,80}\"")
 _UNIT_WORDS = _folded({
     "рувд", "ровд", "овд", "увд", "гувд", "уп", "оп", "дп", "рпу", "район", "района", "районе",
@@ -689,7 +733,7 @@ def _first_lemma(word: str, lex: _Lexicon, diminutives: bool = True) -> str | No
     if key in lex.first_latin:
         return key
     # "Chyngyzdyn", "Dinamen", "Aigerimge": a Kyrgyz or Kazakh case ending in Latin letters
-    base = _latin_base(word)
+    base = _latin_base(word).translate(_LATIN_FOLD)
     for suffix in _TURKIC_LATIN:
         if base.endswith(suffix) and len(base) - len(suffix) >= 3:
             stem = skeleton(base[: -len(suffix)])
@@ -756,12 +800,19 @@ def _surname_base(word: str, strong_only: bool = False) -> str | None:
                 if match:
                     return next(group for group in match.groups() if group)
         return None
-    base = _latin_base(word)
+    base = _latin_base(word).translate(_LATIN_FOLD)
     patterns = [_SURNAME_LAT] if strong_only else [_SURNAME_LAT, _SURNAME_LAT_WEAK]
     for pattern in patterns:
         match = pattern.match(base)
         if match:
             return next(group for group in match.groups() if group)
+    # "Tleubergenovaga", "Asanovtyn": a family name with a Kyrgyz or Kazakh case ending (not
+    # "-ka": "Lebedinovka", "Ivanovka" are villages)
+    for suffix in _TURKIC_LATIN:
+        if suffix != "ka" and base.endswith(suffix) and len(base) - len(suffix) >= 5:
+            match = _SURNAME_LAT.match(base[: -len(suffix)])
+            if match:
+                return next(group for group in match.groups() if group)
     return None
 
 
@@ -885,7 +936,10 @@ _CUE_BEFORE_STRONG = re.compile(
     r"|назвал(?:ся|ась)|представил(?:ся|ась)|по\s+кличке|кличка|прозвище|по\s+прозвищу"
     r"|call(?:s|ed)?\s+(?:me|her|him|them|himself|herself)|known\s+(?:only\s+)?as|only\s+as"
     r"|a\.?k\.?a\.?|uses|(?:man|woman|guy|girl|boy|person|someone|somebody)\s+(?:called|named)"
-    r"|named|называл[иа]?|звали|имя\s+(?:вроде|типа|кажется)?|(?<!\w)name\s*:?"
+    r"|named|называл[иа]?(?:\s+(?:его|её|ее|другого|друг\s+друга|себя|меня))?|звали"
+    # "представлялся как «Ерик»", "went by Sasha"
+    r"|представля(?:лся|лась|лись|ется)(?:\s+как)?|(?:представил|назвал)(?:ся|ась)\s+как"
+    r"|went\s+by|goes\s+by|имя\s+(?:вроде|типа|кажется)?|(?<!\w)name\s*:?"
     r"|preferred\s+name\s*:|my\s+name\s+is|(?<!\w)name\s+is|аты|атым|есімім|есімі|ысмым"
     r"|менин\s+атым)\s*[«\"“']?)$")
 _CUE_AFTER_STRONG = re.compile(
@@ -902,17 +956,24 @@ _CUE_BEFORE_WEAK = re.compile(
     r"(?i:(?<!\w)(?:брат\w{0,2}|сестр\w{1,2}|подруг\w|друг\w?|парн\w|парень|девушк\w|мама"
     r"|мать|мамы|маме|папа|отец|отца|муж\w?|жена|жены|дяд\w|тёт\w|тет\w|сосед\w{0,2}|сын\w?"
     r"|дочь|дочери|friend|brother|sister|mum|mom|dad|father|mother|uncle|aunt|cousin|partner"
-    r"|girlfriend|boyfriend|husband|wife|son|daughter|colleague|neighbou?r|эжеси|агасы|иниси"
+    r"|girlfriend|boyfriend|husband|wife|son|daughter|colleague|neighbou?r"
+    r"|(?:brother|sister|son|daughter|mother|father)-in-law|nephew|niece|fianc[ée]e?"
+    r"|step(?:father|mother|brother|sister|son|daughter)|grand(?:ma|pa|mother|father|son)|эжеси|агасы|иниси"
     r"|карындашы|досу|досум|курбум|ағасы|әпкесі|інісі|досы|досым|құрбым|сіңлісі|жездеси"
     r"|жездесі|күйөөсү|күйеуі|аялы|әйелі|жолдошу|жұбайым|апасы|атасы|анасы|әкесі"
     r"|агам|ағам|эжем|иним|інім|синдим|сіңлім|жолдошум|күйөөм|күйеуім|курбум|ағайым"
     r"|досубуз|досыбыз|tell|told|ask|asked"
+    # Kyrgyz and Kazakh kinship words typed in Latin letters: "agasy Ulan", "dosum Aibek"
+    r"|agasy|ağasy|ejesi|inisi|apasy|atasy|anasy|akesi|ákesi|dosu|dosum|dosy|dosym|kurbum"
+    r"|agam|ağam|ejem|inim|jezdesi|kuieui|kuiosu|ayaly|aialy"
     r"|it'?s|it’s|its\s+me|this\s+is|это|я|бул|бұл|мен|men|hi|hey|hello|привет|салам|салем"
     r"|сәлем|salam|salem|dear|with|and|и|менен|мен|жана|және)\s*,?\s+)$")
 _CUE_AFTER_WEAK = re.compile(
     r"(?i:,?\s+(?:байке\w*|bayke|baike|ага|аға\w*|aga|agai|ағай|эже\w*|eje|apa|апа|апай\w*"
     r"|apai|ака|aka|экөө\w*|екеу\w*|ekoo\w*|ekeu\w*|где|where|кайда\w*|қайда\w*"
-    r"|сен\s+(?:кайда|қайда)\w*|its|it'?s|бул|бұл|это|привет|салам|салем|сәлем)(?!\w)"
+    r"|сен\s+(?:кайда|қайда)\w*|its|it'?s|бул|бұл|это|привет|салам|салем|сәлем"
+    # a vocative before a call to listen: "короче саш слушай", "дим, прикинь"
+    r"|слушай|послушай|прикинь)(?!\w)"
     # "Sula's brother": a possessive before a kinship word
     r"|['’]s\s+(?:brother|sister|mum|mom|dad|father|mother|friend|boyfriend|girlfriend"
     r"|husband|wife|uncle|aunt|cousin|partner|family|parents)(?!\w))")
@@ -920,6 +981,9 @@ _CUE_AFTER_WEAK = re.compile(
 _SPEAKER = re.compile(rf"(?m)^[\s\[\]\d:.\-–—]*({_LETTER}+(?:[-'’]{_LETTER}+)?):\s")
 # A vocative at the start of a quoted message: «Бекарыс, жұмаға дейін …», "Nurbek, 50k by …"
 _QUOTE_VOCATIVE = re.compile(rf"[«\"“]\s*({_LETTER}+),\s")
+# A vocative opening a message or a line: "From +90 …: Kanat, we know who you are", "Ерасыл,
+# сенің …" — believed only of a word the lists know as a name.
+_LINE_VOCATIVE = re.compile(rf"(?m)(?:^|:[ \t]+)[ \t]*([{_UP}]{_LETTER}+),[ \t]+(?=[^\W\d_])")
 
 
 def _cues(text: str) -> tuple[set[int], set[int]]:
@@ -936,6 +1000,10 @@ def _cues(text: str) -> tuple[set[int], set[int]]:
             strong.update(starts)
     for match in _QUOTE_VOCATIVE.finditer(text):
         weak.add(match.start(1))
+    lex = _lexicon()
+    for match in _LINE_VOCATIVE.finditer(text):
+        if _label(match.group(1), lex) in (_STRONG, _WEAK):
+            weak.add(match.start(1))
     for match in _WORD.finditer(text):
         start, end = match.span()
         before = text[max(0, start - 24):start]
@@ -975,6 +1043,18 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
         # "по кличке Чёрный": whatever the word, here it is what someone is called.
         if _lookup(previous_word) in _NICKNAME_CUES and gap == " " and word[0].isupper():
             label = _UNKNOWN
+        elif cased and label == _OTHER and word.islower() and gap == " " \
+                and _lookup(previous_word) in ("с", "со") and _is_cyrillic(word) \
+                and len(word) >= 5:
+            # "увидит с русиком": a given name typed in lower case after "with" in a
+            # narrative that uses capitals, when the list knows it as a name and no word
+            lemma = _first_lemma(_lookup(word), lex, diminutives=False)
+            if lemma is not None and len(lemma) >= 4 and lemma not in lex.ambiguous \
+                    and lemma not in lex.common and _lookup(word) not in lex.stop:
+                label = _STRONG
+        elif _lookup(previous_word) in _NAMESAKE_BEFORE and gap == " " \
+                and _surname_base(_lookup(word)) is not None:
+            label = _OTHER
         if tokens and _lookup(word) in _NAMED_AFTER and tokens[-1].label in (_WEAK, _UNKNOWN) \
                 and gap == " ":
             tokens[-1].after_title = True
@@ -992,6 +1072,10 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
         # capitalised words before such a word name a unit, a place or an organisation,
         # unless the lists know them as a person's ("Азамат Асанбеков шаардык ооруканада").
         word = _lookup(token.word)
+        if word in _ROAD_WORDS and token.word[0].isupper() and k > 0 \
+                and tokens[k - 1].word[0].isupper() \
+                and text[tokens[k - 1].end:token.start] == " ":
+            tokens[k - 1].label = token.label = _OTHER
         if word in _UNIT_WORDS or word in _STREET_WORDS:
             reach = 1 if word in _STREET_WORDS else 3
             m = k - 1
@@ -1039,7 +1123,8 @@ def _joined(text: str, left: _Token, right: _Token) -> bool:
     return gap in (" ", "\u00a0", "-")
 
 
-def _dictionary_names(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
+def _dictionary_names(text: str, tokens: list[_Token],
+                      language: str = "") -> list[tuple[int, int]]:
     """Runs of name-like tokens that the lists and endings vouch for, as (first, last)
     token indices."""
     spans: list[tuple[int, int]] = []
@@ -1053,16 +1138,17 @@ def _dictionary_names(text: str, tokens: list[_Token]) -> list[tuple[int, int]]:
         while j + 1 < n and tokens[j + 1].label != _OTHER and _joined(text, tokens[j],
                                                                       tokens[j + 1]):
             j += 1
-        spans.extend(_names_in_run(tokens, i, j))
+        spans.extend(_names_in_run(tokens, i, j, language))
         i = j + 1
     return spans
 
 
-def _names_in_run(tokens: list[_Token], i: int, j: int) -> list[tuple[int, int]]:
+def _names_in_run(tokens: list[_Token], i: int, j: int,
+                  language: str = "") -> list[tuple[int, int]]:
     """The names within one run of capitalised words (tokens i..j)."""
     run = tokens[i:j + 1]
     if not run[0].cased:
-        return _names_in_lower_case(run, i)
+        return _names_in_lower_case(run, i, language)
     labels = [t.label for t in run]
     # "X уулу", "X кызы": the word before is a father's name, whatever the lists say.
     for k in range(1, len(run)):
@@ -1092,6 +1178,8 @@ def _names_in_run(tokens: list[_Token], i: int, j: int) -> list[tuple[int, int]]
                 and re.search(r"(?:ин|ын|in|yn)(?:а|у|ым|ом|е|ой|ы|a|u)?$",
                               _lookup(run[0].word)) \
                 and _surname_base(_lookup(run[0].word)) is not None:
+            return [(i, j)]
+        if len(run) == 1 and labels[0] == _WEAK and _english_name_word(run[0], language):
             return [(i, j)]
         return []
     # A sentence-initial lone family name may be a plural noun ("Сотрудников было трое"):
@@ -1135,7 +1223,22 @@ def _names_in_run(tokens: list[_Token], i: int, j: int) -> list[tuple[int, int]]
     return spans
 
 
-def _names_in_lower_case(run: list[_Token], i: int) -> list[tuple[int, int]]:
+def _english_name_word(token: _Token, language: str) -> bool:
+    """In an English sentence a capitalised name that is a Russian or Kyrgyz word ("Sveta",
+    "Kanat", "Kostya") is no word of the sentence: mid-sentence, it is a name."""
+    if language != "en" or token.sentence_start or token.place or not token.word.isascii() \
+            or not token.word[0].isupper():
+        return False
+    low = _lookup(token.word)
+    key = skeleton(_latin_base(low))
+    lex = _lexicon()
+    return (key in lex.ambiguous or _first_lemma(low, lex) is not None) \
+        and key not in lex.ambiguous_latin and low not in lex.common and key not in lex.common \
+        and low not in _MONTH_WORDS and low not in lex.stop
+
+
+def _names_in_lower_case(run: list[_Token], i: int,
+                         language: str = "") -> list[tuple[int, int]]:
     """Names in a narrative typed all in lower case, where every word is a candidate: only
     what the lists and endings vouch for, and the word before a family name."""
     labels = [t.label for t in run]
@@ -1154,7 +1257,8 @@ def _names_in_lower_case(run: list[_Token], i: int) -> list[tuple[int, int]]:
                 keep[k - 1] = True  # "arseyit iliyasuly": the given name before it
         elif labels[k] == _WEAK:
             keep[k] = token.after_title or any(0 <= m < len(run) and labels[m] == _STRONG
-                                               for m in (k - 1, k + 1))
+                                               for m in (k - 1, k + 1)) \
+                or _english_name_word(token, language)
         elif labels[k] == _UNKNOWN and token.after_title and len(token.word) >= 3:
             keep[k] = True  # "мени балапан деп атагыла"
         elif labels[k] == _CONNECTOR:
@@ -1226,7 +1330,7 @@ def _person_spans(text: str, language: str, markup: Any = None) -> list[_Span]:
     tokens = _tokens(text, lex)
     if not tokens:
         return []
-    runs = _dictionary_names(text, tokens)
+    runs = _dictionary_names(text, tokens, language)
     if _CYRILLIC.search(text):
         runs += _model_names(text, tokens, language, markup)
     # Merge overlapping runs and runs that touch (the model's "Азамат" and the list's
@@ -1255,7 +1359,9 @@ def _person_spans(text: str, language: str, markup: Any = None) -> list[_Span]:
     spans = []
     for first, last in merged:
         start, end = tokens[first].start, tokens[last].end
-        if tokens[last].label == _INITIAL and text[end:end + 1] == ".":
+        # An initial's full stop; also of one of two letters ("Yerlan Zh.", "Айдар Дж.")
+        if text[end:end + 1] == "." and (tokens[last].label == _INITIAL or (
+                last > first and _DIGRAPH_INITIAL.fullmatch(tokens[last].word))):
             end += 1
         # "н. мұқанұлы", "е. бондаренко": initials typed in lower case before a family name
         if not tokens[first].cased and _surname_base(_lookup(tokens[first].word)):
@@ -1277,6 +1383,7 @@ def _who(text: str, tokens: list[_Token], first: int, last: int, language: str) 
             and text[token.end:tokens[first + 1].start] == " ")
 
 
+_DIGRAPH_INITIAL = re.compile(r"Zh|Sh|Ch|Kh|Ts|Ya|Yu|Ye|Yo|Дж|Дз")
 _LOWER_INITIALS = re.compile(rf"(?<!\w)(?:{_LETTER}\.\s?){{1,2}}$")
 
 
@@ -1435,9 +1542,20 @@ def _plates(text: str, cased: bool = True) -> Iterable[_Span]:
         for match in pattern.finditer(text):
             if not _NOT_PLATE.search(match.group()):
                 yield _Span(match.start(), match.end(), "plate")
+    for match in _CYRILLIC_PLATE.finditer(text):
+        if match.group(1) not in _NOT_CYRILLIC_PLATE:
+            yield _Span(match.start(), match.end(), "plate")
 
 
 def _addresses(text: str, cased: bool = True) -> Iterable[_Span]:
+    for span in _address_parts(text, cased):
+        yield span
+        before = _DISTRICTS_BEFORE[cased].search(text, max(0, span.start - 40), span.start)
+        if before:
+            yield _Span(before.start(), span.end, "address")
+
+
+def _address_parts(text: str, cased: bool = True) -> Iterable[_Span]:
     for pattern in _ADDRESSES[cased]:
         for match in pattern.finditer(text):
             value = _ADDRESS_TRIM.sub("", match.group())
@@ -1459,11 +1577,16 @@ def _addresses(text: str, cased: bool = True) -> Iterable[_Span]:
             continue
         # The flat ("Абая 150, кв 47") or a building's second number ("Тунгуч 11/3") says it
         # is a dwelling; otherwise the name must read as a street's, or a cue come before it.
+        cue = _ADDRESS_CUE.search(text, max(0, match.start() - 40), match.start())
         if not (match.group(3) or "/" in match.group(2) or _STREET_LIKE_NAME.match(words[0])
-                or len(words) > 1
-                or _ADDRESS_CUE.search(text, max(0, match.start() - 40), match.start())):
+                or len(words) > 1 or cue):
             continue
         value = _ADDRESS_TRIM.sub("", match.group())
+        if match.group(4) and not match.group(3) and ("/" in match.group(2) or cue) \
+                and not _NOT_HOUSE_NUMBER.match(text, match.end(4)):
+            value = match.group()
+        elif match.group(4):
+            value = _ADDRESS_TRIM.sub("", match.group()[: match.start(4) - match.start()])
         yield _Span(match.start(), match.start() + len(value), "address")
 
 
@@ -1478,7 +1601,9 @@ def _handles(text: str) -> Iterable[_Span]:
         yield _Span(match.start(group), match.end(group), "handle")
     for match in _NICK.finditer(text):
         value = match.group(1)
-        if value.lower() not in _NOT_NICKNAMES and not value.isdigit():
+        # (not the next app of a list: "(Tinder, Mamba)", "Grindr, Hornet")
+        if value.lower() not in _NOT_NICKNAMES and not value.isdigit() \
+                and _lookup(value) not in _lexicon().stop:
             yield _Span(match.start(1), match.end(1), "handle")
 
 

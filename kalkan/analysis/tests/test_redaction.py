@@ -364,3 +364,53 @@ def test_several_threads_get_the_same_findings():
     expected = [find(text) for text in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(find, texts)) == expected
+
+
+# --- kinds of miss seen on the fourth held-out split (2026-12-03); the examples are new ------
+
+@pytest.mark.parametrize("text, piece, language", [
+    ("Тот, что постарше, называл его «Шмель» и смеялся.", "Шмель", "ru"),
+    ("Мужчина представлялся как «Данияр», номер не оставил.", "Данияр", "ru"),
+    ("Msg from +7 701 000 11 22: Daulet, pay by friday or we post it.", "Daulet", "en"),
+    ("my sister-in-law Aizada called the police on us.", "Aizada", "en"),
+    ("The landlord told Dasha and Aigerim to leave the flat.", "Dasha", "en"),
+    ("the officer was polite. later Vanya went to the station alone", "Vanya", "en"),
+    ("The witness, Nurlan Sh., refused to sign the protocol.", "Nurlan Sh.", "en"),
+    ("Madi: zhazdym advokat Omarovaga, ol habarlasady", "Omarovaga", "kk"),
+    ("ol naǵashysy Ermektiń úıine ketti, sodan habar joq", "Ermektiń", "kk"),
+    ("Он сказал, что ещё раз увидит меня с тимурчиком — позвонит отцу.", "тимурчиком", "ru"),
+    ("короче дим слушай, нас опять вызывают", "дим", "ru"),
+])
+def test_names_the_fourth_split_showed(text, piece, language):
+    assert found(text, piece, "person", language), find(text, language)
+
+
+@pytest.mark.parametrize("text, piece, language", [
+    ("Адрес заявителя: ж/м Кара-Жыгач, ул. Алма 17.", "ж/м Кара-Жыгач, ул. Алма 17", "ru"),
+    ("ночевали у неё на Жукеева 12/3, 15, потом пришли", "Жукеева 12/3, 15", "ru"),
+    ("Men qazir Abaı koshesi 12, 8 pater, habarlas.", "Abaı koshesi 12, 8 pater", "kk"),
+    ("She lives at Aksai microdistrict, 2nd street, house 9 with her aunt.",
+     "Aksai microdistrict, 2nd street, house 9", "en"),
+    ("Registered at 7th microdistrict, bld 3, apt 12, Almaty.",
+     "7th microdistrict, bld 3, apt 12", "en"),
+    ("His flat is on ul. Lenina 45, the police know it.", "ul. Lenina 45", "en"),
+])
+def test_addresses_the_fourth_split_showed(text, piece, language):
+    assert found(text, piece, "address", language), find(text, language)
+
+
+def test_a_kazakh_plate_in_cyrillic_letters_and_a_kazakh_birth_year():
+    assert found("Олар 505КНА02 көлігімен кетті.", "505КНА02", "plate", "kk")
+    assert not any(f.kind == "plate" for f in find("Берді 100 СОМ 20 рет.", "ru"))
+    assert found("Айдана (1999 ж.т.) қазір Алматыда.", "1999", "birth_date", "kk")
+
+
+@pytest.mark.parametrize("text, word, language", [
+    ("Встретились у парка Фрунзе, потом в сквере Айтматова.", "Айтматова", "ru"),
+    ("Жалобы поступали через приложения (Grindr, Hornet).", "Hornet", "ru"),
+    ("Call at 10:15 from Bishkek. The caller was scared.", "Call", "en"),
+    ("she is a lawyer at Ak Jol, they help for free", "Ak Jol", "en"),
+    ("мен сама айтам, бәрі жақсы болады", "бәрі", "kk"),
+])
+def test_words_the_fourth_split_took_for_personal_data_stay(text, word, language):
+    assert not any(word in f.text for f in find(text, language)), find(text, language)

@@ -20,9 +20,10 @@ from kalkan.analysis.redaction import KINDS, find
 
 EVAL = Path(__file__).resolve().parents[3] / "benchmarks" / "redaction_eval"
 # The held-out splits, each written after the one before (README.md).
-HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4")
-# heldout4 is kept unseen (README.md): nobody has read its misses, and the recogniser does
-# not meet the goals on it yet; it has floors a little below its figures instead.
+HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+# heldout4 was first scored unseen; its misses were then looked at and the rules changed for
+# their kinds (2026-12-03), so it is no longer unseen; it has floors a little below its
+# figures after that change.
 MEETS_THE_GOALS = ("heldout", "heldout2", "heldout3")
 
 
@@ -158,11 +159,26 @@ def test_redaction_meets_the_goals_on_each_held_out_split(name):
     assert figures["precision"] >= 0.9
 
 
-def test_redaction_keeps_its_recall_on_the_unseen_split():
-    # Its first and only figures (2026-12-03): names 0.931 (ru 0.909, ky 1.000, kk 0.935,
-    # en 0.878), leaked 5.58 %, precision 0.949.
+def test_redaction_keeps_its_recall_on_the_fourth_held_out_split():
+    # Its first figures, unseen (2026-12-03): names 0.931 (ru 0.909, ky 1.000, kk 0.935,
+    # en 0.878), leaked 5.58 %, precision 0.949. After the rules were changed for the kinds
+    # of miss it showed: names 0.994 (ru 1.000, ky 1.000, kk 0.978, en 1.000), leaked
+    # 0.13 %, precision 1.000.
     figures = _figures(_narratives("heldout4.jsonl"))
-    assert figures["names"] >= 0.92
-    assert min(figures["by_language"].values()) >= 0.86, figures["by_language"]
-    assert figures["leaked"] <= 0.06
-    assert figures["precision"] >= 0.93
+    assert figures["names"] >= 0.98
+    assert min(figures["by_language"].values()) >= 0.96, figures["by_language"]
+    assert figures["leaked"] <= 0.01
+    assert figures["precision"] >= 0.97
+
+
+def test_redaction_keeps_its_recall_on_the_fifth_held_out_split():
+    # Written blind after heldout4 and kept unseen: its misses are not read. Scored before
+    # and after the rules were changed for heldout4's misses (2026-12-03): names 0.943 both
+    # times (ru 0.940, ky 0.959, kk 1.000, en 0.883), leaked 4.88 % then 4.78 %, precision
+    # 0.959. The goals (names >= 0.95, leaked <= 2 %) are not met here: floors a little
+    # below, so that a change that loses recall on unseen writing is noticed.
+    figures = _figures(_narratives("heldout5.jsonl"))
+    assert figures["names"] >= 0.93
+    assert min(figures["by_language"].values()) >= 0.87, figures["by_language"]
+    assert figures["leaked"] <= 0.055
+    assert figures["precision"] >= 0.94

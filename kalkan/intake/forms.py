@@ -7,10 +7,11 @@ labels are what a frightened person reads (right).
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -111,8 +112,58 @@ def _text(label: Any, *, required: bool = False, max_length: int = MAX_LINE) -> 
     return forms.CharField(label=label, required=required, max_length=max_length)
 
 
+class _SharedChoices:
+    """A choice field whose choices every copy of the form shares. Django deep-copies each
+    field's choices for every form it builds, lazy labels included: on the public form,
+    built for every visitor, that was a tenth of the server's time per report (py-spy,
+    benchmarks/intake.py). The choices here are never changed in place, so a copy of the
+    field keeps the same (immutable) choices; its widget still gets a copy of its own."""
+
+    _choices: Any
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        result = forms.Field.__deepcopy__(self, memo)  # type: ignore[type-var]
+        result._choices = self._choices
+        return result
+
+
+class ChoiceField(_SharedChoices, forms.ChoiceField):
+    pass
+
+
+class TypedChoiceField(_SharedChoices, forms.TypedChoiceField):
+    pass
+
+
+class MultipleChoiceField(_SharedChoices, forms.MultipleChoiceField):
+    pass
+
+
+@functools.lru_cache(maxsize=8)
+def _regions_in(language: str) -> tuple[tuple[str, Any], ...]:
+    with translation.override(language or None):
+        return (("", "—"), *(
+            (str(label), tuple((r.code, r.name()) for r in regions_of(code)))
+            for code, label in COUNTRIES if regions_of(code)))
+
+
+def _region_choices() -> tuple[tuple[str, Any], ...]:
+    """Regions grouped by country, named in the reader's language (no script needed); made
+    once per language, read when the form is shown or checked."""
+    return _regions_in(get_language() or "")
+
+
+@functools.lru_cache(maxsize=2)
+def _years_back_from(this_year: int) -> tuple[tuple[Any, str], ...]:
+    return (("", "—"), *((year, str(year)) for year in range(this_year, this_year - 30, -1)))
+
+
+def _year_choices() -> tuple[tuple[Any, str], ...]:
+    return _years_back_from(timezone.now().year)
+
+
 class ReportForm(forms.Form):
-    reporter_role = forms.ChoiceField(
+    reporter_role = ChoiceField(
         label=_("Who is telling us?"), choices=REPORTER_ROLES, widget=forms.RadioSelect
     )
     narrative = forms.CharField(
@@ -120,20 +171,20 @@ class ReportForm(forms.Form):
         max_length=MAX_NARRATIVE,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
-    acts = forms.MultipleChoiceField(
+    acts = MultipleChoiceField(
         label=_("What was done?"), choices=ACTS, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    perpetrators = forms.MultipleChoiceField(
+    perpetrators = MultipleChoiceField(
         label=_("Who did it?"), choices=PERPETRATORS, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     when = _text(_("When did it happen? A rough date is fine (for example: March 2026)."))
     # The same date as far as it is known (the documentation model's fuzzy date).
-    when_year = forms.TypedChoiceField(
-        label=_("Year"), coerce=int, required=False, empty_value=None
+    when_year = TypedChoiceField(
+        label=_("Year"), coerce=int, required=False, empty_value=None, choices=_year_choices
     )
-    when_month = forms.TypedChoiceField(
+    when_month = TypedChoiceField(
         label=_("Month"),
         coerce=int,
         required=False,
@@ -142,18 +193,18 @@ class ReportForm(forms.Form):
     )
     when_day = forms.IntegerField(label=_("Day"), min_value=1, max_value=31, required=False)
     when_approximate = forms.BooleanField(label=_("Approximately"), required=False)
-    country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES, required=False)
-    region = forms.ChoiceField(label=_("Region"), required=False)
+    country = ChoiceField(label=_("Country"), choices=COUNTRIES, required=False)
+    region = ChoiceField(label=_("Region"), required=False, choices=_region_choices)
     place = _text(_("Town or region (optional)"))
-    help_wanted = forms.MultipleChoiceField(
+    help_wanted = MultipleChoiceField(
         label=_("What help would you like?"), choices=HELP, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    consent = forms.MultipleChoiceField(
+    consent = MultipleChoiceField(
         label=_("What may we do with what you tell us? Tick only what you agree to."),
         choices=CONSENTS, required=False, widget=forms.CheckboxSelectMultiple,
     )
-    contact_method = forms.ChoiceField(
+    contact_method = ChoiceField(
         label=_("How may we reach you safely?"), choices=CONTACT_METHODS, required=False
     )
     contact_details = _text(_("Number, username or address for that way"))
@@ -165,20 +216,6 @@ class ReportForm(forms.Form):
         # "detained" or "danger" (the two urgent paths), "" otherwise; True (staff entering
         # an urgent report on someone's behalf) is the detention path.
         self.urgent = "detained" if urgent is True else urgent or ""
-        # Grouped by country, named in the reader's language; no script needed.
-        self.fields["region"].choices = [  # type: ignore[attr-defined]
-            ("", "—"),
-            *(
-                (label, [(r.code, r.name()) for r in regions_of(code)])
-                for code, label in COUNTRIES
-                if regions_of(code)
-            ),
-        ]
-        this_year = timezone.now().year
-        self.fields["when_year"].choices = [  # type: ignore[attr-defined]
-            ("", "—"),
-            *((year, str(year)) for year in range(this_year, this_year - 30, -1)),
-        ]
         if self.urgent == "detained":
             self.fields["where_now"] = _text(
                 _("Where is the person now (police station, address)?"), required=True

@@ -253,10 +253,23 @@ def next_revision() -> int:
     N or less is committed (or rolled back). Working sets catch up to that bound
     (kalkan.vault.workingset.catch_up); a number taken in one transaction and saved in
     another could commit below a bound already passed, and be skipped."""
-    with transaction.atomic():
-        Revision.objects.get_or_create(pk=1)
-        Revision.objects.filter(pk=1).update(last=F("last") + 1)
-        return Revision.objects.get(pk=1).last
+    # One statement (SQLite >= 3.35 and PostgreSQL return the updated row), and no savepoint
+    # of its own: a single UPDATE is atomic, and every sealed write takes a number, so the
+    # three queries and two savepoints this was were a tenth of a public report's time.
+    connection = connections[router.db_for_write(Revision)]
+    quote = connection.ops.quote_name
+    table, last = quote(Revision._meta.db_table), quote("last")
+    # Names only; the id is a parameter.
+    sql = f"UPDATE {table} SET {last} = {last} + 1 WHERE id = %s RETURNING {last}"  # noqa: S608
+    with transaction.atomic(using=connection.alias, savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [1])
+            row = cursor.fetchone()
+        if row is None:  # a new database: the counter's row is made once
+            Revision.objects.get_or_create(pk=1)
+            Revision.objects.filter(pk=1).update(last=F("last") + 1)
+            return Revision.objects.get(pk=1).last
+        return int(row[0])
 
 
 def field_aad(record: SealedRecord, field: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import template
@@ -10,6 +11,14 @@ from django.urls import translate_url
 from django.utils.translation import get_language
 
 register = template.Library()
+
+
+@functools.lru_cache(maxsize=1024)
+def _translated(path: str, code: str, current: str) -> str:
+    """translate_url, kept: it resolves and reverses the path (in the active language, hence
+    `current` in the key) on every page, four times, and the public form is every visitor's
+    page. The URLs never change while the server runs."""
+    return translate_url(path, code)
 
 
 @register.simple_tag
@@ -24,7 +33,7 @@ def language_links(context: dict[str, Any]) -> list[dict[str, object]]:
     current = get_language()
     links = []
     for code, name in settings.LANGUAGES:
-        url = translate_url(path, code)
+        url = _translated(path, code, current)
         if url == path and code != current:
             # The page has no language prefix (an error page): go to that language's start page.
             url = f"/{code}/"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, models, router, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
@@ -246,8 +246,9 @@ def remove_sealed(records: Iterable[SealedRecord]) -> list[str]:
     return ids
 
 
-def next_revision() -> int:
-    """The next revision number. Call it inside the transaction that saves the record: the
+def next_revision(count: int = 1) -> int:
+    """The next revision number (with `count`, the last of that many numbers taken at once).
+    Call it inside the transaction that saves the record: the
     counter's row stays locked until that transaction ends, so revisions become visible in
     the order they were taken, and a committed counter of N means every record of revision
     N or less is committed (or rolled back). Working sets catch up to that bound
@@ -259,16 +260,16 @@ def next_revision() -> int:
     connection = connections[router.db_for_write(Revision)]
     quote = connection.ops.quote_name
     table, last = quote(Revision._meta.db_table), quote("last")
-    # Names only; the id is a parameter.
-    sql = f"UPDATE {table} SET {last} = {last} + 1 WHERE id = %s RETURNING {last}"  # noqa: S608
+    # Names only; the id and the count are parameters.
+    sql = f"UPDATE {table} SET {last} = {last} + %s WHERE id = %s RETURNING {last}"  # noqa: S608
     with transaction.atomic(using=connection.alias, savepoint=False):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [1])
+            cursor.execute(sql, [count, 1])
             row = cursor.fetchone()
-        if row is None:  # a new database: the counter's row is made once
-            Revision.objects.get_or_create(pk=1)
-            Revision.objects.filter(pk=1).update(last=F("last") + 1)
-            return Revision.objects.get(pk=1).last
+            if row is None:  # a new database: the counter's row is made once
+                Revision.objects.get_or_create(pk=1)
+                cursor.execute(sql, [count, 1])
+                row = cursor.fetchone()
         return int(row[0])
 
 
@@ -521,9 +522,7 @@ def bulk_create_sealed(
     source = iter(rows)
     while chunk := list(itertools.islice(source, batch)):
         with transaction.atomic():
-            Revision.objects.get_or_create(pk=1)
-            Revision.objects.filter(pk=1).update(last=F("last") + len(chunk))
-            first = Revision.objects.get(pk=1).last - len(chunk) + 1
+            first = next_revision(len(chunk)) - len(chunk) + 1
             keys, records = [], []
             for offset, row in enumerate(chunk):
                 sealed, plain = row if isinstance(row, tuple) else (row, {})

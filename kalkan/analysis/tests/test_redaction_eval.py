@@ -148,37 +148,29 @@ def test_redaction_keeps_its_recall_on_the_hand_written_set():
     assert figures["precision"] >= 0.95
 
 
-@pytest.mark.parametrize("name", MEETS_THE_GOALS)
-def test_redaction_meets_the_goals_on_each_held_out_split(name):
-    # Issue 17's goals, on every split (README.md says which were measured before the
-    # recogniser was changed for them).
+GOALS = (0.95, 0.93, 0.02, 0.9)  # issue 17: names, every language, leaked at most, precision
+# Floors of the splits that do not (or no longer) stand for the goals alone:
+# - heldout4: first figures, unseen (2026-12-03): names 0.931 (ru 0.909, ky 1.000, kk 0.935,
+#   en 0.878), leaked 5.58 %, precision 0.949. After the rules were changed for the kinds of
+#   miss it showed: names 0.994 (ru 1.000, ky 1.000, kk 0.978, en 1.000), leaked 0.13 %,
+#   precision 1.000; held a little below that.
+# - heldout5: written blind after heldout4 and kept unseen (its misses are not read). Scored
+#   before and after the rules were changed for heldout4's misses (2026-12-03): names 0.943
+#   both times (ru 0.940, ky 0.959, kk 1.000, en 0.883), leaked 4.88 % then 4.78 %,
+#   precision 0.959. The goals are not met here: floors a little below, so that a change
+#   that loses recall on unseen writing is noticed.
+FLOORS = {name: GOALS for name in MEETS_THE_GOALS} | {
+    "heldout4": (0.98, 0.96, 0.01, 0.97),
+    "heldout5": (0.93, 0.87, 0.055, 0.94),
+}
+
+
+@pytest.mark.parametrize("name", FLOORS)
+def test_redaction_holds_its_figures_on_each_held_out_split(name):
+    # README.md says which splits were measured before the recogniser was changed for them.
+    names, language, leaked, precision = FLOORS[name]
     figures = _figures(_narratives(f"{name}.jsonl"))
-    assert figures["names"] >= 0.95
-    assert min(figures["by_language"].values()) >= 0.93, figures["by_language"]
-    assert figures["leaked"] <= 0.02
-    assert figures["precision"] >= 0.9
-
-
-def test_redaction_keeps_its_recall_on_the_fourth_held_out_split():
-    # Its first figures, unseen (2026-12-03): names 0.931 (ru 0.909, ky 1.000, kk 0.935,
-    # en 0.878), leaked 5.58 %, precision 0.949. After the rules were changed for the kinds
-    # of miss it showed: names 0.994 (ru 1.000, ky 1.000, kk 0.978, en 1.000), leaked
-    # 0.13 %, precision 1.000.
-    figures = _figures(_narratives("heldout4.jsonl"))
-    assert figures["names"] >= 0.98
-    assert min(figures["by_language"].values()) >= 0.96, figures["by_language"]
-    assert figures["leaked"] <= 0.01
-    assert figures["precision"] >= 0.97
-
-
-def test_redaction_keeps_its_recall_on_the_fifth_held_out_split():
-    # Written blind after heldout4 and kept unseen: its misses are not read. Scored before
-    # and after the rules were changed for heldout4's misses (2026-12-03): names 0.943 both
-    # times (ru 0.940, ky 0.959, kk 1.000, en 0.883), leaked 4.88 % then 4.78 %, precision
-    # 0.959. The goals (names >= 0.95, leaked <= 2 %) are not met here: floors a little
-    # below, so that a change that loses recall on unseen writing is noticed.
-    figures = _figures(_narratives("heldout5.jsonl"))
-    assert figures["names"] >= 0.93
-    assert min(figures["by_language"].values()) >= 0.87, figures["by_language"]
-    assert figures["leaked"] <= 0.055
-    assert figures["precision"] >= 0.94
+    assert figures["names"] >= names
+    assert min(figures["by_language"].values()) >= language, figures["by_language"]
+    assert figures["leaked"] <= leaked
+    assert figures["precision"] >= precision

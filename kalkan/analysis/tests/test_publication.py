@@ -153,7 +153,9 @@ def test_the_press_json_lists_cases_and_what_was_held_back(published):
 def test_a_publication_is_asked_reviewed_and_downloaded_on_the_pages(client, chingiz,
                                                                      published):
     log_in(client, chingiz)
-    assert "Publication (Uwazi CSV, JSON for the press)" in client.get(DRAFTS).content.decode()
+    drafts = client.get(DRAFTS).content.decode()
+    assert "Publication (Uwazi CSV, JSON for the press)" in drafts
+    assert "people who agreed to publication and no table" in drafts
     response = client.post(DRAFTS, {"mechanism": "publication", "country": "kg",
                                     "year_from": "2024", "year_to": "2025", "language": "ru",
                                     "summaries": "20"})

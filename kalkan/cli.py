@@ -9,6 +9,7 @@
     kalkan backup drill --data-dir DIR FILE_OR_DIR [--user NAME | --escrow]
     kalkan backup restore FILE --data-dir NEWDIR (--user NAME | --escrow) [--database-url URL]
     kalkan estimate --counts FILE.csv [--method M] [--strata COLUMN] [--json]
+    kalkan linkage secret|match ...  the linkage unit (docs/analysis.md; no instance needed)
     kalkan <any Django management command> --data-dir DIR
 
 KALKAN_DATA_DIR may replace --data-dir. Every command also takes --env-file PATH (or
@@ -114,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         from kalkan.analysis.estimation_cli import main as estimate
 
         return estimate(args[1:])
+    if args[:2] in (["linkage", "match"], ["linkage", "secret"]):
+        # The linkage unit reads export files and writes counts: no instance either.
+        from kalkan.analysis.linkage_cli import main as unit
+
+        return unit(args[1:])
     # Whatever the instance writes (database, WAL, static files) is for its owner only.
     os.umask(0o077)
 

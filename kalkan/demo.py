@@ -7,8 +7,11 @@ to a real person.
 from __future__ import annotations
 
 import json
+import random
 import time
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -19,7 +22,7 @@ from kalkan.accounts.models import User
 from kalkan.accounts.roles import Role
 from kalkan.accounts.services import enrol_staff
 from kalkan.accounts.totp import current_code, device_of
-from kalkan.analysis import laws
+from kalkan.analysis import laws, linkage, linkage_samples
 from kalkan.analysis.builder import Asked, new_draft
 from kalkan.audit.services import record
 from kalkan.core.instance import DEMO_MARKER_FILE
@@ -27,10 +30,11 @@ from kalkan.desk import services as desk
 from kalkan.desk.models import Case
 from kalkan.intake.models import Mailbox, Report
 from kalkan.intake.services import Submission, find_mailbox, reply, submit_report
-from kalkan.records import consent
+from kalkan.records import consent, gazetteer
 from kalkan.records import services as records
 from kalkan.records.generator import generate
 from kalkan.records.models import Act, Event, Person
+from kalkan.records.vocabularies import vocabulary
 from kalkan.vault.escrow_words import to_words
 from kalkan.vault.records import open_content_key, read
 from kalkan.vault.services import Founding, found_organisation
@@ -57,6 +61,9 @@ def build_demo(out: OutputWrapper) -> None:
             out.write(f"  {username:<18} {enrolment.passphrase:<56} {role.label}\n")
     receipt = _demo_reports(founding)
     out.write(f"A demo reporter's receipt (try it at /en/mailbox/): {receipt}\n")
+    folder = _demo_linkage(founding)
+    out.write(f"Three organisations' lists to link and estimate from (docs/analysis.md, "
+              f"\"Linking lists\"): {folder}\n")
     escrow = " ".join(to_words(founding.escrow_secret))
     out.write(f"Escrow words (to try `kalkan recover` with): {escrow}\n")
     out.write("Codes change every 30 s; the current ones are printed while the demo runs.\n")
@@ -353,6 +360,85 @@ def _demo_cases(founding: Founding, boxes: list[tuple[Mailbox, bytes] | None]) -
     hidden = desk.open_case([], keys, bek, title="Restricted: a staff member's own case")
     desk.add_note(hidden, keys, bek, "Only Bek and Aru can see this case.")
     desk.restrict(hidden, [aru], keys, bek)
+
+
+# Three organisations' lists of the same invented people, for the walk-through from linkage to
+# an estimate: this instance holds the first list as records; the two partners' exports are
+# files beside the coalition's secret. Some people are hard for every list to reach, as in
+# life, so the lists together miss more of them than the overlaps alone suggest.
+DEMO_LINKAGE_PEOPLE = 400
+DEMO_LINKAGE_REACH = (0.45, 0.4, 0.35)  # this instance, partner A, partner B
+DEMO_LINKAGE_HARD = (0.3, 0.35)  # share of the hard to reach, and how much less they are seen
+DEMO_LINKAGE_SCOPE = {"country": ["kg"], "year": [str(y) for y in range(2019, 2026)]}
+DEMO_LINKAGE_ACTS = ("detention.arbitrary", "assault", "threats.outing",
+                     "extortion.outing_threat", "torture.in_custody")
+
+
+def _demo_linkage(founding: Founding) -> Path:
+    keys = founding.keyring
+    saule = User.objects.get(username="documenter.saule")
+    folder = settings.DATA_DIR / "demo-linkage"
+    folder.mkdir(exist_ok=True)
+    secret = linkage.write_secret_file(folder / "coalition.secret")
+    terms = {term.code: term for term in vocabulary("act_types")}
+
+    def group(code: str) -> str:  # what an export writes of an act: its top-level type
+        while terms[code].parent:
+            code = terms[code].parent
+        return code
+
+    rng = random.Random(DEMO_SEED)  # noqa: S311 (invented people, not secrets)
+    regions = sorted(code for code, place in gazetteer.PLACES.items()
+                     if code.startswith("kg.") and place.level == "region")
+    typed = [rng.choice(DEMO_LINKAGE_ACTS) for _ in range(DEMO_LINKAGE_PEOPLE)]
+    people = [replace(person, region=rng.choice(regions), act=group(code))
+              for person, code in zip(linkage_samples.population(DEMO_LINKAGE_PEOPLE,
+                                                                 DEMO_SEED), typed,
+                                      strict=True)]
+    groups = sorted({group(code) for code in DEMO_LINKAGE_ACTS})
+    share, factor = DEMO_LINKAGE_HARD
+    lists: list[list[tuple[int, dict[str, str]]]] = [[] for _ in DEMO_LINKAGE_REACH]
+    for number, person in enumerate(people):
+        hard = rng.random() < share
+        for i, reach in enumerate(DEMO_LINKAGE_REACH):
+            if rng.random() < reach * (factor if hard else 1.0):
+                lists[i].append((number, linkage_samples.record(person, rng, acts=groups)))
+    today = timezone.localdate()
+    for number, seen in lists[0]:
+        year, month = (int(part) for part in people[number].month.split("-"))
+        event = records.new_event(
+            keys, saule, title="Documented for the coalition's joint count (demo)",
+            details={"start": {"year": year, "month": month, "day": None, "precision": "month",
+                               "approximate": False},
+                     "place": {"code": seen["region"] or "kg", "detail": ""},
+                     "violation_status": "confirmed"})
+        initials = ". ".join(word[:1] for word in seen["name"].split()[:2]) + "."
+        profile: dict[str, object] = {"kind": "individual",
+                                      "gender_identity": {"code": seen["gender"]}}
+        if seen["birth"]:
+            profile["birth_year"] = int(seen["birth"][1:])
+        victim = records.new_person(keys, pseudonym=initials, profile=profile,
+                                    identity={"names": [seen["name"]]})
+        consent.record(victim, consent.STATISTICS, given=True, on=today, how="in person",
+                       keyring=keys, by=saule)
+        records.add_act(event, keys, victim=victim, details={"type": typed[number]})
+    for name, partner in zip(("partner-a", "partner-b"), lists[1:], strict=True):
+        data = linkage.write_export(secret, DEMO_LINKAGE_SCOPE,
+                                    [[seen] for _, seen in partner])
+        linkage.write_new(folder / f"{name}.kalkan-linkage", data)
+    on_some = len({number for one in lists for number, _ in one})
+    (folder / "README.txt").write_text(
+        f"Three organisations' lists of {DEMO_LINKAGE_PEOPLE} invented people (demo only).\n"
+        f"This instance holds the first list ({len(lists[0])} victims); partner A's "
+        f"({len(lists[1])}) and partner B's ({len(lists[2])}) exports are here, made with "
+        f"coalition.secret. Together the three lists know {on_some} of the "
+        f"{DEMO_LINKAGE_PEOPLE}; compare the estimate with the true {DEMO_LINKAGE_PEOPLE}.\n\n"
+        "1. Log in as analyst.temir; on /en/staff/linkage/ choose Kyrgyzstan, 2019 to 2025, "
+        "no type ticked, and paste the last line of coalition.secret. Save the file here.\n"
+        "2. kalkan linkage match THAT-FILE partner-a.kalkan-linkage partner-b.kalkan-linkage "
+        "--secret-file coalition.secret --output counts.csv\n"
+        "3. Upload counts.csv on /en/staff/estimates/.\n", encoding="utf-8")
+    return folder
 
 
 def _print_codes(out: OutputWrapper) -> None:

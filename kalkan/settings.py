@@ -199,6 +199,9 @@ WORKING_SET_IN_BACKGROUND = True
 # An archive import runs in a thread of its own (kalkan.records.import_jobs): the page says
 # how far it is instead of one request that lasts minutes.
 IMPORT_IN_BACKGROUND = True
+# Estimates (LCMCR's sampler) run in a worker process of their own
+# (kalkan.analysis.estimation_jobs), not in the thread that serves the page.
+ESTIMATE_IN_BACKGROUND = True
 # Receipts (83 random bits) go through a keyed hash (docs/threat-model.md, "Receipts"). These
 # are the Argon2id limits of mailboxes made before that (receipt_scheme 1), still found.
 RECEIPT_OPSLIMIT = 2

@@ -44,6 +44,8 @@ VAULT_SWEEP_SECONDS = 0
 WORKING_SET_IN_BACKGROUND = False
 # The same for archive imports (a test turns it on to see the thread run one).
 IMPORT_IN_BACKGROUND = False
+# And estimates (a test turns it on to see the worker process compute one).
+ESTIMATE_IN_BACKGROUND = False
 
 # SQLite tests use a database file in the data directory, so that the canary test can search
 # every byte Kalkan wrote to disk (database, WAL, files).

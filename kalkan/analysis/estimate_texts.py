@@ -31,7 +31,9 @@ def assumptions(method: str) -> str:
     if method == "lcmcr":
         own = _("People differ in how likely each list is to record them. The method sorts "
                 "people into groups that the lists reach differently, and assumes that within "
-                "a group the lists record people independently of each other.")
+                "a group the lists record people independently of each other. People whom "
+                "every list is unlikely to record are undercounted: where such a group is "
+                "large, the estimate is too low and its interval too narrow.")
     elif method.startswith("loglinear"):
         own = _("Two lists may depend on each other (one refers people to the other), as "
                 "far as the overlaps show it; no three lists depend on each other jointly. "

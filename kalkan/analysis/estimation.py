@@ -782,19 +782,34 @@ class Stratified:
         }
 
 
+def check_strata(tables: dict[str, CaptureTable]) -> None:
+    """Refuses, naming the stratum, the first table no method can say anything sound about
+    (at once: before any sampler runs)."""
+    for name, table in tables.items():
+        try:
+            check_estimable(table)
+        except CountsError as e:
+            raise _in_stratum(name, e) from None
+
+
+def _in_stratum(name: str, error: CountsError) -> CountsError:
+    return CountsError(error.code, "stratum %(stratum)s: %(reason)s", stratum=name,
+                       reason=str(error))
+
+
 def estimate_strata(tables: dict[str, CaptureTable], methods: Sequence[str] = METHODS,
                     lcmcr_settings: LcmcrSettings | None = None,
                     default: str = DEFAULT_METHOD) -> Stratified:
     """Each stratum on its own (the lists may catch people differently in each region or
     period), and the totals: the strata's estimates added up, their intervals from the sum
     of independent draws."""
+    check_strata(tables)
     strata: dict[str, Estimate] = {}
     for name, table in tables.items():
         try:
             strata[name] = estimate(table, methods, default, lcmcr_settings)
         except CountsError as e:
-            raise CountsError(e.code, "stratum %(stratum)s: %(reason)s", stratum=name,
-                              reason=str(e)) from None
+            raise _in_stratum(name, e) from None
     total: dict[str, MethodResult] = {}
     rng = np.random.default_rng(0)
     first = next(iter(strata.values()))
@@ -844,6 +859,22 @@ def as_text(found: Estimate | Stratified) -> str:
 
 
 # --- simulated populations (tests, benchmarks/estimation.py) -------------------------------
+
+
+# The simulated populations the default method is validated on (benchmarks/estimation.py;
+# test_estimation.py), both with one list referring people to the next:
+# - "lists": two groups, each list reaching each group with its own probability (a legal
+#   clinic reaches detainees, a community group people the police never record). People hard
+#   for one list to reach are found by another; the goal of >= 90 % coverage is measured here.
+# - "hidden": a group every list reaches less. No method sees much of it; LCMCR's intervals
+#   are too narrow here (the uniform prior on a barely seen group's capture probabilities
+#   pulls its size down, with or without the referral), and the assumptions say so.
+DESIGNS: dict[str, dict[str, Any]] = {
+    "lists": {"size": 2000, "lists": 5, "low": (0.05, 0.55), "high": (0.05, 0.55),
+              "hidden_share": (0.2, 0.4), "referral": 1.3},
+    "hidden": {"size": 2000, "lists": 5, "low": (0.1, 0.3), "high": (0.25, 0.55),
+               "hidden_share": (0.2, 0.4), "referral": 1.3},
+}
 
 
 def simulate(rng: np.random.Generator, size: int = 2000, lists: int = 4,

@@ -11,4 +11,5 @@ app_name = "estimates"
 urlpatterns = [
     path("", views.page, name="page"),
     path("attach/", views.attach, name="attach"),
+    path("job/<str:job_id>/", views.job_page, name="job"),
 ]

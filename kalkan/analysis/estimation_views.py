@@ -17,13 +17,14 @@ from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kalkan.accounts.decorators import capability_required
+from kalkan.accounts.decorators import acting_user, capability_required
 from kalkan.accounts.roles import Capability
-from kalkan.analysis import charts, estimation
+from kalkan.analysis import charts, estimation, estimation_jobs
 from kalkan.analysis.estimate_texts import METHOD_LABELS, refusal
 from kalkan.analysis.models import ReportDraft
 from kalkan.audit.services import record
@@ -76,16 +77,41 @@ def page(request: HttpRequest, handler: MemoryOnlyUpload) -> HttpResponse:
     strata = form.cleaned_data["strata"].strip() or None
     try:
         tables = estimation.read_counts(text, strata)
-        found: estimation.Estimate | estimation.Stratified
         if strata is None:
-            found = estimation.estimate(tables[""])
+            estimation.check_estimable(tables[""])
         else:
-            found = estimation.estimate_strata(tables)
+            estimation.check_strata(tables)
     except estimation.CountsError as e:
         return _render(request, form, keyring, problem=refusal(e), status=400)
     record("analysis.estimate", actor_id=request.user.pk,
            details={"lists": len(next(iter(tables.values())).lists), "strata": len(tables)})
-    return _render(request, form, keyring, result=_result(tables, found))
+    job = estimation_jobs.start(tables, strata, acting_user(request).pk)
+    return redirect("estimates:job", job_id=job.id)
+
+
+@capability_required(Capability.BUILD_REPORTS)
+@require_http_methods(["GET"])
+def job_page(request: HttpRequest, job_id: str) -> HttpResponse:
+    """How far the estimate is (the page refreshes itself), then the estimate."""
+    keyring = keyring_required(request)
+    job = estimation_jobs.of(job_id, acting_user(request).pk)
+    if job is None:
+        messages.error(request, _("This estimate is no longer on the server (it was "
+                                  "restarted, or the estimate is old): estimate again."))
+        return redirect("estimates:page")
+    if not job.finished.is_set():
+        seconds = int((timezone.now() - job.started).total_seconds())
+        return render(request, "analysis/estimate_job.html", {
+            "seconds": seconds, "tables": len(job.tables), "refresh": request.path})
+    form = CountsForm()
+    if job.failed:
+        return _render(request, form, keyring, status=500, problem=_(
+            "The estimate stopped because of an error on the server. Try again; if it "
+            "happens again, tell the administrator."))
+    if job.refused is not None:
+        return _render(request, form, keyring, problem=refusal(job.refused), status=400)
+    assert job.found is not None  # noqa: S101 (finished, neither failed nor refused)
+    return _render(request, form, keyring, result=_result(job.tables, job.found))
 
 
 def _result(tables: dict[str, estimation.CaptureTable],

@@ -12,6 +12,7 @@ month or type of act off by a little. No Django; the same seed gives the same li
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 GIVEN_MALE = (  # noqa: SIM905 (names read better as text)
@@ -134,8 +135,10 @@ def _typo(rng: random.Random, word: str) -> str:
     return word[:i] + word[i] + word[i:]
 
 
-def record(person: Person, rng: random.Random, missing: float = 0.08) -> dict[str, str]:
-    """One organisation's record of the person, as it would go into an export."""
+def record(person: Person, rng: random.Random, missing: float = 0.08,
+           acts: Sequence[str] = ACTS) -> dict[str, str]:
+    """One organisation's record of the person, as it would go into an export (now and
+    then with the type of act mistaken for another of `acts`)."""
     surname = person.surname
     if rng.random() < 0.1:  # a case ending: "об Асановой", "Асанову"
         for ending, forms in _CASES.items():
@@ -163,7 +166,7 @@ def record(person: Person, rng: random.Random, missing: float = 0.08) -> dict[st
         "gender": "woman" if person.female else "man",
         "region": person.region,
         "month": f"{year}-{month:02d}",
-        "act": person.act if rng.random() > 0.05 else rng.choice(ACTS),
+        "act": person.act if rng.random() > 0.05 else rng.choice(list(acts)),
     }
     for field_name in ("birth", "region", "month", "gender"):
         if rng.random() < missing:

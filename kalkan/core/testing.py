@@ -174,12 +174,14 @@ PASSPHRASE_PATTERN = r"[a-z]+(?:-[a-z]+){5,9}"  # noqa: S105 (a pattern, not a s
 CLI_ENV_DROPPED = ("DATABASE_URL", "KALKAN_DATA_DIR", "DJANGO_SETTINGS_MODULE")
 
 
-def kalkan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real `kalkan` command in a fresh process."""
+def kalkan(*args: str, env: dict[str, str] | None = None,
+           input: str | None = None) -> subprocess.CompletedProcess[str]:  # noqa: A002
+    """Run the real `kalkan` command in a fresh process (`input` is its standard input)."""
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "kalkan.cli", *args],
         capture_output=True,
         text=True,
+        input=input,
         env=cli_env(env),
         timeout=120,
         check=False,

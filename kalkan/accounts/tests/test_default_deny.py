@@ -147,6 +147,7 @@ WHO_MAY: dict[str, tuple[Capability | str, dict[str, str]]] = {
     "drafts:download": (Capability.BUILD_REPORTS, {"pk": "draft"}),
     "estimates:page": (Capability.BUILD_REPORTS, {}),
     "estimates:attach": (Capability.BUILD_REPORTS, {}),
+    "estimates:job": (Capability.BUILD_REPORTS, {"job_id": "x"}),
 }
 
 ROLES = {"amir": "admin", "bota": "responder", "chingiz": "documenter", "dana": "analyst"}

@@ -4,8 +4,11 @@ draft and printed there in the draft's language."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from kalkan.analysis import estimation
 from kalkan.analysis.tests.test_estimation import GOOD
@@ -28,7 +31,7 @@ def quick_sampler(monkeypatch):
 def test_estimate_from_pasted_counts_and_add_it_to_a_draft(client, dana):
     log_in(client, dana)
     assert client.get(PAGE).status_code == 200
-    response = client.post(PAGE, {"text": GOOD})
+    response = client.post(PAGE, {"text": GOOD}, follow=True)
     page = response.content.decode()
     assert response.status_code == 200, page[:3000]
     assert "1027 people are on at least one list" in page
@@ -40,7 +43,7 @@ def test_estimate_from_pasted_counts_and_add_it_to_a_draft(client, dana):
                                    "year_to": "2025", "language": "ru", "summaries": "0"})
     assert created.status_code == 302
     draft = created["Location"].rstrip("/").rsplit("/", 1)[1]
-    page = client.post(PAGE, {"text": GOOD}).content.decode()
+    page = client.post(PAGE, {"text": GOOD}, follow=True).content.decode()
     signed = page.split('name="estimate" value="')[1].split('"')[0]
     attached = client.post(PAGE + "attach/", {"estimate": signed, "draft": draft})
     assert attached.status_code == 302 and draft in attached["Location"]
@@ -72,12 +75,38 @@ def test_strata_are_estimated_apart_and_added_up(client, dana):
     log_in(client, dana)
     text = "region,A,B,C,n\n" + "".join(
         f"{region},{line}\n" for region in ("north", "south") for line in GOOD.splitlines()[1:])
-    page = client.post(PAGE, {"text": text, "strata": "region"}).content.decode()
+    page = client.post(PAGE, {"text": text, "strata": "region"}, follow=True).content.decode()
     assert "Stratum north" in page and "Stratum south" in page
     assert "Total of the strata" in page and page.count("<svg") == 4
     missing = client.post(PAGE, {"text": text, "strata": "period"})
     assert missing.status_code == 400
     assert "Row 1: the header has no column period." in missing.content.decode()
+
+
+def test_the_sampler_runs_in_a_worker_process_and_the_page_waits_for_it(client, dana, amir,
+                                                                         settings):
+    """The page answers at once; its job page refreshes itself until the worker process has
+    the estimate; nobody else can open the job."""
+    settings.ESTIMATE_IN_BACKGROUND = True
+    log_in(client, dana)
+    started = client.post(PAGE, {"text": GOOD})
+    assert started.status_code == 302 and "/job/" in started["Location"]
+    first = client.get(started["Location"])
+    assert first.status_code == 200
+    deadline = time.monotonic() + 120
+    page = first.content.decode()
+    while "Estimated total:" not in page and time.monotonic() < deadline:
+        assert 'http-equiv="refresh"' in page and "The sampler has been running" in page
+        time.sleep(0.5)
+        page = client.get(started["Location"]).content.decode()
+    assert "1027 people are on at least one list" in page and "Estimated total:" in page
+    assert "R-hat" in page
+
+    other = Client()
+    log_in(other, amir)
+    refused = other.get(started["Location"], follow=True)
+    assert "This estimate is no longer on the server" in refused.content.decode()
+    assert "1027 people" not in refused.content.decode()
 
 
 def test_the_draft_section_gates_the_documented_count():

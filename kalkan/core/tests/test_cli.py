@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import stat
@@ -161,6 +162,7 @@ def test_the_demo_builds_an_instance_with_one_login_per_role(tmp_path):
     assert re.search(r"Current codes: admin\.aru \d{6}", result.stdout)
     assert (data / "DEMO").exists()
     _the_readme_counts_what_the_demo_holds(data)
+    _the_linkage_walk_through_ends_in_an_estimate(data, result.stdout)
     again = kalkan("demo", "--no-serve", "--data-dir", str(data))
     assert again.returncode == 2
     assert "already holds a Kalkan instance" in again.stderr
@@ -188,6 +190,44 @@ def _the_readme_counts_what_the_demo_holds(data: Path) -> None:
     assert generated == DEMO_GENERATED_ACTS and generated + by_hand == acts
     assert generated_events == sum(len(chunk.events)
                                    for chunk in plan(DEMO_GENERATED_ACTS, DEMO_SEED))
+
+
+def _the_linkage_walk_through_ends_in_an_estimate(data: Path, printed: str) -> None:
+    """What demo-linkage/README.txt tells an analyst works: the instance's export and the two
+    partners' files link into one table of three lists (about as many people as the lists
+    really share), and the estimate reads it."""
+    folder = data / "demo-linkage"
+    readme = (folder / "README.txt").read_text()
+    said = re.search(r"first list \((\d+) victims\).*lists know (\d+) of the (\d+)", readme,
+                     re.S)
+    assert said, readme
+    own_count, known, true_size = map(int, said.groups())
+    temir = re.search(rf"^  analyst\.temir\s+({PASSPHRASE_PATTERN})\s", printed, re.M)
+    assert temir
+    years = "&".join(f"year={year}" for year in range(2019, 2026))
+    own = folder / "own.kalkan-linkage"
+    exported = kalkan("linkage", "export", "--scope", f"country=kg&{years}", "--secret-file",
+                      str(folder / "coalition.secret"), "--output", str(own), "--as",
+                      "analyst.temir", "--data-dir", str(data), input=temir.group(1) + "\n")
+    assert exported.returncode == 0, exported.stderr
+    assert f": {own_count} victims" in exported.stdout
+    counts = folder / "counts.csv"
+    # The unit needs no instance: no --data-dir.
+    matched = kalkan("linkage", "match", str(own), str(folder / "partner-a.kalkan-linkage"),
+                     str(folder / "partner-b.kalkan-linkage"), "--secret-file",
+                     str(folder / "coalition.secret"), "--output", str(counts),
+                     env={"KALKAN_DATA_DIR": ""})
+    assert matched.returncode == 0, matched.stderr
+    lines = counts.read_text().splitlines()
+    assert lines[0] == "own,partner-a,partner-b,n"
+    found = sum(int(line.rsplit(",", 1)[1]) for line in lines[1:])
+    assert abs(found - known) <= known * 0.02, (found, known)
+    estimated = kalkan("estimate", "--counts", str(counts), "--json")
+    assert estimated.returncode == 0, estimated.stderr
+    result = json.loads(estimated.stdout)
+    assert result["method"] == "lcmcr"
+    assert found < result["lower"] <= result["estimate"] <= result["upper"]
+    assert result["estimate"] < true_size * 1.5
 
 
 def test_the_demo_makes_a_throw_away_directory_by_default():

@@ -17,7 +17,6 @@ instance: tools/kalkan_linkage.py does the same without Kalkan.
 from __future__ import annotations
 
 import sys
-from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.http import QueryDict
 
 from kalkan.accounts.roles import Capability
 from kalkan.analysis import linkage
+from kalkan.analysis.linkage_cli import add_match_arguments
 from kalkan.vault import terminal
 
 
@@ -86,12 +86,3 @@ class Command(BaseCommand):
         else:
             linkage.write_new(output, table.encode("ascii"))
 
-
-def add_match_arguments(parser: ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", type=Path, help="export files, one per list")
-    parser.add_argument("--secret-file", required=True, type=Path)
-    parser.add_argument("--output", type=Path, default=None,
-                        help="where to write the counts CSV (default: standard output)")
-    parser.add_argument("--threshold", type=float, default=linkage.THRESHOLD,
-                        help=f"Dice score from which two records are one person "
-                             f"(default {linkage.THRESHOLD})")

@@ -17,6 +17,7 @@ from kalkan.analysis.documents import Block, Heading, Paragraph, Table
 
 METHOD_LABELS = {
     "lcmcr": gettext_lazy("Latent classes (LCMCR)"),
+    "dga": gettext_lazy("Decomposable graphs, averaged (dga)"),
     "loglinear-aic": gettext_lazy("Log-linear models, averaged (AIC)"),
     "loglinear-bic": gettext_lazy("Log-linear models, averaged (BIC)"),
     "independence": gettext_lazy("Independent lists"),
@@ -34,6 +35,11 @@ def assumptions(method: str) -> str:
                 "a group the lists record people independently of each other. People whom "
                 "every list is unlikely to record are undercounted: where such a group is "
                 "large, the estimate is too low and its interval too narrow.")
+    elif method == "dga":
+        own = _("Lists may depend on each other in any pattern of a decomposable graph: "
+                "pairs, chains, or groups of lists that depend jointly (one refers people "
+                "to another, or both reach the same people). The estimate averages every "
+                "such graph, each weighted by how well it explains the overlaps.")
     elif method.startswith("loglinear"):
         own = _("Two lists may depend on each other (one refers people to the other), as "
                 "far as the overlaps show it; no three lists depend on each other jointly. "
@@ -56,6 +62,8 @@ def refusal(error: estimation.CountsError) -> str:
                   "combination of lists)."),
         "no_strata": _("Row 1: the header has no column %(column)s."),
         "bad_header": _("Row 1: every column needs a name of its own."),
+        "dga_lists": _("Decomposable graphs take 3 to %(most)s lists (the file has "
+                       "%(count)s): choose another method."),
         "few_lists": _("At least 3 lists are needed (the file has %(count)s): with two, the "
                        "estimate rests on assuming the lists independent, which nothing can "
                        "check."),

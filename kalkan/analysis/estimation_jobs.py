@@ -21,6 +21,7 @@ import multiprocessing
 import secrets
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +32,7 @@ from kalkan.analysis import estimation
 
 LOG = logging.getLogger(__name__)
 KEPT = 16  # finished jobs kept for their pages
+MOST_WAITING = 2  # unfinished estimates per person
 
 Found = estimation.Estimate | estimation.Stratified
 
@@ -80,18 +82,36 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
+def _forget_pool() -> None:
+    global _pool
+    with _lock:
+        broken, _pool = _pool, None
+    if broken is not None:
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
 def start(tables: dict[str, estimation.CaptureTable], strata: str | None,
-          user_id: int) -> Job:
+          user_id: int) -> Job | None:
+    """The new job; None while this person already has MOST_WAITING estimates unfinished
+    (one person's clicks must not fill the queue that every analyst's estimates wait in)."""
     job = Job(id=secrets.token_urlsafe(16), user_id=user_id, started=timezone.now(),
               tables=tables, strata=strata)
     with _lock:
+        waiting = sum(1 for other in _jobs.values()
+                      if other.user_id == user_id and not other.finished.is_set())
+        if waiting >= MOST_WAITING:
+            return None
         _jobs[job.id] = job
         finished = [key for key, other in _jobs.items() if other.finished.is_set()]
         for key in finished[:max(0, len(finished) - KEPT)]:
             del _jobs[key]
     if settings.ESTIMATE_IN_BACKGROUND:
-        _executor().submit(_worker, tables, strata).add_done_callback(
-            lambda future: _finish(job, future))
+        try:
+            future = _executor().submit(_worker, tables, strata)
+        except BrokenProcessPool:  # the worker died (killed, out of memory): a new one
+            _forget_pool()
+            future = _executor().submit(_worker, tables, strata)
+        future.add_done_callback(lambda done: _finish(job, done))
     else:
         try:
             job.found = compute(tables, strata)
@@ -106,6 +126,8 @@ def _finish(job: Job, future: Future[Found | tuple[str, str, dict[str, object]]]
         outcome = future.result()
     except Exception as problem:  # noqa: BLE001 (the page must say it stopped, whatever it was)
         LOG.error("analysis: an estimate stopped (%s)", type(problem).__name__)
+        if isinstance(problem, BrokenProcessPool):
+            _forget_pool()
         job.failed = True
     else:
         if isinstance(outcome, tuple):

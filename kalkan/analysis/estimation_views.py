@@ -83,9 +83,13 @@ def page(request: HttpRequest, handler: MemoryOnlyUpload) -> HttpResponse:
             estimation.check_strata(tables)
     except estimation.CountsError as e:
         return _render(request, form, keyring, problem=refusal(e), status=400)
+    job = estimation_jobs.start(tables, strata, acting_user(request).pk)
+    if job is None:
+        return _render(request, form, keyring, status=429, problem=_(
+            "Two of your estimates are still running: wait for them to finish (their pages "
+            "show them), then estimate again."))
     record("analysis.estimate", actor_id=request.user.pk,
            details={"lists": len(next(iter(tables.values())).lists), "strata": len(tables)})
-    job = estimation_jobs.start(tables, strata, acting_user(request).pk)
     return redirect("estimates:job", job_id=job.id)
 
 
@@ -105,7 +109,7 @@ def job_page(request: HttpRequest, job_id: str) -> HttpResponse:
             "seconds": seconds, "tables": len(job.tables), "refresh": request.path})
     form = CountsForm()
     if job.failed:
-        return _render(request, form, keyring, status=500, problem=_(
+        return _render(request, form, keyring, status=503, problem=_(
             "The estimate stopped because of an error on the server. Try again; if it "
             "happens again, tell the administrator."))
     if job.refused is not None:

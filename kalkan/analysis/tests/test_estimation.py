@@ -103,6 +103,34 @@ def test_the_default_method_covers_populations_the_lists_reach_differently():
     assert covered["independence"] < covered["lcmcr"], covered
 
 
+def test_dga_averages_every_decomposable_graph_and_finds_a_referral():
+    """dga's graphs are all the chordal graphs on the lists (1, 2, 8, 61 and 822 on one to
+    five: the known counts). On four lists where A refers people to B and nobody differs,
+    the graph it weighs most joins A and B, its interval holds the true size, and the
+    independence model, blind to the referral, falls below it."""
+    assert [len(estimation.decomposable_graphs(j)) for j in range(1, 6)] == [1, 2, 8, 61, 822]
+    rng = np.random.default_rng(11)
+    caught = rng.random((3000, 4)) < 0.25
+    caught[:, 1] = np.where(caught[:, 0], rng.random(3000) < 0.6, caught[:, 1])
+    seen = caught[caught.any(axis=1)].astype(int)
+    patterns, counts = np.unique(seen, axis=0, return_counts=True)
+    table = estimation.CaptureTable(("A", "B", "C", "D"), tuple(map(tuple, patterns.tolist())),
+                                    tuple(int(c) for c in counts))
+    found = estimation.estimate(table, ("dga", "independence"), default="dga")
+    result = found.methods["dga"]
+    assert "A-B" in result.diagnostics["best_graph"].split(", ")
+    assert result.diagnostics["graphs"] == 61 and not result.diagnostics["cut_off"]
+    assert result.lower <= 3000 <= result.upper
+    assert found.methods["independence"].upper < 3000
+
+
+def test_dga_stops_at_five_lists():
+    """Six lists (the UK's): dga is left out of the comparison, and refused when asked for."""
+    table = read_counts(UK.read_text())[""]
+    with pytest.raises(CountsError, match="dga takes 3 to 5 lists"):
+        estimation.estimate(table, ("dga",), default="dga")
+
+
 def test_the_uk_table_gives_a_spread_not_one_number():
     """Six sparse lists (the UK's 2013 modern-slavery table): the methods disagree, so no
     single estimate is given; the spread is."""
@@ -115,6 +143,7 @@ def test_the_uk_table_gives_a_spread_not_one_number():
     assert data["estimate"] is None and data["spread"][0] < data["spread"][1]
     assert data["refused"]
     assert 10_000 < data["methods"]["independence"]["estimate"] < 14_000
+    assert "dga" not in data["methods"]
 
 
 def test_strata_add_up_to_a_total():

@@ -4,13 +4,15 @@ draft and printed there in the draft's language."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from kalkan.analysis import estimation
+from kalkan.analysis import estimation, estimation_jobs
 from kalkan.analysis.tests.test_estimation import GOOD
 from kalkan.core.testing import log_in
 
@@ -107,6 +109,47 @@ def test_the_sampler_runs_in_a_worker_process_and_the_page_waits_for_it(client, 
     refused = other.get(started["Location"], follow=True)
     assert "This estimate is no longer on the server" in refused.content.decode()
     assert "1027 people" not in refused.content.decode()
+
+
+def _wait_for(client: Client, location: str, says: str) -> str:
+    deadline = time.monotonic() + 120
+    page = client.get(location).content.decode()
+    while says not in page and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page = client.get(location).content.decode()
+    return page
+
+
+def test_a_worker_that_dies_mid_estimate_is_said_and_the_next_estimate_works(client, dana,
+                                                                            settings):
+    """The sampler's process killed half-way (out of memory, an operator's kill): the job's
+    page says the estimate stopped, not a stack trace, and the next estimate gets a new
+    worker. One person cannot queue more than two estimates at once."""
+    settings.ESTIMATE_IN_BACKGROUND = True
+    log_in(client, dana)
+    started = client.post(PAGE, {"text": GOOD})
+    assert started.status_code == 302
+    deadline = time.monotonic() + 60
+    while not estimation_jobs._pool or not estimation_jobs._pool._processes:  # noqa: SLF001
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    for pid in list(estimation_jobs._pool._processes):  # noqa: SLF001
+        os.kill(pid, signal.SIGKILL)
+    page = _wait_for(client, started["Location"], "stopped because of an error")
+    assert "The estimate stopped because of an error on the server" in page
+    assert "Traceback" not in page
+
+    again = client.post(PAGE, {"text": GOOD})
+    second = client.post(PAGE, {"text": GOOD})
+    refused = client.post(PAGE, {"text": GOOD})
+    assert again.status_code == second.status_code == 302
+    assert refused.status_code == 429
+    assert "Two of your estimates are still running" in refused.content.decode()
+    for location in (again["Location"], second["Location"]):
+        assert "Estimated total:" in _wait_for(client, location, "Estimated total:")
+    last = client.post(PAGE, {"text": GOOD})
+    assert last.status_code == 302
+    assert "Estimated total:" in _wait_for(client, last["Location"], "Estimated total:")
 
 
 def test_the_draft_section_gates_the_documented_count():

@@ -16,7 +16,8 @@ Prints
      figures say by how much;
 2. every method on the UK's 2013 modern-slavery table (six lists, 2,744 people; the Home
    Office's published range 10,000-13,000), and why they differ;
-3. how long LCMCR with its default settings (4 chains) takes on a 4-list table.
+3. how long LCMCR with its default settings (4 chains) takes on a 4-list table, and dga on
+   5-list tables of two sizes.
 """
 
 from __future__ import annotations
@@ -113,6 +114,13 @@ def timing() -> None:
           f"table ({table.documented} people, {len(table.patterns)} combinations): "
           f"{time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
           f"(R-hat {result.diagnostics['rhat']}, ESS {result.diagnostics['ess']})")
+    for size in (2000, 400_000):
+        table = estimation.simulate(rng, size=size, lists=5)
+        started = time.perf_counter()
+        found = estimation.dga(table)
+        print(f"   dga on a 5-list table of {table.documented:,} people (822 graphs): "
+              f"{time.perf_counter() - started:.2f} s ({found.estimate:,.0f}, "
+              f"{found.lower:,.0f}-{found.upper:,.0f}; true {size:,})")
 
 
 def main() -> None:

@@ -442,6 +442,9 @@ def effective_sample_size(draws: NDArray[np.float64]) -> float:
 # does this.
 MOST_DGA_LISTS = 5
 DGA_DRAWS = 4000
+DGA_EXACT = 2000  # n0 computed at every integer up to here, then on a geometric grid
+DGA_POINTS = 4000
+DGA_FAR = 100  # times the documented count: posterior mass beyond is "cut off"
 
 
 def decomposable_graphs(j: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -507,13 +510,10 @@ def dga(table: CaptureTable) -> MethodResult:
     with a hyper-Dirichlet prior of total weight 1 spread evenly over the 2^J cells (dga's
     default delta = 2^-J) and the prior 1/N on the size, as LCMCR's."""
     j = len(table.lists)
-    if not 3 <= j <= MOST_DGA_LISTS:
-        raise CountsError("dga_lists", "dga takes 3 to %(most)d lists (this table has "
-                          "%(count)d)", most=MOST_DGA_LISTS, count=j)
+    _dga_takes(j)
     patterns, counts = table.full()
     n_obs = int(counts.sum())
-    most = max(20 * n_obs, 2000)  # n0 beyond this is cut off (dga's Nmissing grid)
-    n0 = np.arange(most + 1, dtype=np.float64)
+    n0, width = _n0_grid(n_obs)
     total = n_obs + n0
     delta = 2.0 ** -j
     bits = np.array([sum(int(b) << v for v, b in enumerate(p)) for p in patterns])
@@ -541,19 +541,37 @@ def dga(table: CaptureTable) -> MethodResult:
         log_post = common + sum(log_d(c) for c in cliques) - sum(log_d(s) for s in seps)
         weights[g] = special.logsumexp(log_post)
         summed = np.logaddexp(summed, log_post)
-    pmf = np.exp(summed - summed.max())
+    pmf = np.exp(summed - summed.max()) * width  # each point stands for `width` values
     pmf /= pmf.sum()
     cumulative = np.cumsum(pmf)
-    low, mid, high = (n_obs + float(np.searchsorted(cumulative, q))
-                      for q in ((1 - LEVEL) / 2, 0.5, (1 + LEVEL) / 2))
+    at = np.minimum(np.searchsorted(cumulative, [(1 - LEVEL) / 2, 0.5, (1 + LEVEL) / 2]),
+                    n0.size - 1)
+    low, mid, high = (n_obs + float(value) for value in n0[at])
     share = np.exp(weights - special.logsumexp(weights))
     best = int(np.argmax(share))
     draws = n_obs + np.random.default_rng(0).choice(n0, size=DGA_DRAWS, p=pmf)
     return MethodResult("dga", mid, low, high, n_obs, draws, diagnostics={
         "graphs": len(graphs), "best_graph": _graph_name(graphs[best][0], table.lists),
         "best_weight": round(float(share[best]), 3),
-        # the grid's last tenth holds more than a thousandth: the upper end is cut off
-        "cut_off": bool(pmf[int(0.9 * pmf.size):].sum() > 1e-3)})
+        # More than a thousandth of the posterior beyond a hundred times the documented:
+        # the lists say too little, the upper end is where the grid stops.
+        "cut_off": bool(pmf[n0 > DGA_FAR * max(n_obs, 1)].sum() > 1e-3)})
+
+
+def _dga_takes(lists: int) -> None:
+    if not 3 <= lists <= MOST_DGA_LISTS:
+        raise CountsError("dga_lists", "dga takes 3 to %(most)d lists (this table has "
+                          "%(count)d)", most=MOST_DGA_LISTS, count=lists)
+
+
+def _n0_grid(n_obs: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The values of n0 the posterior is computed at, and how many integers each stands for:
+    every integer up to DGA_EXACT, then points a third of a percent apart, far beyond any
+    plausible size. dga's cost so does not grow with the documented count."""
+    most = max(10 * DGA_FAR * n_obs, 10 * DGA_EXACT)
+    far = np.unique(np.round(np.geomspace(DGA_EXACT, most, DGA_POINTS)))
+    grid = np.unique(np.concatenate([np.arange(DGA_EXACT, dtype=np.float64), far]))
+    return grid, np.diff(np.append(grid, most + 1))
 
 
 def _graph_name(cliques: tuple[int, ...], lists: Sequence[str]) -> str:
@@ -829,6 +847,8 @@ def estimate(table: CaptureTable, methods: Sequence[str] = METHODS,
              default: str = DEFAULT_METHOD, lcmcr_settings: LcmcrSettings | None = None
              ) -> Estimate:
     check_estimable(table)
+    if default == "dga":  # before any sampler runs
+        _dga_takes(len(table.lists))
     if default not in methods:
         methods = (default, *methods)
     results: dict[str, MethodResult] = {}
@@ -850,6 +870,11 @@ def estimate(table: CaptureTable, methods: Sequence[str] = METHODS,
                               method=method, known=", ".join(METHODS))
     found = Estimate(table.lists, table.documented, results, _agreement(table, results),
                      default)
+    if default == "dga" and results["dga"].diagnostics["cut_off"] and found.agreement.agree:
+        found.agreement = Agreement(
+            False, found.agreement.low, found.agreement.high,
+            "dga's posterior puts weight beyond a hundred times the documented count: the "
+            "lists say too little about the people on none of them", "cut_off")
     rhat = results["lcmcr"].diagnostics.get("rhat", 1.0) if "lcmcr" in results else 1.0
     if rhat > MOST_RHAT:
         found.warnings.append(f"the LCMCR chains have not converged (R-hat {rhat:.2f})")
@@ -872,8 +897,10 @@ def sparse(table: CaptureTable) -> bool:
 
 def _agreement(table: CaptureTable, results: dict[str, MethodResult]) -> Agreement:
     # The independence model is the baseline shown for reference, not a contender: that it
-    # is far off under heterogeneity is expected, not a reason to give no number.
-    contenders = {k: r for k, r in results.items() if k != "independence"} or results
+    # is far off under heterogeneity is expected, not a reason to give no number. Nor is a
+    # dga whose posterior runs to the end of its grid: its upper end says nothing.
+    contenders = {k: r for k, r in results.items() if k != "independence"
+                  and not r.diagnostics.get("cut_off")} or results
     values = [r.estimate for r in contenders.values()]
     low, high = min(values), max(values)
     ratio = high / max(low, 1)
@@ -978,6 +1005,11 @@ def as_text(found: Estimate | Stratified) -> str:
             extra = f"   R-hat {r.diagnostics['rhat']}, ESS {r.diagnostics['ess']}"
             if r.diagnostics.get("retried"):
                 extra += f" (run again with a burn-in of {r.diagnostics['burn_in']:,})"
+        elif method == "dga":
+            extra = (f"   graph {r.diagnostics['best_graph']} "
+                     f"(weight {r.diagnostics['best_weight']})")
+            if r.diagnostics["cut_off"]:
+                extra += "; the upper end is unreliable: the lists say too little"
         lines.append(f"{method:<16}{round(r.estimate):>10}   "
                      f"{round(r.lower)}–{round(r.upper)}{mark}{extra}")
     if found.agreement.agree and found.chosen is not None:

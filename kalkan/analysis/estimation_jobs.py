@@ -16,8 +16,10 @@ again). Tests compute in the request (settings.ESTIMATE_IN_BACKGROUND = False).
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
+import re
 import secrets
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,7 +33,7 @@ from django.utils import timezone
 from kalkan.analysis import estimation
 
 LOG = logging.getLogger(__name__)
-KEPT = 16  # finished jobs kept for their pages
+KEPT = 8  # finished jobs kept for their pages, per person
 MOST_WAITING = 2  # unfinished estimates per person
 
 Found = estimation.Estimate | estimation.Stratified
@@ -82,12 +84,15 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
-def _forget_pool() -> None:
+def _forget_pool(broken: ProcessPoolExecutor) -> None:
+    """A new worker for the next estimate: only if `broken` is still the current pool (a
+    later one, healthy, may have replaced it already)."""
     global _pool
     with _lock:
-        broken, _pool = _pool, None
-    if broken is not None:
-        broken.shutdown(wait=False, cancel_futures=True)
+        if _pool is not broken:
+            return
+        _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
 
 
 def start(tables: dict[str, estimation.CaptureTable], strata: str | None,
@@ -102,32 +107,46 @@ def start(tables: dict[str, estimation.CaptureTable], strata: str | None,
         if waiting >= MOST_WAITING:
             return None
         _jobs[job.id] = job
-        finished = [key for key, other in _jobs.items() if other.finished.is_set()]
+        # Each person's last KEPT finished estimates stay (one busy colleague's must not
+        # push out another's result before they have read it).
+        finished = [key for key, other in _jobs.items()
+                    if other.finished.is_set() and other.user_id == user_id]
         for key in finished[:max(0, len(finished) - KEPT)]:
             del _jobs[key]
-    if settings.ESTIMATE_IN_BACKGROUND:
-        try:
-            future = _executor().submit(_worker, tables, strata)
-        except BrokenProcessPool:  # the worker died (killed, out of memory): a new one
-            _forget_pool()
-            future = _executor().submit(_worker, tables, strata)
-        future.add_done_callback(lambda done: _finish(job, done))
-    else:
+    if not settings.ESTIMATE_IN_BACKGROUND:
         try:
             job.found = compute(tables, strata)
         except estimation.CountsError as e:
             job.refused = e
+        except Exception as problem:  # noqa: BLE001 (the page must say it stopped)
+            _log(problem)
+            job.failed = True
         job.finished.set()
+        return job
+    for attempt in (1, 2):
+        pool = _executor()
+        try:
+            future = pool.submit(_worker, tables, strata)
+        except Exception as problem:  # noqa: BLE001 (broken or shut down: a new worker once)
+            _forget_pool(pool)
+            if attempt == 2:
+                _log(problem)
+                job.failed = True
+                job.finished.set()
+        else:
+            future.add_done_callback(functools.partial(_finish, job, pool=pool))
+            break
     return job
 
 
-def _finish(job: Job, future: Future[Found | tuple[str, str, dict[str, object]]]) -> None:
+def _finish(job: Job, future: Future[Found | tuple[str, str, dict[str, object]]], *,
+            pool: ProcessPoolExecutor) -> None:
     try:
         outcome = future.result()
     except Exception as problem:  # noqa: BLE001 (the page must say it stopped, whatever it was)
-        LOG.error("analysis: an estimate stopped (%s)", type(problem).__name__)
+        _log(problem)
         if isinstance(problem, BrokenProcessPool):
-            _forget_pool()
+            _forget_pool(pool)
         job.failed = True
     else:
         if isinstance(outcome, tuple):
@@ -137,6 +156,15 @@ def _finish(job: Job, future: Future[Found | tuple[str, str, dict[str, object]]]
         else:
             job.found = outcome
     job.finished.set()
+
+
+def _log(problem: BaseException) -> None:
+    """The kind of error and where the worker was: enough for an administrator to report,
+    and no counts (the message itself is left out)."""
+    remote = str(getattr(problem.__cause__, "tb", ""))
+    where = re.findall(r'File "([^"]+)", line (\d+), in (\w+)', remote)
+    place = " at {}:{} in {}".format(*where[-1]) if where else ""
+    LOG.error("analysis: an estimate stopped (%s%s)", type(problem).__name__, place)
 
 
 def of(job_id: str, user_id: int) -> Job | None:

@@ -154,7 +154,10 @@ def _result(tables: dict[str, estimation.CaptureTable],
 def _method_rows(results: dict[str, estimation.MethodResult]) -> list[dict[str, Any]]:
     return [{"code": code, "label": METHOD_LABELS[code], "estimate": round(r.estimate),
              "lower": round(r.lower), "upper": round(r.upper),
-             "rhat": r.diagnostics.get("rhat"), "ess": r.diagnostics.get("ess")}
+             "rhat": r.diagnostics.get("rhat"), "ess": r.diagnostics.get("ess"),
+             "graph": r.diagnostics.get("best_graph"),
+             "graph_weight": r.diagnostics.get("best_weight"),
+             "cut_off": r.diagnostics.get("cut_off")}
             for code, r in results.items()]
 
 

@@ -124,11 +124,33 @@ def test_dga_averages_every_decomposable_graph_and_finds_a_referral():
     assert found.methods["independence"].upper < 3000
 
 
-def test_dga_stops_at_five_lists():
-    """Six lists (the UK's): dga is left out of the comparison, and refused when asked for."""
+def test_dga_stops_at_five_lists(monkeypatch):
+    """Six lists (the UK's): dga is left out of the comparison, and refused when asked for,
+    before the sampler spends a minute on the table."""
     table = read_counts(UK.read_text())[""]
+
+    def no_sampler(*args, **kwargs):
+        raise AssertionError("LCMCR ran before dga was refused")
+
+    monkeypatch.setattr(estimation, "lcmcr", no_sampler)
     with pytest.raises(CountsError, match="dga takes 3 to 5 lists"):
-        estimation.estimate(table, ("dga",), default="dga")
+        estimation.estimate(table, default="dga")
+
+
+def test_dga_says_when_the_lists_say_too_little():
+    """Three lists that each found one person in a hundred: dga's posterior reaches far past
+    the documented count; it says so, and gives no single number as the chosen method."""
+    rng = np.random.default_rng(1)
+    caught = rng.random((20_000, 3)) < 0.01
+    seen = caught[caught.any(axis=1)].astype(int)
+    patterns, counts = np.unique(seen, axis=0, return_counts=True)
+    table = estimation.CaptureTable(("A", "B", "C"), tuple(map(tuple, patterns.tolist())),
+                                    tuple(int(c) for c in counts))
+    found = estimation.estimate(table, ("dga", "independence"), default="dga")
+    assert found.methods["dga"].diagnostics["cut_off"]
+    assert not found.agreement.agree and found.agreement.code == "cut_off"
+    assert found.chosen is None
+    assert "the upper end is unreliable" in estimation.as_text(found)
 
 
 def test_the_uk_table_gives_a_spread_not_one_number():

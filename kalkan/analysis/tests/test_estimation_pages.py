@@ -152,6 +152,31 @@ def test_a_worker_that_dies_mid_estimate_is_said_and_the_next_estimate_works(cli
     assert "Estimated total:" in _wait_for(client, last["Location"], "Estimated total:")
 
 
+def test_a_worker_that_cannot_start_is_said_and_holds_no_place_in_the_queue(client, dana,
+                                                                            settings,
+                                                                            monkeypatch):
+    """No process can be started (out of memory, too many processes): each estimate's page
+    says it stopped, and the person is not locked out of estimating once it works again."""
+    settings.ESTIMATE_IN_BACKGROUND = True
+
+    class NoWorker:
+        def submit(self, *args, **kwargs):
+            raise OSError("cannot fork")
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(estimation_jobs, "_executor", NoWorker)
+    log_in(client, dana)
+    for _attempt in range(3):
+        started = client.post(PAGE, {"text": GOOD})
+        assert started.status_code == 302
+        page = client.get(started["Location"])
+        assert page.status_code == 503
+        assert "The estimate stopped because of an error on the server" in \
+            page.content.decode()
+
+
 def test_the_draft_section_gates_the_documented_count():
     from django.test import override_settings
     from django.utils import translation

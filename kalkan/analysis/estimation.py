@@ -575,8 +575,9 @@ def _n0_grid(n_obs: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
 
 
 def _graph_name(cliques: tuple[int, ...], lists: Sequence[str]) -> str:
-    """'A-B, C' for the graph with an edge between A and B and C alone."""
-    return ", ".join("-".join(name for v, name in enumerate(lists) if c >> v & 1)
+    """'A×B, C' for the graph joining A and B, with C alone ("×" as in the log-linear
+    models' names: list names may hold hyphens)."""
+    return ", ".join("×".join(name for v, name in enumerate(lists) if c >> v & 1)
                      for c in cliques)
 
 

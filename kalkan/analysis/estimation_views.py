@@ -155,10 +155,17 @@ def _method_rows(results: dict[str, estimation.MethodResult]) -> list[dict[str, 
     return [{"code": code, "label": METHOD_LABELS[code], "estimate": round(r.estimate),
              "lower": round(r.lower), "upper": round(r.upper),
              "rhat": r.diagnostics.get("rhat"), "ess": r.diagnostics.get("ess"),
-             "graph": r.diagnostics.get("best_graph"),
+             "graph": _graph_text(r.diagnostics.get("best_graph")),
              "graph_weight": r.diagnostics.get("best_weight"),
              "cut_off": r.diagnostics.get("cut_off")}
             for code, r in results.items()]
+
+
+def _graph_text(graph: str | None) -> str | None:
+    """dga's graph as the page says it: its joined lists, or that none depend."""
+    if graph is None or "×" in graph:
+        return graph
+    return _("none: no two lists depend on each other")
 
 
 def summary(found: estimation.Estimate | estimation.Stratified) -> dict[str, Any]:

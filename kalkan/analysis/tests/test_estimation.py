@@ -118,7 +118,7 @@ def test_dga_averages_every_decomposable_graph_and_finds_a_referral():
                                     tuple(int(c) for c in counts))
     found = estimation.estimate(table, ("dga", "independence"), default="dga")
     result = found.methods["dga"]
-    assert "A-B" in result.diagnostics["best_graph"].split(", ")
+    assert "A×B" in result.diagnostics["best_graph"].split(", ")
     assert result.diagnostics["graphs"] == 61 and not result.diagnostics["cut_off"]
     assert result.lower <= 3000 <= result.upper
     assert found.methods["independence"].upper < 3000

@@ -422,7 +422,7 @@ _STREET_BEFORE = (
 _STREET_AFTER = (
     r"(?i:көчөсү\w*|көч\.|көшесі\w*|көш\.|даңғылы\w*|проспектиси\w*|проспекті\w*"
     r"|кичи\s+району\w*|кичирайону\w*|шағын\s+аудан\w*|м-ны|бульвары\w*|тыкыры\w*"
-    r"|тұйығы\w*"
+    r"|тұйығы\w*|к-сі|к-си|к-сү"
     # Kyrgyz and Kazakh in Latin letters: "Kenesary koshesi 40", "Manas prospektisi 12"
     r"|ko[sc]hes[iі]\w*|k[óö]shes[iі]\w*|kocho?su\w*|k[öó]ch[öó]s[üu]\w*|dang?g?h?yly\w*"
     r"|dańǵyly\w*|prospektis[iі]\w*)"
@@ -449,16 +449,25 @@ _FLAT = (
     r"|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|квартира|кв\.?|pater|páter|batir|kvartira|kv\.?)\w*"
     r"|-\d{1,4}(?!\d))?"
 )
-_ENGLISH_STREET = (r"(?:Street|St\.|St(?![A-Za-z])|Avenue|Ave\.|Ave(?![A-Za-z])|Road|Rd\."
-                   r"|Lane|Boulevard|Blvd\.|Prospect)(?![a-z])")
+_ENGLISH_STREET = (r"(?:(?i:street|st\.|avenue|ave\.|road|rd\.|lane|boulevard|blvd\.|prospect)"
+                   r"|St(?![A-Za-z])|Ave(?![A-Za-z]))(?![a-z])")
+# Before an English street word: capitalised words, and the titles of the people streets are
+# named after as people write them ("Tauke khan avenue", "Kabanbay batyr Avenue").
+_ENGLISH_STREET_NAME = (r"(?:[A-Z][a-z'-]+\s(?:(?:khan|batyr|baatyr|bi|ata|datka|zholu|jolu)"
+                        r"\s)?){1,3}")
+# What may follow the flat: the floor, the entrance, an office or a room ("3-кабат", "этаж 4",
+# "entrance 3", "office 12", "подъезд 2").
+_UNIT = (r"(?:,?\s*(?:\d{1,3}-?\s?(?i:кабат\w*|қабат\w*|этаж\w*|подъезд\w*|floor)"
+         r"|(?i:этаж|подъезд|entrance|floor|office|офис|кеңсе|кабинет|room)\s*№?\s*\d{1,4}"
+         r"[а-яa-z]?)(?!\w))*")
 _ENGLISH_FLAT = r"(?:,?\s*(?i:apt\.?|apartment|flat)\s*\d{1,4})?"
 _ADDRESS_SOURCES = [
-    rf"(?<!\w){_STREET_BEFORE}\s*{_STREET_NAME}{_HOUSE}{_FLAT}",
-    rf"(?<!\w){_STREET_NAME_BEFORE_TYPE}\s{_STREET_AFTER}{_HOUSE}{_FLAT}",
-    rf"(?<!\w)\d{{1,4}}[A-Za-z]?,?\s(?:[A-Z][a-z'-]+\s){{1,3}}{_ENGLISH_STREET}"
-               rf"{_ENGLISH_FLAT}",
-    rf"(?<!\w)(?:[A-Z][a-z'-]+\s){{1,3}}{_ENGLISH_STREET}\s\d{{1,4}}[A-Za-z]?"
-               rf"{_ENGLISH_FLAT}",
+    rf"(?<!\w){_STREET_BEFORE}\s*{_STREET_NAME}{_HOUSE}{_FLAT}{_UNIT}",
+    rf"(?<!\w){_STREET_NAME_BEFORE_TYPE}\s{_STREET_AFTER}{_HOUSE}{_FLAT}{_UNIT}",
+    rf"(?<!\w)\d{{1,4}}[A-Za-z]?,?\s{_ENGLISH_STREET_NAME}{_ENGLISH_STREET}"
+               rf"{_ENGLISH_FLAT}{_UNIT}",
+    rf"(?<!\w){_ENGLISH_STREET_NAME}{_ENGLISH_STREET}\s\d{{1,4}}[A-Za-z]?(?:/\d{{1,4}})?"
+               rf"{_ENGLISH_FLAT}{_UNIT}",
     rf"(?<!\w)\d{{1,2}}(?:-?й)?\s(?i:микрорайон|мкр\.?)\w*,?\s*(?i:дом|д\.)\s*"
                rf"\d{{1,4}}[а-я]?{_FLAT}",
     r"(?<!\w)(?i:дом|д\.)\s*\d{1,4}[а-я]?,?\s*(?i:кв\.|кв|квартира)\s*\d{1,4}",
@@ -472,6 +481,7 @@ _PLACE_NAME = rf"[{_UP}][\w'’]*(?:-[{_UP}\d][\w'’]*)*"
 _SECOND_WORD = (r"(?:\s(?i:хан\w*|датка|жырау|батыр\w*|баатыр\w*|би|ата|ақын|акын|жолу|жолы"
                 r"|datka|khan|batyr|baatyr|ata|bi|zholu|zholy|jolu|joly|zhyrau|jyrau))")
 _DISTRICT_TYPE = (r"(?i:ш/а|ж/м|жм|мкр\.?|мкрн\.?|м-н|кичи\s+району|шағын\s+аудан[ыі]?|mkr\.?"
+                  r"|ықшам\s?аудан\w*|mikrorayon\w*"
                   r"|microdistrict|микрорайон|жилмассив)")
 _NUMBERED_DISTRICT = rf"{_PLACE_NAME}-\d{{1,2}}[а-яa-z]?(?!\w)"
 _IN_DISTRICT_STREET = (rf"(?:,?\s(?:\d{{1,2}}[-\s]?(?:(?i:тар)\s)?(?i:көчө|көше)\w*"
@@ -481,7 +491,7 @@ _IN_DISTRICT_STREET = (rf"(?:,?\s(?:\d{{1,2}}[-\s]?(?:(?i:тар)\s)?(?i:көч�
                        rf"|{_PLACE_NAME}\s(?i:street|str\.|st\.|lane)))")
 _BUILDING = (r"(?:,?\s*(?i:д\.|дом|dom|bldg\.?|bld\.?|building|house|үй)\s*\d{1,4}[а-яa-z]?"
              r"(?:/\d{1,4})?"
-             r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?-?\s?(?i:үй|дом|dom|д\.)(?!\w)"
+             r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,4})?-?\s?(?i:үй|дом|dom|д\.|uy|üy|úi)(?!\w)"
              r"|,?\s*\d{1,4}[а-яa-z]?(?:/\d{1,3})?-\d{1,4}(?![\d\w-]))")
 _APARTMENT = (r"(?:,?\s*(?i:кв\.?|kv\.?|квартира|apt\.?|apartment|flat|батир|пәтер)\s*\d{1,4}"
               r"(?!\w)|,?\s*\d{1,4}-?\s?(?i:батир|пәтер|кв|kv|kvartira|pater)\w*"
@@ -491,7 +501,7 @@ _ADDRESS_SOURCES += [
     # "Арча-Бешик ж/м, Жибек Жолу көч., 412", "Бакай-Ата ж/м, 3-тар көчө, 9"
     rf"(?<!\w)(?:{_PLACE_NAME}{_SECOND_WORD}?\s?{_DISTRICT_TYPE}|{_DISTRICT_TYPE}\s?{_PLACE_NAME}"
     rf"|\d{{1,2}}(?:st|nd|rd|th|-?й|-?ші|-?шы)?[-\s]?{_DISTRICT_TYPE})(?!\w){_IN_DISTRICT_STREET}?"
-    rf"(?:{_BUILDING}|,?\s*\d{{1,4}}[а-яa-z]?(?:/\d{{1,4}})?(?![\d\w]))(?:{_APARTMENT})?",
+    rf"(?:{_BUILDING}|,?\s*\d{{1,4}}[а-яa-z]?(?:/\d{{1,4}})?(?![\d\w]))(?:{_APARTMENT})?{_UNIT}",
     # "Аламедин-1, 34-17", "Восток-5, 12-үй, 44-батир", "Жетысу-3, дом 41, кв 88"
     rf"(?<!\w){_NUMBERED_DISTRICT},?{_BUILDING}(?:{_APARTMENT})?",
     # "Асанбай, 22-48", "Kok-Jar 14-22", "Шабдан Баатыра 12-40": a name, then house and flat
@@ -509,7 +519,7 @@ _STREET_LIKE_NAME = re.compile(
     r"^(?:[а-яёәғқңөұүһі'-]{3,}(?:ова|ева|ёва|ина|ына|ской|цкой|ского|цкого|ая)"
     r"|[a-z'-]{3,}(?:ov|ev|ova|eva|in|ina|skaya|skogo))$")
 _BARE_STREET = re.compile(
-    rf"(?<!\w)((?:{_PLACE_NAME}){_SECOND_WORD}?)\s(\d{{1,4}}[а-яa-z]?"
+    rf"(?<!\w)((?:{_PLACE_NAME}){_SECOND_WORD}?)\s(\d{{1,4}}[а-яa-zА-Я]?"
     rf"(?:/\d{{1,4}})?)(?![\w.,:]\d)(?!\w)({_APARTMENT})?"
     # "Асанбае 10/2, 41": the flat's number alone after the building's
     r"(,\s?\d{1,4}(?![\w/]|[.,:]\d))?")
@@ -925,6 +935,21 @@ def _is_cased(text: str) -> bool:
     return capitalised >= max(1, len(words) // 50)
 
 
+def _capitals_inside(text: str) -> bool:
+    """Whether a narrative whose sentences begin in lower case still capitalises words
+    inside them, as chat often does with names ("so Bakyt's brother found …, his uncle
+    Marat came"): there a capitalised word is read as in a cased narrative, and the words
+    in lower case as in one typed all in lower case."""
+    firsts = [match.group(1) for match in _SENTENCE_FIRST.finditer(text)]
+    words = _WORD.findall(text)
+    inside = (sum(1 for word in words if word[0].isupper() and word not in _ENGLISH_I)
+              - sum(1 for word in firsts if word[0].isupper()))
+    return inside >= max(3, len(words) // 25)
+
+
+_ENGLISH_I = frozenset({"I", "I'm", "I’m", "I'll", "I've", "I'd"})
+
+
 # --- what a sentence's grammar says is a name (whatever the lists say) -----------------------
 
 # Strong cues: the word is what someone is called. "зовите меня Лис", "назвался Малыш", "по
@@ -934,7 +959,10 @@ def _is_cased(text: str) -> bool:
 _CUE_BEFORE_STRONG = re.compile(
     r"(?i:(?<!\w)(?:зовите\s+меня|меня\s+зовут|его\s+зовут|её\s+зовут|ее\s+зовут|зовут"
     r"|назвал(?:ся|ась)|представил(?:ся|ась)|по\s+кличке|кличка|прозвище|по\s+прозвищу"
-    r"|call(?:s|ed)?\s+(?:me|her|him|them|himself|herself)|known\s+(?:only\s+)?as|only\s+as"
+    r"|call(?:s|ed|ing)?\s+(?:me|her|him|them|himself|herself|the\s+other(?:\s+one)?"
+    r"|each\s+other|one\s+another)|known\s+(?:only\s+)?as|only\s+as|prefers"
+    # a second name in quotes: 'calls himself Nursultan or "Nurs"'
+    r"|or\s+[«\"“]"
     r"|a\.?k\.?a\.?|uses|(?:man|woman|guy|girl|boy|person|someone|somebody)\s+(?:called|named)"
     r"|named|называл[иа]?(?:\s+(?:его|её|ее|другого|друг\s+друга|себя|меня))?|звали"
     # "представлялся как «Ерик»", "went by Sasha"
@@ -945,6 +973,9 @@ _CUE_BEFORE_STRONG = re.compile(
 _CUE_AFTER_STRONG = re.compile(
     r"(?i:[»\"”']?\s+(?:деп\s+(?:ата|атай|аташ|таныс|тааныш|чакыр|атагыла|атаңыз)\w*"
     r"|деген\s+(?:лақап|лакап|ат)\w*"
+    # typed in Latin letters: '"Tolik" dep chakyryp', "Nuri dep ataidy"
+    r"|dep\s+(?:ata|atai|atash|tanys|taanysh|chakyr|shaqyr|shakyr)\w*"
+    r"|degen\s+(?:laqap|lakap|at)\w*"
     r"|,?\s*\d{1,2}\s*(?:жашта|жаста|жаш|жас|лет|года|год|г\.|years?\s+old|yo|y\.o\.)(?!\w)))"
     r"|,\s*\d{1,2}\s*(?:жашта|жаста|жаш|жас|лет|года|год|years?\s+old|yo|y\.o\.)(?!\w)")
 # Weak cues: a person is likely named here, if the word can be a name. Kinship and
@@ -1018,11 +1049,12 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
     tokens: list[_Token] = []
     previous_end = 0
     previous_word = ""
-    cased = _is_cased(text)
+    in_text = _is_cased(text)
+    inside = not in_text and _capitals_inside(text)
     strong_cue, weak_cue = _cues(text)
     # Words repeat within a narrative; the memo lives only as long as this call, so that no
     # word of anyone's narrative stays in the process afterwards.
-    labels: dict[str, tuple[int, bool]] = {}
+    labels: dict[tuple[str, bool], tuple[int, bool]] = {}
     for match in _WORD.finditer(text):
         word = match.group()
         gap = text[previous_end:match.start()]
@@ -1030,11 +1062,12 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
         # "А. Токтогулов": the initial's full stop does not end a sentence.
         if tokens and tokens[-1].label == _INITIAL and re.fullmatch(r"\.\s*", gap):
             sentence_start = False
-        if word not in labels:
+        cased = in_text or (inside and word[0].isupper() and not sentence_start)
+        if (word, cased) not in labels:
             first_label = _label(word, lex, cased)
-            labels[word] = (first_label, first_label in (_WEAK, _STRONG, _UNKNOWN)
-                            and _is_place(_lookup(word), lex))
-        label, place = labels[word]
+            labels[word, cased] = (first_label, first_label in (_WEAK, _STRONG, _UNKNOWN)
+                                   and _is_place(_lookup(word), lex))
+        label, place = labels[word, cased]
         # "gulnoza_162@list.ru", "t.me/aidar": a word of a login or an address is no name
         # of its own (the e-mail or handle recogniser has it).
         if text[match.end():match.end() + 1] in ("_", "@") and match.end() < len(text) \
@@ -1084,7 +1117,42 @@ def _tokens(text: str, lex: _Lexicon) -> list[_Token]:
                 if tokens[m].label in (_UNKNOWN, _WEAK) or tokens[m].place:
                     tokens[m].label = _OTHER
                 m -= 1
+    _beside_initials(text, tokens, lex)
     return tokens
+
+
+def _beside_initials(text: str, tokens: list[_Token], lex: _Lexicon) -> None:
+    """A capitalised word right after an initial ("L. Kim", "А. Жеке") or right before two
+    ("Сейткали А.М.", "Ким Л.В."), as records and court papers write people, is a family name
+    whatever else the word can be, unless it is a word of the language ("А. Потом")."""
+    def surname(token: _Token) -> bool:
+        return token.cased and token.word[0].isupper() and len(token.word) >= 2 \
+            and token.label in (_OTHER, _WEAK, _UNKNOWN) and not token.word.isupper() \
+            and _lookup(token.word) not in lex.stop and not token.place
+
+    for k, token in enumerate(tokens):
+        if token.label != _INITIAL:
+            continue
+        after = tokens[k + 1] if k + 1 < len(tokens) else None
+        first = k
+        while first > 0 and tokens[first - 1].label == _INITIAL \
+                and re.fullmatch(r"\.\s?", text[tokens[first - 1].end:tokens[first].start]):
+            first -= 1
+        # "Сейткали А.М. Производство по делу": the initials end a name written family
+        # name first; the word after them begins a sentence.
+        named_before = first > 0 and tokens[first - 1].word[0].isupper() \
+            and text[tokens[first - 1].end:tokens[first].start] == " "
+        if after is not None and re.fullmatch(r"\.\s", text[token.end:after.start]) \
+                and surname(after) and not named_before:
+            after.label = _STRONG
+        before = tokens[k - 1] if k > 0 else None
+        second = tokens[k + 1] if k + 1 < len(tokens) else None
+        if before is not None and second is not None and second.label == _INITIAL \
+                and text[before.end:token.start] == " " \
+                and re.fullmatch(r"\.\s?", text[token.end:second.start]) \
+                and text[second.end:second.end + 1] == "." and surname(before) \
+                and not before.sentence_start:
+            before.label = _STRONG
 
 
 def _cue_label(word: str, label: int, place: bool, strong: bool, weak: bool, cased: bool,

@@ -101,6 +101,32 @@ CASES = [
      "address"),
     ("en", "Zarina Kadyrova (born 4 May 1990) contacted our hotline.", "4 May 1990",
      "birth_date"),
+    # Address forms without the usual street word, and what follows the flat (issue 17).
+    ("kk", "Мекенжайы: Қарағанды қ., Бұқар жырау к-сі, 15, 22 пәтер",
+     "Бұқар жырау к-сі, 15, 22 пәтер", "address"),
+    ("kk", "Ол Орбита-3 ықшамауданы, 12 үй, 7 пәтерде тұрады.",
+     "Орбита-3 ықшамауданы, 12 үй, 7 пәтер", "address"),
+    ("kk", "Біз Тимирязев 42В, 17 пәтерде кездестік.", "Тимирязев 42В, 17 пәтер", "address"),
+    ("ky", "azyr 5 mkr, 14 uy, 22 kv jashap jatam", "5 mkr, 14 uy, 22 kv", "address"),
+    ("ky", "Кеңсе Чүй проспектиси, 50, 4-кабатта жайгашкан.", "Чүй проспектиси, 50, 4-кабат",
+     "address"),
+    ("en", "They met at Abylai khan avenue 17, office 3 on Monday.",
+     "Abylai khan avenue 17, office 3", "address"),
+    ("en", "He rented a room at Manas Ave 88/2, apt 14 until May.", "Manas Ave 88/2, apt 14",
+     "address"),
+    ("en", "The van waited at Frunze St 21, entrance 2, for an hour.",
+     "Frunze St 21, entrance 2", "address"),
+    # Names beside initials, as records write them; nicknames in quotes; names capitalised in
+    # a chat whose sentences begin in lower case.
+    ("en", "The form was filled in by: T. Pak, 3 June.", "T. Pak", "person"),
+    ("ru", "По ходатайству адвоката Нурмухамбет Р.К. суд отложил заседание.",
+     "Нурмухамбет Р.К.", "person"),
+    ("en", "hi its me again. so Bakyt said the police came to his mum. now Aidai and Marat "
+     "are with me", "Bakyt", "person"),
+    ("en", 'The officers kept calling the other one "Bars" all night.', "Bars", "person"),
+    ("en", 'Name: Dinara Sultanova (prefers "Dina")', "Dina", "person"),
+    ("en", 'He signs his posts as Temirlan or "Temka".', "Temka", "person"),
+    ("ky", 'экинчисин dep taanyshtyrdy, birok "Bulut" dep chakyryshty.', "Bulut", "person"),
 ]
 
 

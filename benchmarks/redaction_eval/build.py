@@ -28,7 +28,7 @@ OUTPUT = HERE / "narratives.jsonl"
 # split name: (folder of the hand-written source, the JSONL built from it)
 SPLITS = {"hand-written": (SOURCE, OUTPUT),
           **{name: (HERE / name, HERE / f"{name}.jsonl")
-             for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")}}
+             for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")}}
 
 # The short codes used while writing, and the Finding.kind each stands for.
 CODES = {"n": "person", "t": "phone", "e": "email", "h": "handle", "i": "id_number",

@@ -20,7 +20,7 @@ from kalkan.analysis.redaction import KINDS, find
 
 EVAL = Path(__file__).resolve().parents[3] / "benchmarks" / "redaction_eval"
 # The held-out splits, each written after the one before (README.md).
-HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 # heldout4 was first scored unseen; its misses were then looked at and the rules changed for
 # their kinds (2026-12-03), so it is no longer unseen; it has floors a little below its
 # figures after that change.
@@ -157,8 +157,13 @@ GOALS = (0.95, 0.93, 0.02, 0.9)  # issue 17: names, every language, leaked at mo
 # - heldout5: written blind after heldout4 and scored unseen: names 0.943 (en 0.883), leaked
 #   4.78 %. Its misses were then read and the rules changed for their kinds (2026-12-03):
 #   names 0.991, leaked 0.99 %, precision 0.966; held to the goals since.
+# - heldout6: written blind while heldout5 was tuned on, and kept unseen (its misses are not
+#   read). Scored before and after that tuning (2026-12-03): names 0.959 then 0.962 (ru
+#   0.976, ky 0.946, kk 0.985, en 0.948), leaked 3.64 % then 2.93 %, precision 0.949. The
+#   leak goal is not met here: floors a little below.
 FLOORS = {name: GOALS for name in MEETS_THE_GOALS} | {
     "heldout4": (0.98, 0.96, 0.01, 0.97),
+    "heldout6": (0.95, 0.93, 0.033, 0.93),
 }
 
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import os
 import re
 import secrets
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -80,8 +82,22 @@ def _executor() -> ProcessPoolExecutor:
             # "spawn": a fresh interpreter that imports only the estimation code; forking a
             # server with running threads could copy a lock held by one of them.
             _pool = ProcessPoolExecutor(max_workers=1,
-                                        mp_context=multiprocessing.get_context("spawn"))
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_outlive_nobody, initargs=(os.getpid(),))
         return _pool
+
+
+def _outlive_nobody(server: int) -> None:
+    """In the worker: end when the server that started it is gone. A server stopped by a
+    signal runs no exit handlers, and the worker, waiting for its next estimate, would
+    otherwise stay behind for good (holding its memory) after every restart outside
+    systemd."""
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="kalkan-estimate-watch", daemon=True).start()
 
 
 def _forget_pool(broken: ProcessPoolExecutor) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -175,6 +177,46 @@ def test_a_worker_that_cannot_start_is_said_and_holds_no_place_in_the_queue(clie
         assert page.status_code == 503
         assert "The estimate stopped because of an error on the server" in \
             page.content.decode()
+
+
+SERVER = """
+import sys, time
+from django.conf import settings
+settings.configure(ESTIMATE_IN_BACKGROUND=True, USE_TZ=True)
+from kalkan.analysis import estimation, estimation_jobs
+estimation_jobs.start(estimation.read_counts(sys.argv[1]), None, 1)
+while not estimation_jobs._pool._processes:
+    time.sleep(0.05)
+print(next(iter(estimation_jobs._pool._processes)), flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_worker_does_not_outlive_a_server_killed_mid_estimate():
+    """A server killed while its worker estimates (a signal runs no exit handler): the worker
+    ends too, instead of staying behind with its memory after every restart."""
+    server = subprocess.Popen([sys.executable, "-c", SERVER, GOOD],  # noqa: S603
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        worker = int(server.stdout.readline())
+        os.kill(worker, 0)  # running
+        server.kill()
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            # An orphan is re-parented; only a zombie of ours would need reaping.
+            time.sleep(0.2)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            raise AssertionError("the worker outlived the server")
+    finally:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def test_the_draft_section_gates_the_documented_count():
